@@ -1,0 +1,312 @@
+//! AWS clients built once per process, the shared rate limiter, call counting and the deadline.
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+use crate::snapshot::Incomplete;
+
+/// Counts every request the SDK transmits, retries included (SPEC §4 `aws_calls`).
+#[derive(Debug, Clone, Default)]
+struct CallCounter(Arc<AtomicU64>);
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "apigw-doctor-call-counter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Token buckets for API Gateway's account quotas (SPEC §7) and EC2's Describe budget.
+struct Limits {
+    api_gateway: DefaultDirectRateLimiter,
+    get_resources: DefaultDirectRateLimiter,
+    create_deployment: DefaultDirectRateLimiter,
+    create_vpc_link: DefaultDirectRateLimiter,
+    ec2: DefaultDirectRateLimiter,
+}
+
+fn per(period: Duration, burst: u32) -> DefaultDirectRateLimiter {
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst);
+    RateLimiter::direct(quota)
+}
+
+impl Limits {
+    fn new() -> Self {
+        Limits {
+            api_gateway: per(Duration::from_millis(100), 40),
+            get_resources: per(Duration::from_millis(400), 5),
+            create_deployment: per(Duration::from_secs(5), 1),
+            create_vpc_link: per(Duration::from_secs(15), 1),
+            ec2: per(Duration::from_millis(50), 100),
+        }
+    }
+
+    /// Waits for every bucket that applies to `step` (`service:Operation`).
+    async fn wait(&self, step: &str) {
+        let (service, operation) = step.split_once(':').unwrap_or((step, ""));
+        match service {
+            "apigateway" | "apigatewayv2" => {
+                self.api_gateway.until_ready().await;
+                match operation {
+                    "GetResources" => self.get_resources.until_ready().await,
+                    "CreateDeployment" => self.create_deployment.until_ready().await,
+                    "CreateVpcLink" => self.create_vpc_link.until_ready().await,
+                    _ => {}
+                }
+            }
+            "ec2" => self.ec2.until_ready().await,
+            _ => {}
+        }
+    }
+}
+
+/// What went wrong with a call, in the terms a report and an exit code need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    NotFound,
+    AccessDenied,
+    Throttled,
+    Unreachable,
+    Deadline,
+    Other,
+}
+
+/// A failed AWS call: becomes an `incomplete` entry, or the one-line reason for exit 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{step}: {code}: {detail}")]
+pub struct CallFailure {
+    pub step: String,
+    pub kind: FailureKind,
+    pub code: String,
+    pub detail: String,
+}
+
+impl CallFailure {
+    pub fn incomplete(&self) -> Incomplete {
+        Incomplete {
+            step: self.step.clone(),
+            error: self.code.clone(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+fn classify<E>(step: &str, error: SdkError<E, HttpResponse>) -> CallFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let (kind, code, detail) = match &error {
+        SdkError::DispatchFailure(failure) => {
+            let kind = if failure.is_timeout() {
+                FailureKind::Unreachable
+            } else if failure.is_io() {
+                FailureKind::Unreachable
+            } else {
+                FailureKind::Other
+            };
+            let code = if kind == FailureKind::Unreachable {
+                "Unreachable"
+            } else {
+                "DispatchFailure"
+            };
+            (kind, code.to_string(), error_chain(&error))
+        }
+        SdkError::TimeoutError(_) => (
+            FailureKind::Unreachable,
+            "Timeout".to_string(),
+            error_chain(&error),
+        ),
+        _ => {
+            let code = error.code().unwrap_or("Unknown").to_string();
+            let detail = error
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| error_chain(&error));
+            let kind = match code.as_str() {
+                "AccessDenied"
+                | "AccessDeniedException"
+                | "UnauthorizedOperation"
+                | "UnauthorizedException"
+                | "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "AuthFailure"
+                | "ExpiredToken" => FailureKind::AccessDenied,
+                "TooManyRequestsException"
+                | "ThrottlingException"
+                | "Throttling"
+                | "RequestLimitExceeded"
+                | "LimitExceededException" => FailureKind::Throttled,
+                c if c.ends_with("NotFound") || c == "NotFoundException" => FailureKind::NotFound,
+                _ => FailureKind::Other,
+            };
+            (kind, code, detail)
+        }
+    };
+    CallFailure {
+        step: step.to_string(),
+        kind,
+        code,
+        detail: one_line(&detail),
+    }
+}
+
+/// The error and its sources on one line (the SDK's top-level message alone says little).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(inner) = source {
+        parts.push(inner.to_string());
+        source = inner.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The AWS clients, built once per process and shared across warm invocations.
+#[derive(Clone)]
+pub struct Aws {
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub apigatewayv2: aws_sdk_apigatewayv2::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+    calls: CallCounter,
+    limits: Arc<Limits>,
+}
+
+impl std::fmt::Debug for Aws {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Aws")
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads the SDK configuration from the environment (region, endpoint, credentials).
+pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(4))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(20))
+                .build(),
+        );
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
+    loader.load().await
+}
+
+impl Aws {
+    /// Builds every client from one SDK configuration, each counting its calls.
+    pub fn new(config: &SdkConfig) -> Self {
+        let calls = CallCounter::default();
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        Aws {
+            apigateway: aws_sdk_apigateway::Client::from_conf(
+                aws_sdk_apigateway::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
+                aws_sdk_apigatewayv2::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            region,
+            calls,
+            limits: Arc::new(Limits::new()),
+        }
+    }
+
+    /// Requests sent so far by this process's clients.
+    pub fn calls(&self) -> u64 {
+        self.calls.0.load(Ordering::Relaxed)
+    }
+
+    /// A session for one invocation, ending at `deadline`.
+    pub fn session(&self, deadline: Option<Instant>) -> Session<'_> {
+        Session {
+            aws: self,
+            deadline,
+        }
+    }
+}
+
+/// One invocation's view of the clients: every call is rate-limited and bounded by the deadline.
+#[derive(Clone, Copy)]
+pub struct Session<'a> {
+    pub aws: &'a Aws,
+    deadline: Option<Instant>,
+}
+
+impl Session<'_> {
+    /// Sends one request named `step` (`service:Operation`), waiting for the rate limiter first.
+    pub async fn call<T, E, F>(&self, step: &str, request: F) -> Result<T, CallFailure>
+    where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let attempt = async {
+            self.aws.limits.wait(step).await;
+            request.await.map_err(|e| classify(step, e))
+        };
+        match self.deadline {
+            None => attempt.await,
+            Some(deadline) => tokio::time::timeout_at(deadline, attempt)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(CallFailure {
+                        step: step.to_string(),
+                        kind: FailureKind::Deadline,
+                        code: "Deadline".to_string(),
+                        detail: "the invocation's deadline passed before the call finished"
+                            .to_string(),
+                    })
+                }),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Configuration from the environment (SPEC §2), validated at start.
+
+use std::collections::BTreeMap;
+
+/// Every action apigw-doctor knows (SPEC §7).
+pub const KNOWN_ACTIONS: &[&str] = &[
+    "redeploy_stage",
+    "enable_private_dns",
+    "recreate_vpc_link",
+    "add_integration_header",
+    "enable_execution_logging",
+];
+
+/// Actions allowed in apply mode when `APIGW_DOCTOR_ACTIONS` is unset: `enable_private_dns`
+/// changes DNS for every client of the VPC, so it must be listed explicitly.
+pub const DEFAULT_APPLY_ACTIONS: &[&str] = &[
+    "redeploy_stage",
+    "add_integration_header",
+    "recreate_vpc_link",
+    "enable_execution_logging",
+];
+
+/// Whether changes may be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    DryRun,
+    Apply,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::DryRun => "dry-run",
+            Mode::Apply => "apply",
+        }
+    }
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub mode: Mode,
+    pub actions: Vec<String>,
+    pub cooldown_seconds: u64,
+    pub log_lookback_minutes: i64,
+    pub lock_table: Option<String>,
+    pub report_topic_arn: Option<String>,
+    pub event_bus: Option<String>,
+    pub member_role_name: Option<String>,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Reads a given set of variables (the environment, or a test's).
+    pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let mode = match get("APIGW_DOCTOR_MODE") {
+            None | Some("dry-run") => Mode::DryRun,
+            Some("apply") => Mode::Apply,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "APIGW_DOCTOR_MODE",
+                    message: format!("expected dry-run or apply, got {other:?}"),
+                })
+            }
+        };
+        let actions = match get("APIGW_DOCTOR_ACTIONS") {
+            None => DEFAULT_APPLY_ACTIONS
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            Some(list) => parse_actions(list).map_err(|message| ConfigError {
+                variable: "APIGW_DOCTOR_ACTIONS",
+                message,
+            })?,
+        };
+        let cooldown_seconds = match get("APIGW_DOCTOR_COOLDOWN_SECONDS") {
+            None => 900,
+            Some(v) => v.parse::<u64>().map_err(|_| ConfigError {
+                variable: "APIGW_DOCTOR_COOLDOWN_SECONDS",
+                message: format!("expected a whole number of seconds, got {v:?}"),
+            })?,
+        };
+        let log_lookback_minutes = match get("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES") {
+            None => 30,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=10080).contains(m))
+                .ok_or_else(|| ConfigError {
+                    variable: "APIGW_DOCTOR_LOG_LOOKBACK_MINUTES",
+                    message: format!("expected minutes between 1 and 10080, got {v:?}"),
+                })?,
+        };
+        let arn = |name: &'static str, service: &str| -> Result<Option<String>, ConfigError> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) if v.starts_with("arn:") && v.split(':').nth(2) == Some(service) => {
+                    Ok(Some(v.to_string()))
+                }
+                Some(v) => Err(ConfigError {
+                    variable: name,
+                    message: format!("expected an {service} ARN, got {v:?}"),
+                }),
+            }
+        };
+        Ok(Config {
+            mode,
+            actions,
+            cooldown_seconds,
+            log_lookback_minutes,
+            lock_table: get("APIGW_DOCTOR_LOCK_TABLE").map(str::to_string),
+            report_topic_arn: arn("APIGW_DOCTOR_REPORT_TOPIC_ARN", "sns")?,
+            event_bus: get("APIGW_DOCTOR_EVENT_BUS").map(str::to_string),
+            member_role_name: get("APIGW_DOCTOR_MEMBER_ROLE_NAME").map(str::to_string),
+        })
+    }
+}
+
+/// Parses a comma-separated action list, rejecting names that are not actions.
+pub fn parse_actions(list: &str) -> Result<Vec<String>, String> {
+    let mut actions = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !KNOWN_ACTIONS.contains(&name) {
+            return Err(format!(
+                "unknown action {name:?}, expected one of {}",
+                KNOWN_ACTIONS.join(", ")
+            ));
+        }
+        if !actions.iter().any(|a| a == name) {
+            actions.push(name.to_string());
+        }
+    }
+    Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_dry_run_without_private_dns() {
+        let config = Config::from_vars(&BTreeMap::new()).expect("defaults are valid");
+        assert_eq!(config.mode, Mode::DryRun);
+        assert_eq!(config.cooldown_seconds, 900);
+        assert_eq!(config.log_lookback_minutes, 30);
+        assert!(!config.actions.iter().any(|a| a == "enable_private_dns"));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (name, value) in [
+            ("APIGW_DOCTOR_MODE", "yolo"),
+            ("APIGW_DOCTOR_ACTIONS", "redeploy_stage,reboot"),
+            ("APIGW_DOCTOR_COOLDOWN_SECONDS", "-1"),
+            ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "0"),
+            ("APIGW_DOCTOR_REPORT_TOPIC_ARN", "my-topic"),
+        ] {
+            let error = Config::from_vars(&vars(&[(name, value)])).expect_err(name);
+            assert_eq!(error.variable, name);
+            assert!(error.to_string().starts_with(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn explicit_actions_replace_the_default_list() {
+        let config = Config::from_vars(&vars(&[
+            ("APIGW_DOCTOR_MODE", "apply"),
+            (
+                "APIGW_DOCTOR_ACTIONS",
+                " enable_private_dns , redeploy_stage,redeploy_stage",
+            ),
+        ]))
+        .expect("valid");
+        assert_eq!(config.mode, Mode::Apply);
+        assert_eq!(config.actions, vec!["enable_private_dns", "redeploy_stage"]);
+    }
+}

@@ -1,0 +1,204 @@
+//! Reads everything the checks need for the resolved targets into a `Snapshot`, concurrently.
+//!
+//! A read that fails is recorded in `Snapshot::incomplete`; it never aborts the others.
+
+pub mod network;
+pub mod rest;
+pub mod v2;
+
+use crate::aws::{CallFailure, Session};
+use crate::intake::ClientHint;
+use crate::resolve::Resolution;
+use crate::snapshot::{ApiStage, Incomplete, RestApi, Snapshot, V2Api};
+use aws_sdk_ec2::types::VpcAttributeName;
+use std::collections::BTreeSet;
+
+/// Collects the failures of independent reads.
+#[derive(Default)]
+struct Failures(Vec<Incomplete>);
+
+impl Failures {
+    fn keep<T: Default>(&mut self, result: Result<T, CallFailure>) -> T {
+        result.unwrap_or_else(|failure| {
+            self.0.push(failure.incomplete());
+            T::default()
+        })
+    }
+}
+
+/// Reads the details of every resolved API and, when any check needs it, the network.
+pub async fn gather(
+    session: Session<'_>,
+    mut snapshot: Snapshot,
+    resolution: Resolution,
+    client: Option<&ClientHint>,
+) -> Snapshot {
+    snapshot.lookups = resolution.lookups;
+    let wanted = &resolution.stages;
+    let rest_reads = resolution.rest_apis.into_iter().map(|api| {
+        let stages = wanted.get(&api.id).cloned().flatten();
+        rest_details(session, api, stages)
+    });
+    let v2_reads = resolution.v2_apis.into_iter().map(|api| {
+        let stages = wanted.get(&api.id).cloned().flatten();
+        v2_details(session, api, stages)
+    });
+    let (rest_apis, v2_apis) = futures::join!(
+        futures::future::join_all(rest_reads),
+        futures::future::join_all(v2_reads)
+    );
+    let mut failures = Failures::default();
+    let mut missing_stages = Vec::new();
+    for (api, missing, incomplete) in rest_apis {
+        missing_stages.extend(missing.into_iter().map(|s| (api.id.clone(), s)));
+        failures.0.extend(incomplete);
+        snapshot.rest_apis.push(api);
+    }
+    for (api, missing, incomplete) in v2_apis {
+        missing_stages.extend(missing.into_iter().map(|s| (api.id.clone(), s)));
+        failures.0.extend(incomplete);
+        snapshot.v2_apis.push(api);
+    }
+    for (api_id, stage) in missing_stages {
+        for lookup in snapshot.lookups.iter_mut() {
+            if lookup.api_ids.contains(&api_id) {
+                lookup.missing_stages.push(ApiStage {
+                    api_id: api_id.clone(),
+                    stage: stage.clone(),
+                });
+            }
+        }
+    }
+
+    let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();
+    let needs_surroundings = snapshot.rest_apis.iter().any(RestApi::is_private) || client.is_some();
+    if has_targets {
+        read_network(
+            session,
+            &mut snapshot,
+            client,
+            needs_surroundings,
+            &mut failures,
+        )
+        .await;
+    }
+    snapshot.incomplete.extend(failures.0);
+    snapshot
+}
+
+/// Keeps the wanted stages; returns the wanted ones that do not exist.
+fn select_stages<S>(
+    stages: &mut Vec<S>,
+    wanted: Option<BTreeSet<String>>,
+    name: impl Fn(&S) -> &str,
+) -> Vec<String> {
+    let Some(wanted) = wanted else {
+        return Vec::new();
+    };
+    stages.retain(|s| wanted.contains(name(s)));
+    wanted
+        .into_iter()
+        .filter(|w| !stages.iter().any(|s| name(s) == w))
+        .collect()
+}
+
+async fn rest_details(
+    session: Session<'_>,
+    mut api: RestApi,
+    wanted: Option<BTreeSet<String>>,
+) -> (RestApi, Vec<String>, Vec<Incomplete>) {
+    let (stages, deployments) = futures::join!(
+        rest::stages(session, &api.id),
+        rest::deployments(session, &api.id)
+    );
+    let mut failures = Failures::default();
+    let stages_read = stages.is_ok();
+    api.stages = failures.keep(stages);
+    api.deployments = failures.keep(deployments);
+    let missing = if stages_read {
+        select_stages(&mut api.stages, wanted, |s| &s.name)
+    } else {
+        Vec::new()
+    };
+    (api, missing, failures.0)
+}
+
+async fn v2_details(
+    session: Session<'_>,
+    mut api: V2Api,
+    wanted: Option<BTreeSet<String>>,
+) -> (V2Api, Vec<String>, Vec<Incomplete>) {
+    let mut failures = Failures::default();
+    let stages = v2::stages(session, &api.id).await;
+    let stages_read = stages.is_ok();
+    api.stages = failures.keep(stages);
+    let missing = if stages_read {
+        select_stages(&mut api.stages, wanted, |s| &s.name)
+    } else {
+        Vec::new()
+    };
+    (api, missing, failures.0)
+}
+
+/// Endpoints always (public APIs can be shadowed by private DNS); their surroundings when needed.
+async fn read_network(
+    session: Session<'_>,
+    snapshot: &mut Snapshot,
+    client: Option<&ClientHint>,
+    needs_surroundings: bool,
+    failures: &mut Failures,
+) {
+    snapshot.network_read = true;
+    snapshot.vpc_endpoints = failures.keep(network::vpc_endpoints(session).await);
+    if !needs_surroundings {
+        return;
+    }
+    let endpoints: Vec<_> = snapshot.execute_api_endpoints().cloned().collect();
+    let client = client.cloned().unwrap_or_default();
+    let group_ids: Vec<String> = unique(
+        endpoints
+            .iter()
+            .flat_map(|e| e.security_group_ids.iter().cloned())
+            .chain(client.security_group_ids.iter().cloned()),
+    );
+    let endpoint_subnets: Vec<String> =
+        unique(endpoints.iter().flat_map(|e| e.subnet_ids.iter().cloned()));
+    let subnet_ids: Vec<String> = unique(
+        endpoint_subnets
+            .iter()
+            .cloned()
+            .chain(client.subnet_id.clone()),
+    );
+    let vpc_ids: Vec<String> = unique(
+        endpoints
+            .iter()
+            .map(|e| e.vpc_id.clone())
+            .chain(client.vpc_id.clone()),
+    );
+    let (groups, acls, subnets, vpcs) = futures::join!(
+        network::security_groups(session, &group_ids),
+        network::network_acls(session, &endpoint_subnets),
+        network::subnets(session, &subnet_ids),
+        network::vpcs(session, &vpc_ids),
+    );
+    snapshot.security_groups = failures.keep(groups);
+    snapshot.network_acls = failures.keep(acls);
+    snapshot.subnets = failures.keep(subnets);
+    snapshot.vpcs = failures.keep(vpcs);
+    let attribute_reads = snapshot.vpcs.iter().map(|vpc| async move {
+        futures::join!(
+            network::vpc_dns_attribute(session, &vpc.id, VpcAttributeName::EnableDnsSupport),
+            network::vpc_dns_attribute(session, &vpc.id, VpcAttributeName::EnableDnsHostnames),
+        )
+    });
+    let attributes = futures::future::join_all(attribute_reads).await;
+    for (vpc, (support, hostnames)) in snapshot.vpcs.iter_mut().zip(attributes) {
+        vpc.dns_support = support.map_err(|f| failures.0.push(f.incomplete())).ok();
+        vpc.dns_hostnames = hostnames.map_err(|f| failures.0.push(f.incomplete())).ok();
+    }
+}
+
+fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    items.filter(|i| seen.insert(i.clone())).collect()
+}

@@ -1,0 +1,282 @@
+//! Reads the network around private APIs: VPC endpoints, security groups, NACLs, subnets, VPCs.
+
+use crate::aws::{CallFailure, Session};
+use crate::snapshot::{
+    NetworkAcl, NetworkAclEntry, SecurityGroup, SecurityGroupRule, Subnet, Vpc, VpcEndpoint,
+};
+use aws_sdk_ec2::types::{Filter, IpPermission, VpcAttributeName};
+use std::collections::BTreeMap;
+
+fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+/// Every VPC endpoint in the region (paginated); named endpoints missing here do not exist.
+pub async fn vpc_endpoints(session: Session<'_>) -> Result<Vec<VpcEndpoint>, CallFailure> {
+    let client = &session.aws.ec2;
+    let mut endpoints = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "ec2:DescribeVpcEndpoints",
+                client
+                    .describe_vpc_endpoints()
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
+        endpoints.extend(page.vpc_endpoints().iter().map(|e| {
+            VpcEndpoint {
+                id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
+                vpc_id: e.vpc_id().unwrap_or_default().to_string(),
+                service_name: e.service_name().unwrap_or_default().to_string(),
+                endpoint_type: e
+                    .vpc_endpoint_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                state: e
+                    .state()
+                    .map(|s| s.as_str().to_ascii_lowercase())
+                    .unwrap_or_default(),
+                private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
+                subnet_ids: e.subnet_ids().to_vec(),
+                security_group_ids: e
+                    .groups()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string))
+                    .collect(),
+                dns_names: e
+                    .dns_entries()
+                    .iter()
+                    .filter_map(|d| d.dns_name().map(str::to_string))
+                    .collect(),
+                policy: e.policy_document().map(str::to_string),
+                tags: e
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                    .collect::<BTreeMap<_, _>>(),
+            }
+        }));
+        match page.next_token() {
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(endpoints),
+        }
+    }
+}
+
+fn rules(permissions: &[IpPermission]) -> Vec<SecurityGroupRule> {
+    permissions
+        .iter()
+        .map(|p| SecurityGroupRule {
+            protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+            from_port: p.from_port(),
+            to_port: p.to_port(),
+            cidrs: p
+                .ip_ranges()
+                .iter()
+                .filter_map(|r| r.cidr_ip().map(str::to_string))
+                .chain(
+                    p.ipv6_ranges()
+                        .iter()
+                        .filter_map(|r| r.cidr_ipv6().map(str::to_string)),
+                )
+                .collect(),
+            group_ids: p
+                .user_id_group_pairs()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_string))
+                .collect(),
+            prefix_list_ids: p
+                .prefix_list_ids()
+                .iter()
+                .filter_map(|l| l.prefix_list_id().map(str::to_string))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Security groups by id; a filter (not `GroupIds`) so one missing group does not fail the rest.
+pub async fn security_groups(
+    session: Session<'_>,
+    ids: &[String],
+) -> Result<Vec<SecurityGroup>, CallFailure> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = &session.aws.ec2;
+    let mut groups = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "ec2:DescribeSecurityGroups",
+                client
+                    .describe_security_groups()
+                    .filters(filter("group-id", ids))
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
+        groups.extend(page.security_groups().iter().map(|g| SecurityGroup {
+            id: g.group_id().unwrap_or_default().to_string(),
+            name: g.group_name().unwrap_or_default().to_string(),
+            vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+            ingress: rules(g.ip_permissions()),
+            egress: rules(g.ip_permissions_egress()),
+        }));
+        match page.next_token() {
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(groups),
+        }
+    }
+}
+
+/// The network ACLs associated with the given subnets.
+pub async fn network_acls(
+    session: Session<'_>,
+    subnet_ids: &[String],
+) -> Result<Vec<NetworkAcl>, CallFailure> {
+    if subnet_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = &session.aws.ec2;
+    let mut acls = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "ec2:DescribeNetworkAcls",
+                client
+                    .describe_network_acls()
+                    .filters(filter("association.subnet-id", subnet_ids))
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
+        acls.extend(page.network_acls().iter().map(|acl| {
+            NetworkAcl {
+                id: acl.network_acl_id().unwrap_or_default().to_string(),
+                vpc_id: acl.vpc_id().unwrap_or_default().to_string(),
+                subnet_ids: acl
+                    .associations()
+                    .iter()
+                    .filter_map(|a| a.subnet_id().map(str::to_string))
+                    .collect(),
+                entries: acl
+                    .entries()
+                    .iter()
+                    .map(|e| NetworkAclEntry {
+                        rule_number: e.rule_number().unwrap_or(32767),
+                        egress: e.egress().unwrap_or(false),
+                        protocol: e.protocol().unwrap_or("-1").to_string(),
+                        action: e
+                            .rule_action()
+                            .map(|a| a.as_str().to_string())
+                            .unwrap_or_default(),
+                        cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_string),
+                        port_from: e.port_range().and_then(|r| r.from()),
+                        port_to: e.port_range().and_then(|r| r.to()),
+                    })
+                    .collect(),
+            }
+        }));
+        match page.next_token() {
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(acls),
+        }
+    }
+}
+
+/// Subnets by id (their CIDRs), through a filter so a missing one does not fail the rest.
+pub async fn subnets(session: Session<'_>, ids: &[String]) -> Result<Vec<Subnet>, CallFailure> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = session
+        .call(
+            "ec2:DescribeSubnets",
+            session
+                .aws
+                .ec2
+                .describe_subnets()
+                .filters(filter("subnet-id", ids))
+                .send(),
+        )
+        .await?;
+    Ok(out
+        .subnets()
+        .iter()
+        .map(|s| Subnet {
+            id: s.subnet_id().unwrap_or_default().to_string(),
+            vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+            cidr: s.cidr_block().map(str::to_string),
+        })
+        .collect())
+}
+
+/// VPCs by id with their CIDRs; DNS attributes are read separately.
+pub async fn vpcs(session: Session<'_>, ids: &[String]) -> Result<Vec<Vpc>, CallFailure> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = session
+        .call(
+            "ec2:DescribeVpcs",
+            session
+                .aws
+                .ec2
+                .describe_vpcs()
+                .filters(filter("vpc-id", ids))
+                .send(),
+        )
+        .await?;
+    Ok(out
+        .vpcs()
+        .iter()
+        .map(|v| Vpc {
+            id: v.vpc_id().unwrap_or_default().to_string(),
+            cidrs: v
+                .cidr_block_association_set()
+                .iter()
+                .filter_map(|c| c.cidr_block().map(str::to_string))
+                .chain(
+                    v.ipv6_cidr_block_association_set()
+                        .iter()
+                        .filter_map(|c| c.ipv6_cidr_block().map(str::to_string)),
+                )
+                .collect(),
+            dns_support: None,
+            dns_hostnames: None,
+        })
+        .collect())
+}
+
+/// One DNS attribute of a VPC (`enableDnsSupport` or `enableDnsHostnames`).
+pub async fn vpc_dns_attribute(
+    session: Session<'_>,
+    vpc_id: &str,
+    attribute: VpcAttributeName,
+) -> Result<bool, CallFailure> {
+    let out = session
+        .call(
+            "ec2:DescribeVpcAttribute",
+            session
+                .aws
+                .ec2
+                .describe_vpc_attribute()
+                .vpc_id(vpc_id)
+                .attribute(attribute.clone())
+                .send(),
+        )
+        .await?;
+    let value = match attribute {
+        VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
+        _ => out.enable_dns_hostnames(),
+    };
+    Ok(value.and_then(|v| v.value()).unwrap_or(false))
+}

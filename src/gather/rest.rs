@@ -1,0 +1,158 @@
+//! Reads REST APIs (API Gateway v1): the API, its stages and its deployments.
+
+use crate::aws::{CallFailure, Session};
+use crate::snapshot::{Deployment, RestApi, RestStage};
+use aws_sdk_apigateway::types;
+use std::collections::{BTreeMap, HashMap};
+
+fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
+    time.map(aws_smithy_types::DateTime::secs)
+}
+
+fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn from_sdk(api: &types::RestApi) -> RestApi {
+    let endpoint = api.endpoint_configuration();
+    RestApi {
+        id: api.id().unwrap_or_default().to_string(),
+        name: api.name().unwrap_or_default().to_string(),
+        endpoint_types: endpoint
+            .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        vpc_endpoint_ids: endpoint
+            .map(|e| e.vpc_endpoint_ids().to_vec())
+            .unwrap_or_default(),
+        policy: api
+            .policy()
+            .filter(|p| !p.trim().is_empty())
+            .map(str::to_string),
+        disable_execute_api_endpoint: api.disable_execute_api_endpoint(),
+        created_date: epoch(api.created_date()),
+        tags: tags(api.tags()),
+        stages: Vec::new(),
+        deployments: Vec::new(),
+    }
+}
+
+/// Every REST API in the region (paginated).
+pub async fn list_apis(session: Session<'_>) -> Result<Vec<RestApi>, CallFailure> {
+    let client = &session.aws.apigateway;
+    let mut apis = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "apigateway:GetRestApis",
+                client
+                    .get_rest_apis()
+                    .limit(500)
+                    .set_position(position.clone())
+                    .send(),
+            )
+            .await?;
+        apis.extend(page.items().iter().map(from_sdk));
+        match page.position() {
+            Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
+            _ => return Ok(apis),
+        }
+    }
+}
+
+/// One REST API by id.
+pub async fn get_api(session: Session<'_>, id: &str) -> Result<RestApi, CallFailure> {
+    let out = session
+        .call(
+            "apigateway:GetRestApi",
+            session.aws.apigateway.get_rest_api().rest_api_id(id).send(),
+        )
+        .await?;
+    Ok(RestApi {
+        id: out.id().unwrap_or(id).to_string(),
+        name: out.name().unwrap_or_default().to_string(),
+        endpoint_types: out
+            .endpoint_configuration()
+            .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        vpc_endpoint_ids: out
+            .endpoint_configuration()
+            .map(|e| e.vpc_endpoint_ids().to_vec())
+            .unwrap_or_default(),
+        policy: out
+            .policy()
+            .filter(|p| !p.trim().is_empty())
+            .map(str::to_string),
+        disable_execute_api_endpoint: out.disable_execute_api_endpoint(),
+        created_date: epoch(out.created_date()),
+        tags: tags(out.tags()),
+        stages: Vec::new(),
+        deployments: Vec::new(),
+    })
+}
+
+/// Every stage of a REST API.
+pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<RestStage>, CallFailure> {
+    let out = session
+        .call(
+            "apigateway:GetStages",
+            session
+                .aws
+                .apigateway
+                .get_stages()
+                .rest_api_id(api_id)
+                .send(),
+        )
+        .await?;
+    Ok(out
+        .item()
+        .iter()
+        .map(|s| RestStage {
+            name: s.stage_name().unwrap_or_default().to_string(),
+            deployment_id: s.deployment_id().map(str::to_string),
+            created_date: epoch(s.created_date()),
+            last_updated_date: epoch(s.last_updated_date()),
+            tags: tags(s.tags()),
+            variables: tags(s.variables()),
+            web_acl_arn: s.web_acl_arn().map(str::to_string),
+        })
+        .collect())
+}
+
+/// Every deployment of a REST API (paginated), for "changed after the last deployment".
+pub async fn deployments(
+    session: Session<'_>,
+    api_id: &str,
+) -> Result<Vec<Deployment>, CallFailure> {
+    let client = &session.aws.apigateway;
+    let mut deployments = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "apigateway:GetDeployments",
+                client
+                    .get_deployments()
+                    .rest_api_id(api_id)
+                    .limit(500)
+                    .set_position(position.clone())
+                    .send(),
+            )
+            .await?;
+        deployments.extend(page.items().iter().map(|d| {
+            Deployment {
+                id: d.id().unwrap_or_default().to_string(),
+                description: d
+                    .description()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                created_date: epoch(d.created_date()),
+            }
+        }));
+        match page.position() {
+            Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
+            _ => return Ok(deployments),
+        }
+    }
+}

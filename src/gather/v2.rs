@@ -1,0 +1,105 @@
+//! Reads HTTP and WebSocket APIs (API Gateway v2) and their stages.
+
+use crate::aws::{CallFailure, Session};
+use crate::snapshot::{V2Api, V2Stage};
+use std::collections::{BTreeMap, HashMap};
+
+fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn from_parts(
+    id: Option<&str>,
+    name: Option<&str>,
+    protocol: Option<&aws_sdk_apigatewayv2::types::ProtocolType>,
+    disable_execute_api_endpoint: Option<bool>,
+    api_tags: Option<&HashMap<String, String>>,
+) -> V2Api {
+    V2Api {
+        id: id.unwrap_or_default().to_string(),
+        name: name.unwrap_or_default().to_string(),
+        protocol: protocol.map(|p| p.as_str().to_string()).unwrap_or_default(),
+        disable_execute_api_endpoint: disable_execute_api_endpoint.unwrap_or(false),
+        tags: tags(api_tags),
+        stages: Vec::new(),
+    }
+}
+
+/// Every HTTP and WebSocket API in the region (paginated).
+pub async fn list_apis(session: Session<'_>) -> Result<Vec<V2Api>, CallFailure> {
+    let client = &session.aws.apigatewayv2;
+    let mut apis = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "apigatewayv2:GetApis",
+                client
+                    .get_apis()
+                    .max_results("500")
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
+        apis.extend(page.items().iter().map(|a| {
+            from_parts(
+                a.api_id(),
+                a.name(),
+                a.protocol_type(),
+                a.disable_execute_api_endpoint(),
+                a.tags(),
+            )
+        }));
+        match page.next_token() {
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(apis),
+        }
+    }
+}
+
+/// One HTTP or WebSocket API by id.
+pub async fn get_api(session: Session<'_>, id: &str) -> Result<V2Api, CallFailure> {
+    let a = session
+        .call(
+            "apigatewayv2:GetApi",
+            session.aws.apigatewayv2.get_api().api_id(id).send(),
+        )
+        .await?;
+    Ok(from_parts(
+        a.api_id().or(Some(id)),
+        a.name(),
+        a.protocol_type(),
+        a.disable_execute_api_endpoint(),
+        a.tags(),
+    ))
+}
+
+/// Every stage of an HTTP or WebSocket API (paginated).
+pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, CallFailure> {
+    let client = &session.aws.apigatewayv2;
+    let mut stages = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "apigatewayv2:GetStages",
+                client
+                    .get_stages()
+                    .api_id(api_id)
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
+        stages.extend(page.items().iter().map(|s| V2Stage {
+            name: s.stage_name().unwrap_or_default().to_string(),
+            deployment_id: s.deployment_id().map(str::to_string),
+            auto_deploy: s.auto_deploy().unwrap_or(false),
+            tags: tags(s.tags()),
+        }));
+        match page.next_token() {
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(stages),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Event JSON → report: the one function both entry points (Lambda and CLI) call.
+
+use crate::aws::{Aws, CallFailure};
+use crate::checks;
+use crate::config::{Config, Mode};
+use crate::gather;
+use crate::intake::{self, Incident, IntakeSettings, InvalidEvent, Scope};
+use crate::plan;
+use crate::report::Report;
+use crate::resolve;
+use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tracing::Instrument;
+
+/// What the handler needs that outlives one invocation.
+#[derive(Debug)]
+pub struct Doctor {
+    pub config: Config,
+    /// `None` when diagnosing from a snapshot file: no AWS call is possible or wanted.
+    pub aws: Option<Aws>,
+}
+
+/// Per-invocation settings from the entry point.
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    pub now: Option<DateTime<Utc>>,
+    pub deadline: Option<tokio::time::Instant>,
+    /// Diagnose from this snapshot instead of reading AWS.
+    pub snapshot_in: Option<Snapshot>,
+    /// The CLI's `--actions`: narrows like an event's `actions`.
+    pub actions: Option<Vec<String>>,
+    /// The CLI's `--account`, used when the event names none.
+    pub account: Option<String>,
+}
+
+/// A finished run: the report, what was read, and — when the run could not be made — why.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub snapshot: Snapshot,
+    /// A one-line reason for exit status 2 (the target could not be read, no endpoint…).
+    pub fatal: Option<String>,
+}
+
+/// Diagnoses one event. `Err` only for a malformed event.
+pub async fn handle(
+    doctor: &Doctor,
+    event: &Value,
+    invocation: Invocation,
+) -> Result<Outcome, InvalidEvent> {
+    let started = std::time::Instant::now();
+    let now = invocation.now.unwrap_or_else(Utc::now);
+    let mut incident = intake::parse(
+        event,
+        IntakeSettings {
+            now,
+            lookback_minutes: doctor.config.log_lookback_minutes,
+        },
+    )?;
+    if incident.account.is_none() {
+        incident.account.clone_from(&invocation.account);
+    }
+    if let Some(narrowed) = &invocation.actions {
+        let actions = incident.actions.get_or_insert_with(|| narrowed.clone());
+        actions.retain(|a| narrowed.contains(a));
+    }
+    let span = tracing::info_span!("diagnosis", incident = %incident.id);
+    async move {
+        let mode = effective_mode(
+            doctor.config.mode,
+            &mut incident,
+            invocation.snapshot_in.is_some(),
+        );
+        let calls_before = doctor.aws.as_ref().map_or(0, Aws::calls);
+        let (snapshot, fatal) = match invocation.snapshot_in {
+            Some(snapshot) => (snapshot, None),
+            None => read(doctor, &incident, invocation.deadline).await,
+        };
+        let findings = checks::run(&snapshot, &incident);
+        let actions = plan::plan(&findings, &snapshot, &incident, &doctor.config, mode);
+        let mut report = Report::new(&incident, &snapshot, mode.as_str());
+        report.findings = findings;
+        report.actions = actions;
+        report.stats.aws_calls = doctor.aws.as_ref().map_or(0, Aws::calls) - calls_before;
+        report.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(
+            findings = report.findings.len(),
+            incomplete = report.incomplete.len(),
+            aws_calls = report.stats.aws_calls,
+            "diagnosis finished"
+        );
+        Ok(Outcome {
+            report,
+            snapshot,
+            fatal,
+        })
+    }
+    .instrument(span)
+    .await
+}
+
+/// Dry-run unless configured to apply; an event may only make a run safer (SPEC §1.1).
+fn effective_mode(configured: Mode, incident: &mut Incident, offline: bool) -> Mode {
+    if offline && configured == Mode::Apply {
+        incident.notes.push(
+            "diagnosing from a snapshot file: nothing can be changed, so the run is a dry run"
+                .to_string(),
+        );
+        return Mode::DryRun;
+    }
+    match (configured, incident.dry_run) {
+        (Mode::Apply, Some(true)) => {
+            incident
+                .notes
+                .push("the event asked for a dry run: nothing will be changed".to_string());
+            Mode::DryRun
+        }
+        (Mode::DryRun, Some(false)) => {
+            incident.notes.push("`dry_run: false` ignored: the function is configured for dry-run (APIGW_DOCTOR_MODE)".to_string());
+            Mode::DryRun
+        }
+        (mode, _) => mode,
+    }
+}
+
+/// Reads AWS: the account, the targets, then everything the checks need.
+async fn read(
+    doctor: &Doctor,
+    incident: &Incident,
+    deadline: Option<tokio::time::Instant>,
+) -> (Snapshot, Option<String>) {
+    let Some(aws) = &doctor.aws else {
+        let snapshot = Snapshot::new("", incident.account.clone());
+        return (
+            snapshot,
+            Some("no AWS clients and no snapshot to diagnose from".to_string()),
+        );
+    };
+    let mut snapshot = Snapshot::new(&aws.region, incident.account.clone());
+    snapshot.schema = SNAPSHOT_SCHEMA.to_string();
+    if incident.scope == Scope::Nothing {
+        return (snapshot, None);
+    }
+    let session = aws.session(deadline);
+    let fail = |mut snapshot: Snapshot, failure: CallFailure| {
+        let reason = format!(
+            "could not read {}: {} ({})",
+            failure.step, failure.code, failure.detail
+        );
+        snapshot.incomplete.push(failure.incomplete());
+        (snapshot, Some(reason))
+    };
+    let caller = match session
+        .call(
+            "sts:GetCallerIdentity",
+            aws.sts.get_caller_identity().send(),
+        )
+        .await
+    {
+        Ok(identity) => identity.account().map(str::to_string),
+        Err(failure) => return fail(snapshot, failure),
+    };
+    match (&incident.account, caller) {
+        (Some(named), Some(caller)) if *named != caller => {
+            let reason = if doctor.config.member_role_name.is_some() {
+                format!("account {named} is not this account ({caller}); member-account runs through APIGW_DOCTOR_MEMBER_ROLE_NAME are not supported by this build")
+            } else {
+                format!("account {named} is not this account ({caller}); set APIGW_DOCTOR_MEMBER_ROLE_NAME to work in member accounts")
+            };
+            return (snapshot, Some(reason));
+        }
+        (None, caller) => snapshot.account = caller,
+        _ => {}
+    }
+    if let Some(region) = &incident.region {
+        if *region != aws.region {
+            return (
+                snapshot,
+                Some(format!(
+                    "the event comes from region {region}, but this function works in {}",
+                    aws.region
+                )),
+            );
+        }
+    }
+    let resolution = match resolve::resolve(session, &incident.scope).await {
+        Ok(resolution) => resolution,
+        Err(failure) => return fail(snapshot, failure),
+    };
+    let snapshot = gather::gather(session, snapshot, resolution, incident.client.as_ref()).await;
+    (snapshot, None)
+}

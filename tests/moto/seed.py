@@ -1,0 +1,156 @@
+"""Builds apigw-doctor scenarios in a moto server and prints the ids it created as JSON.
+
+The baseline is a healthy private REST API reached from a VPC: every check stays quiet on it.
+Each flag breaks exactly one thing, so a test can make one finding fire.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import boto3
+
+REGION = "us-east-1"
+
+
+def clients(endpoint):
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    return (
+        session.client("ec2", endpoint_url=endpoint),
+        session.client("apigateway", endpoint_url=endpoint),
+        session.client("apigatewayv2", endpoint_url=endpoint),
+    )
+
+
+def private_policy(vpce_ids, source_vpcs=()):
+    statements = [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": list(vpce_ids)}},
+        },
+    ]
+    if source_vpcs:
+        statements[1]["Condition"] = {"StringNotEquals": {"aws:SourceVpc": list(source_vpcs)}}
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def deploy(apigw, api_id, stage="prod"):
+    root = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    items = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart="items")
+    apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="GET", type="MOCK")
+    apigw.create_deployment(restApiId=api_id, stageName=stage)
+
+
+def network(ec2, args):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": args.vpc_dns != "support-off"})
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": args.vpc_dns != "hostnames-off"})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    client_subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
+    endpoint_sg = ec2.create_security_group(GroupName="execute-api-endpoint", Description="endpoint", VpcId=vpc)["GroupId"]
+    if not args.sg_blocks_443:
+        ec2.authorize_security_group_ingress(
+            GroupId=endpoint_sg,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+        )
+    else:
+        ec2.authorize_security_group_ingress(
+            GroupId=endpoint_sg,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+        )
+    client_sg = ec2.create_security_group(GroupName="client", Description="client", VpcId=vpc)["GroupId"]
+    if args.client_sg_blocks_443:
+        ec2.revoke_security_group_egress(
+            GroupId=client_sg,
+            IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        )
+        ec2.authorize_security_group_egress(
+            GroupId=client_sg,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+        )
+    if args.nacl_blocks_443:
+        acl = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"][0]
+        ec2.create_network_acl_entry(
+            NetworkAclId=acl["NetworkAclId"], RuleNumber=50, Protocol="6", RuleAction="deny",
+            Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": 443, "To": 443},
+        )
+    ids = {"vpc_id": vpc, "subnet_id": subnet, "client_subnet_id": client_subnet,
+           "endpoint_sg_id": endpoint_sg, "client_sg_id": client_sg}
+    if not args.no_endpoint:
+        endpoint = ec2.create_vpc_endpoint(
+            VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.execute-api", VpcEndpointType="Interface",
+            SubnetIds=[subnet], SecurityGroupIds=[endpoint_sg], PrivateDnsEnabled=not args.private_dns_off,
+        )["VpcEndpoint"]
+        ids["vpce_id"] = endpoint["VpcEndpointId"]
+    return ids
+
+
+def scenario_private(ec2, apigw, args):
+    ids = network(ec2, args)
+    vpce_ids = [ids["vpce_id"]] if "vpce_id" in ids else []
+    named = vpce_ids + (["vpce-0deadbeef00000000"] if args.policy_names_missing_endpoint else [])
+    kwargs = {"endpointConfiguration": {"types": ["PRIVATE"], "vpcEndpointIds": vpce_ids}}
+    if not args.no_policy:
+        source_vpcs = ["vpc-0f00f00f00f00f00f"] if args.policy_names_other_vpc else ()
+        kwargs["policy"] = private_policy(named or ["vpce-0deadbeef00000000"], source_vpcs)
+    api = apigw.create_rest_api(name=args.name, **kwargs)
+    deploy(apigw, api["id"])
+    ids["api_id"] = api["id"]
+    return ids
+
+
+def scenario_public(ec2, apigw, apigwv2, args):
+    ids = network(ec2, args)
+    api = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})
+    deploy(apigw, api["id"])
+    ids["api_id"] = api["id"]
+    http = apigwv2.create_api(Name=f"{args.name}-http", ProtocolType="HTTP")
+    apigwv2.create_stage(ApiId=http["ApiId"], StageName="$default", AutoDeploy=True)
+    ids["http_api_id"] = http["ApiId"]
+    return ids
+
+
+def scenario_same_name(apigw, args):
+    first = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})
+    second = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})
+    for api in (first, second):
+        deploy(apigw, api["id"])
+    return {"api_ids": [first["id"], second["id"]]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario", choices=["private", "public", "same-name"])
+    parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL"), required="AWS_ENDPOINT_URL" not in os.environ)
+    parser.add_argument("--name", default="orders")
+    parser.add_argument("--no-policy", action="store_true")
+    parser.add_argument("--no-endpoint", action="store_true")
+    parser.add_argument("--private-dns-off", action="store_true")
+    parser.add_argument("--vpc-dns", choices=["on", "support-off", "hostnames-off"], default="on")
+    parser.add_argument("--sg-blocks-443", action="store_true")
+    parser.add_argument("--client-sg-blocks-443", action="store_true")
+    parser.add_argument("--nacl-blocks-443", action="store_true")
+    parser.add_argument("--policy-names-missing-endpoint", action="store_true")
+    parser.add_argument("--policy-names-other-vpc", action="store_true")
+    args = parser.parse_args()
+    ec2, apigw, apigwv2 = clients(args.endpoint)
+    if args.scenario == "private":
+        ids = scenario_private(ec2, apigw, args)
+    elif args.scenario == "public":
+        ids = scenario_public(ec2, apigw, apigwv2, args)
+    else:
+        ids = scenario_same_name(apigw, args)
+    json.dump(ids, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Starts the pinned moto server on a free loopback port for apigw-doctor's tests and demo.
+
+Prints the port on the first line of stdout, then serves until standard input closes (tests:
+the server dies with the test process that holds the pipe) or, with --forever, until killed.
+"""
+
+import argparse
+import logging
+import sys
+
+import moto
+
+PINNED_MOTO = "5.2.5"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--forever", action="store_true", help="serve until killed")
+    args = parser.parse_args()
+    if moto.__version__ != PINNED_MOTO:
+        sys.exit(f"moto {moto.__version__} found, the tests are pinned to {PINNED_MOTO}: run `make venv`")
+
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    print(port, flush=True)
+    try:
+        if args.forever:
+            import threading
+
+            threading.Event().wait()
+        else:
+            sys.stdin.read()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
