@@ -124,21 +124,16 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let (kind, code, detail) = match &error {
-        SdkError::DispatchFailure(failure) => {
-            let kind = if failure.is_timeout() {
-                FailureKind::Unreachable
-            } else if failure.is_io() {
-                FailureKind::Unreachable
-            } else {
-                FailureKind::Other
-            };
-            let code = if kind == FailureKind::Unreachable {
-                "Unreachable"
-            } else {
-                "DispatchFailure"
-            };
-            (kind, code.to_string(), error_chain(&error))
-        }
+        SdkError::DispatchFailure(failure) if failure.is_timeout() || failure.is_io() => (
+            FailureKind::Unreachable,
+            "Unreachable".to_string(),
+            error_chain(&error),
+        ),
+        SdkError::DispatchFailure(_) => (
+            FailureKind::Other,
+            "DispatchFailure".to_string(),
+            error_chain(&error),
+        ),
         SdkError::TimeoutError(_) => (
             FailureKind::Unreachable,
             "Timeout".to_string(),
@@ -231,30 +226,47 @@ pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
 }
 
 impl Aws {
-    /// Builds every client from one SDK configuration, each counting its calls.
+    /// Builds every client from one SDK configuration.
     pub fn new(config: &SdkConfig) -> Self {
-        let calls = CallCounter::default();
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        Aws::from_clients(
+            aws_sdk_apigateway::Client::new(config),
+            aws_sdk_apigatewayv2::Client::new(config),
+            aws_sdk_ec2::Client::new(config),
+            aws_sdk_sts::Client::new(config),
+            region,
+        )
+    }
+
+    /// Wraps existing clients (e.g. fault-injecting ones in tests), adding call counting to each.
+    pub fn from_clients(
+        apigateway: aws_sdk_apigateway::Client,
+        apigatewayv2: aws_sdk_apigatewayv2::Client,
+        ec2: aws_sdk_ec2::Client,
+        sts: aws_sdk_sts::Client,
+        region: String,
+    ) -> Self {
+        let calls = CallCounter::default();
         Aws {
             apigateway: aws_sdk_apigateway::Client::from_conf(
-                aws_sdk_apigateway::config::Builder::from(config)
+                apigateway
+                    .config()
+                    .to_builder()
                     .interceptor(calls.clone())
                     .build(),
             ),
             apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
-                aws_sdk_apigatewayv2::config::Builder::from(config)
+                apigatewayv2
+                    .config()
+                    .to_builder()
                     .interceptor(calls.clone())
                     .build(),
             ),
             ec2: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
+                ec2.config().to_builder().interceptor(calls.clone()).build(),
             ),
             sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
+                sts.config().to_builder().interceptor(calls.clone()).build(),
             ),
             region,
             calls,

@@ -59,7 +59,7 @@ enum Format {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Diagnose one API.
-    Diagnose(DiagnoseArgs),
+    Diagnose(Box<DiagnoseArgs>),
     /// Run exactly the Lambda handler on an event (a file, or - for standard input).
     Invoke {
         #[arg(long, value_name = "FILE|-")]

@@ -8,7 +8,7 @@ use crate::intake::{self, Incident, IntakeSettings, InvalidEvent, Scope};
 use crate::plan;
 use crate::report::Report;
 use crate::resolve;
-use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA};
+use crate::snapshot::{LookupKey, Snapshot, SNAPSHOT_SCHEMA};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tracing::Instrument;
@@ -75,7 +75,8 @@ pub async fn handle(
         let calls_before = doctor.aws.as_ref().map_or(0, Aws::calls);
         let (snapshot, fatal) = match invocation.snapshot_in {
             Some(snapshot) => (snapshot, None),
-            None => read(doctor, &incident, invocation.deadline).await,
+            // Boxed: the SDK's futures are large, and a test thread's stack is small.
+            None => Box::pin(read(doctor, &incident, invocation.deadline)).await,
         };
         let findings = checks::run(&snapshot, &incident);
         let actions = plan::plan(&findings, &snapshot, &incident, &doctor.config, mode);
@@ -184,10 +185,40 @@ async fn read(
             );
         }
     }
-    let resolution = match resolve::resolve(session, &incident.scope).await {
+    let resolution = match Box::pin(resolve::resolve(session, &incident.scope)).await {
         Ok(resolution) => resolution,
         Err(failure) => return fail(snapshot, failure),
     };
-    let snapshot = gather::gather(session, snapshot, resolution, incident.client.as_ref()).await;
-    (snapshot, None)
+    let snapshot = Box::pin(gather::gather(
+        session,
+        snapshot,
+        resolution,
+        incident.client.as_ref(),
+    ))
+    .await;
+    let fatal = nothing_found(&snapshot);
+    (snapshot, fatal)
+}
+
+/// When every target the incident named is missing, the run could not be made (exit 2); the
+/// report still carries the TARGET_NOT_FOUND findings.
+fn nothing_found(snapshot: &Snapshot) -> Option<String> {
+    let named: Vec<String> = snapshot
+        .lookups
+        .iter()
+        .filter_map(|l| match &l.key {
+            LookupKey::ApiId(id) => Some(format!("id {id}")),
+            LookupKey::ApiName(name) => Some(format!("name {name}")),
+            LookupKey::Sweep => None,
+        })
+        .collect();
+    let none_found = snapshot.lookups.iter().all(|l| l.api_ids.is_empty());
+    (!named.is_empty() && none_found).then(|| {
+        format!(
+            "no API with {} exists in account {} region {}",
+            named.join(" or "),
+            snapshot.account.as_deref().unwrap_or("(unknown)"),
+            snapshot.region
+        )
+    })
 }

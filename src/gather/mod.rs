@@ -37,11 +37,11 @@ pub async fn gather(
     let wanted = &resolution.stages;
     let rest_reads = resolution.rest_apis.into_iter().map(|api| {
         let stages = wanted.get(&api.id).cloned().flatten();
-        rest_details(session, api, stages)
+        Box::pin(rest_details(session, api, stages))
     });
     let v2_reads = resolution.v2_apis.into_iter().map(|api| {
         let stages = wanted.get(&api.id).cloned().flatten();
-        v2_details(session, api, stages)
+        Box::pin(v2_details(session, api, stages))
     });
     let (rest_apis, v2_apis) = futures::join!(
         futures::future::join_all(rest_reads),

@@ -278,11 +278,16 @@ fn incident(source: Source, signal: AlarmSignal, settings: IntakeSettings) -> In
         .filter_map(|m| m.period)
         .max()
         .unwrap_or(0);
-    let lookback = Duration::minutes(settings.lookback_minutes).max(Duration::seconds(
-        longest_period.saturating_mul(signal.evaluation_periods),
-    ));
+    // Periods come from the event: an absurd one widens the window to the limit, never panics.
+    let span = longest_period
+        .checked_mul(signal.evaluation_periods)
+        .and_then(Duration::try_seconds)
+        .unwrap_or(Duration::MAX);
+    let lookback = Duration::minutes(settings.lookback_minutes).max(span);
     if let Some(changed) = signal.state_time {
-        incident.window.start = changed - lookback;
+        incident.window.start = changed
+            .checked_sub_signed(lookback)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
     }
 
     if signal.state != "ALARM" {

@@ -20,8 +20,23 @@ pub const MAX_EVENT_DEPTH: usize = 64;
 #[error("{0}")]
 pub struct InvalidEvent(pub String);
 
+/// Every intake error goes through here, so text copied from the event cannot break the
+/// one-line reason (control characters are escaped).
 fn invalid(message: impl Into<String>) -> InvalidEvent {
-    InvalidEvent(message.into())
+    InvalidEvent(
+        message
+            .into()
+            .chars()
+            .flat_map(|c| {
+                let escaped: Vec<char> = if c.is_control() {
+                    c.escape_default().collect()
+                } else {
+                    vec![c]
+                };
+                escaped
+            })
+            .collect(),
+    )
 }
 
 /// Which trigger shape the event had.
@@ -197,7 +212,8 @@ fn parse_schedule(event: &Value, settings: IntakeSettings) -> Incident {
 fn check_depth(event: &Value) -> Result<(), InvalidEvent> {
     let mut stack = vec![(event, 1usize)];
     while let Some((value, depth)) = stack.pop() {
-        if depth > MAX_EVENT_DEPTH {
+        let nests = value.is_array() || value.is_object();
+        if nests && depth > MAX_EVENT_DEPTH {
             return Err(invalid(format!(
                 "event is nested deeper than {MAX_EVENT_DEPTH} levels"
             )));

@@ -1,1 +1,10 @@
-//! End-to-end tests against a moto server.
+//! End-to-end tests: the handler and the binary against a pinned moto server on loopback,
+//! fault injection at the SDK level, and the Lambda runtime path.
+
+mod cli;
+mod faults;
+mod lambda_runtime;
+mod private_api;
+mod public_from_vpc;
+mod support;
+mod targets;

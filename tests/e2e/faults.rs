@@ -1,0 +1,163 @@
+//! SDK-level fault injection: throttling, access denied and server errors keep the report
+//! complete and honest (an `incomplete` entry, never a silent pass).
+
+use crate::support::handle_with;
+use apigw_doctor::aws::Aws;
+use apigw_doctor::config::Config;
+use aws_sdk_apigateway::operation::get_deployments::GetDeploymentsOutput;
+use aws_sdk_apigateway::operation::get_rest_api::{GetRestApiError, GetRestApiOutput};
+use aws_sdk_apigateway::operation::get_stages::GetStagesOutput;
+use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, Stage};
+use aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsError;
+use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn sts() -> aws_sdk_sts::Client {
+    let identity = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .account("123456789012")
+            .build()
+    });
+    mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[&identity])
+}
+
+fn private_api() -> GetRestApiOutput {
+    GetRestApiOutput::builder()
+        .id("a1b2c3d4e5")
+        .name("orders")
+        .endpoint_configuration(EndpointConfiguration::builder().types(EndpointType::Private).build())
+        .policy(r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5\/*\"}]}"#)
+        .build()
+}
+
+fn apigateway_with_private_api() -> aws_sdk_apigateway::Client {
+    let api = mock!(aws_sdk_apigateway::Client::get_rest_api).then_output(private_api);
+    let stages = mock!(aws_sdk_apigateway::Client::get_stages).then_output(|| {
+        GetStagesOutput::builder()
+            .item(
+                Stage::builder()
+                    .stage_name("prod")
+                    .deployment_id("d1")
+                    .build(),
+            )
+            .build()
+    });
+    let deployments = mock!(aws_sdk_apigateway::Client::get_deployments)
+        .then_output(|| GetDeploymentsOutput::builder().build());
+    mock_client!(
+        aws_sdk_apigateway,
+        RuleMode::MatchAny,
+        &[&api, &stages, &deployments]
+    )
+}
+
+fn unused_v2() -> aws_sdk_apigatewayv2::Client {
+    mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &[])
+}
+
+fn config() -> Config {
+    Config::from_vars(&BTreeMap::new()).expect("defaults")
+}
+
+#[tokio::test]
+async fn throttled_endpoint_reads_are_incomplete_not_silent() {
+    let throttled = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_error(|| {
+        DescribeVpcEndpointsError::generic(
+            ErrorMetadata::builder()
+                .code("RequestLimitExceeded")
+                .message("Request limit exceeded.")
+                .build(),
+        )
+    });
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&throttled]);
+    let aws = Aws::from_clients(
+        apigateway_with_private_api(),
+        unused_v2(),
+        ec2,
+        sts(),
+        "us-east-1".into(),
+    );
+    let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
+    assert_eq!(outcome.fatal, None);
+    let report = serde_json::to_value(&outcome.report).expect("json");
+    assert_eq!(report["incomplete"][0]["step"], "ec2:DescribeVpcEndpoints");
+    assert_eq!(report["incomplete"][0]["error"], "RequestLimitExceeded");
+    assert_eq!(
+        outcome.report.exit_code(),
+        1,
+        "an incomplete run is never exit 0"
+    );
+    let endpoint_codes = [
+        "EXECUTE_API_ENDPOINT_MISSING",
+        "VPC_ENDPOINT_NOT_AVAILABLE",
+        "VPC_ENDPOINT_PRIVATE_DNS_DISABLED",
+    ];
+    for finding in report["findings"].as_array().expect("findings") {
+        assert!(
+            !endpoint_codes.contains(&finding["code"].as_str().unwrap_or_default()),
+            "guessed without endpoints: {finding}"
+        );
+    }
+    assert_eq!(report["targets"][0]["api_id"], "a1b2c3d4e5");
+}
+
+#[tokio::test]
+async fn access_denied_on_the_target_is_fatal_with_the_reason() {
+    let denied = mock!(aws_sdk_apigateway::Client::get_rest_api).then_error(|| {
+        GetRestApiError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("User: arn:aws:sts::123456789012:assumed-role/doctor/x is not authorized to perform: apigateway:GET")
+                .build(),
+        )
+    });
+    let apigateway = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[&denied]);
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[]);
+    let aws = Aws::from_clients(apigateway, unused_v2(), ec2, sts(), "us-east-1".into());
+    let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
+    let reason = outcome.fatal.expect("an unreadable target is fatal");
+    assert!(
+        reason.contains("apigateway:GetRestApi") && reason.contains("AccessDeniedException"),
+        "{reason}"
+    );
+    assert_eq!(outcome.report.incomplete[0].error, "AccessDeniedException");
+    assert!(outcome.report.findings.is_empty());
+}
+
+#[tokio::test]
+async fn a_server_error_on_stages_is_incomplete() {
+    let api = mock!(aws_sdk_apigateway::Client::get_rest_api).then_output(private_api);
+    let stages = mock!(aws_sdk_apigateway::Client::get_stages).then_http_response(|| {
+        aws_smithy_runtime_api::http::Response::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(503).expect("status"),
+            aws_smithy_types::body::SdkBody::from(r#"{"message":"Service Unavailable"}"#),
+        )
+    });
+    let deployments = mock!(aws_sdk_apigateway::Client::get_deployments)
+        .then_output(|| GetDeploymentsOutput::builder().build());
+    let apigateway = mock_client!(
+        aws_sdk_apigateway,
+        RuleMode::MatchAny,
+        &[&api, &stages, &deployments]
+    );
+    let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
+        aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
+            .build()
+    });
+    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&endpoints]);
+    let aws = Aws::from_clients(apigateway, unused_v2(), ec2, sts(), "us-east-1".into());
+    let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
+    assert_eq!(outcome.fatal, None);
+    assert!(
+        outcome
+            .report
+            .incomplete
+            .iter()
+            .any(|i| i.step == "apigateway:GetStages"),
+        "{:?}",
+        outcome.report.incomplete
+    );
+}

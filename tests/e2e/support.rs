@@ -1,0 +1,196 @@
+//! Test harness: a pinned moto server per test on a free loopback port, scenario seeding, and
+//! helpers to run the handler in-process or the built binary.
+
+use apigw_doctor::aws::Aws;
+use apigw_doctor::config::Config;
+use apigw_doctor::handler::{self, Doctor, Invocation, Outcome};
+use aws_config::{BehaviorVersion, Region};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+
+pub const REGION: &str = "us-east-1";
+
+/// A path inside the repository.
+pub fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The venv's Python, which has the pinned moto; a clear failure when it is missing.
+pub fn python() -> PathBuf {
+    let python = std::env::var_os("APIGW_DOCTOR_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo(".venv/bin/python"));
+    assert!(
+        python.exists(),
+        "{} not found: the tests need the moto venv; create it with `make venv` (or run `make test`)",
+        python.display()
+    );
+    python
+}
+
+/// A moto server of its own for one test; it stops when dropped (or when the test process dies,
+/// since it serves until its standard input closes).
+pub struct Moto {
+    child: Child,
+    _stdin: ChildStdin,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let mut child = Command::new(python())
+            .arg(repo("tests/moto/server.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tests/moto/server.py");
+        let stdin = child.stdin.take().expect("server stdin");
+        let stdout = child.stdout.take().expect("server stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the moto port");
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("moto server did not print a port: {line:?}"));
+        Moto {
+            child,
+            _stdin: stdin,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Runs tests/moto/seed.py against this server; returns the ids it created.
+    pub fn seed(&self, args: &[&str]) -> Value {
+        let output = Command::new(python())
+            .arg(repo("tests/moto/seed.py"))
+            .args(args)
+            .args(["--endpoint", &self.endpoint])
+            .output()
+            .expect("run seed.py");
+        assert!(
+            output.status.success(),
+            "seed.py {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("seed.py prints JSON")
+    }
+
+    /// Clients pointed at this server with dummy credentials (never the instance metadata).
+    pub async fn aws(&self) -> Aws {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new(REGION))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load()
+            .await;
+        Aws::new(&config)
+    }
+
+    /// Runs the handler in-process on `event` with the default (dry-run) configuration.
+    pub async fn handle(&self, event: &Value) -> Outcome {
+        handle_with(
+            self.aws().await,
+            Config::from_vars(&BTreeMap::new()).expect("defaults"),
+            event,
+        )
+        .await
+    }
+
+    /// The report of `handle`, as JSON.
+    pub async fn report(&self, event: &Value) -> Value {
+        serde_json::to_value(self.handle(event).await.report).expect("report serializes")
+    }
+
+    /// The environment the binary needs to talk to this server.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = test_env();
+        env.push(("AWS_ENDPOINT_URL", self.endpoint.clone()));
+        env
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn handle_with(aws: Aws, config: Config, event: &Value) -> Outcome {
+    let doctor = Doctor {
+        config,
+        aws: Some(aws),
+    };
+    handler::handle(&doctor, event, Invocation::default())
+        .await
+        .expect("the event is valid")
+}
+
+/// Dummy credentials and a region; no instance metadata, no shared config files.
+pub fn test_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", REGION.into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_CONFIG_FILE", "/nonexistent".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent".into()),
+    ]
+}
+
+/// Runs the built binary with exactly `env` (plus PATH) and `args`, feeding `stdin`.
+pub fn run_binary(env: &[(&str, String)], args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_apigw-doctor"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run apigw-doctor");
+    let mut pipe = child.stdin.take().expect("stdin");
+    if let Some(bytes) = stdin {
+        pipe.write_all(bytes).expect("write stdin");
+    }
+    drop(pipe);
+    child.wait_with_output().expect("apigw-doctor finishes")
+}
+
+/// The finding codes of a report, in order.
+pub fn codes(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_string())
+        .collect()
+}
+
+/// The findings with `code`.
+pub fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// A string field of the seed output.
+pub fn id(ids: &Value, key: &str) -> String {
+    ids[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("seed output has no {key}: {ids}"))
+        .to_string()
+}
