@@ -72,6 +72,26 @@ pub struct RestApi {
     pub tags: BTreeMap<String, String>,
     pub stages: Vec<RestStage>,
     pub deployments: Vec<Deployment>,
+    /// Resources and methods of the current definition (read for private APIs).
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+}
+
+/// A resource (path) of a REST API and its methods.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    pub path: String,
+    pub methods: Vec<Method>,
+}
+
+/// A method of a REST API resource.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Method {
+    pub http_method: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM` or `COGNITO_USER_POOLS`.
+    pub authorization_type: String,
 }
 
 impl RestApi {

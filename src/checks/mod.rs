@@ -4,6 +4,7 @@ mod invoke_url;
 mod net;
 mod private_api;
 mod public_from_vpc;
+mod resource_policy;
 mod targets;
 
 use crate::catalog;
@@ -16,6 +17,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let mut findings = Vec::new();
     findings.extend(targets::check(snapshot));
     findings.extend(private_api::check(snapshot, incident));
+    findings.extend(resource_policy::check(snapshot, incident));
     findings.extend(invoke_url::check(snapshot, incident));
     findings.extend(public_from_vpc::check(snapshot, incident));
     order(&mut findings, incident.symptom.as_deref());

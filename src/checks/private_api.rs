@@ -42,14 +42,14 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
 }
 
 /// The endpoints and VPCs an API names: its endpoint configuration and its policy's conditions.
-struct NamedInPolicy {
+pub(super) struct NamedInPolicy {
     /// Endpoint ids with where each was named.
-    endpoints: Vec<(String, &'static str)>,
-    vpcs: Vec<String>,
+    pub endpoints: Vec<(String, &'static str)>,
+    pub vpcs: Vec<String>,
 }
 
 impl NamedInPolicy {
-    fn of(api: &RestApi) -> Self {
+    pub fn of(api: &RestApi) -> Self {
         let document = api
             .policy
             .as_deref()

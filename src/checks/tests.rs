@@ -249,3 +249,77 @@ fn a_regional_api_is_captured_by_private_dns_in_any_vpc_as_a_warning() {
         Some(1)
     );
 }
+
+fn api_with_method(policy: &str, authorization: &str) -> RestApi {
+    let mut api = private_api(Some(policy));
+    api.vpc_endpoint_ids = vec!["vpce-1".into()];
+    api.resources = vec![crate::snapshot::Resource {
+        path: "/items".into(),
+        methods: vec![crate::snapshot::Method {
+            http_method: "GET".into(),
+            authorization_type: authorization.into(),
+        }],
+    }];
+    api
+}
+
+fn policy_findings(policy: &str, authorization: &str) -> Vec<crate::finding::Finding> {
+    let snapshot = snapshot(
+        api_with_method(policy, authorization),
+        vec![endpoint("vpce-1", "vpc-1", true)],
+    );
+    run(&snapshot, &incident(json!({ "api_id": "a1b2c3d4e5" })))
+        .into_iter()
+        .filter(|f| f.code == "POLICY_DENIES_VPC_ENDPOINT")
+        .collect()
+}
+
+#[test]
+fn a_request_time_condition_is_a_warning_naming_what_is_undecided() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringLike":{"aws:UserAgent":"curl/*"}}}]}"#;
+    let found = policy_findings(policy, "NONE");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+    let undecided = found[0].evidence["undecided"]
+        .as_array()
+        .expect("undecided");
+    assert!(
+        undecided
+            .iter()
+            .any(|u| u.as_str().is_some_and(|u| u.contains("aws:UserAgent"))),
+        "{undecided:?}"
+    );
+}
+
+#[test]
+fn unauthenticated_methods_are_anonymous_so_an_account_principal_does_not_allow_them() {
+    let policy = r#"{"Statement":[{"Sid":"AccountOnly","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    let found = policy_findings(policy, "NONE");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].evidence["denied_methods"][0]["decision"],
+        "ImplicitDeny"
+    );
+    assert_eq!(found[0].evidence["context"]["principal"], "anonymous");
+    assert!(
+        policy_findings(policy, "AWS_IAM").is_empty(),
+        "an IAM caller of the account is allowed"
+    );
+}
+
+#[test]
+fn the_escaped_form_real_aws_returns_is_evaluated_like_the_plain_one() {
+    let escaped = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5\/*\"},{\"Sid\":\"OnlyVpce\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5\/*\",\"Condition\":{\"StringNotEquals\":{\"aws:SourceVpce\":\"vpce-other\"}}}]}"#;
+    let found = policy_findings(escaped, "NONE");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].evidence["denied_methods"][0]["statement"],
+        "OnlyVpce"
+    );
+    assert_eq!(
+        found[0].evidence["smallest_change"],
+        "add vpce-1 to aws:SourceVpce in statement 'OnlyVpce'"
+    );
+    let plain = escaped.replace("\\\"", "\"").replace("\\/", "/");
+    assert_eq!(policy_findings(&plain, "NONE").len(), 1);
+}

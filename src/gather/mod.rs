@@ -107,14 +107,26 @@ async fn rest_details(
     mut api: RestApi,
     wanted: Option<BTreeSet<String>>,
 ) -> (RestApi, Vec<String>, Vec<Incomplete>) {
-    let (stages, deployments) = futures::join!(
+    // Resources are read only where a check evaluates the resource policy per method.
+    let read_resources = async {
+        if api.is_private() {
+            Some(rest::resources(session, &api.id).await)
+        } else {
+            None
+        }
+    };
+    let (stages, deployments, resources) = futures::join!(
         rest::stages(session, &api.id),
-        rest::deployments(session, &api.id)
+        rest::deployments(session, &api.id),
+        read_resources
     );
     let mut failures = Failures::default();
     let stages_read = stages.is_ok();
     api.stages = failures.keep(stages);
     api.deployments = failures.keep(deployments);
+    if let Some(resources) = resources {
+        api.resources = failures.keep(resources);
+    }
     let missing = if stages_read {
         select_stages(&mut api.stages, wanted, |s| &s.name)
     } else {

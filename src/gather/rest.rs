@@ -1,8 +1,7 @@
 //! Reads REST APIs (API Gateway v1): the API, its stages and its deployments.
 
 use crate::aws::{CallFailure, Session};
-use crate::snapshot::{Deployment, RestApi, RestStage};
-use aws_sdk_apigateway::types;
+use crate::snapshot::{Deployment, Method, Resource, RestApi, RestStage};
 use std::collections::{BTreeMap, HashMap};
 
 fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
@@ -14,27 +13,32 @@ fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn from_sdk(api: &types::RestApi) -> RestApi {
-    let endpoint = api.endpoint_configuration();
-    RestApi {
-        id: api.id().unwrap_or_default().to_string(),
-        name: api.name().unwrap_or_default().to_string(),
-        endpoint_types: endpoint
-            .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
-            .unwrap_or_default(),
-        vpc_endpoint_ids: endpoint
-            .map(|e| e.vpc_endpoint_ids().to_vec())
-            .unwrap_or_default(),
-        policy: api
-            .policy()
-            .filter(|p| !p.trim().is_empty())
-            .map(str::to_string),
-        disable_execute_api_endpoint: api.disable_execute_api_endpoint(),
-        created_date: epoch(api.created_date()),
-        tags: tags(api.tags()),
-        stages: Vec::new(),
-        deployments: Vec::new(),
-    }
+/// `GetRestApis` items and `GetRestApi` output are different types with the same accessors.
+macro_rules! rest_api {
+    ($api:expr, $id:expr) => {{
+        let api = $api;
+        let endpoint = api.endpoint_configuration();
+        RestApi {
+            id: api.id().unwrap_or($id).to_string(),
+            name: api.name().unwrap_or_default().to_string(),
+            endpoint_types: endpoint
+                .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+                .unwrap_or_default(),
+            vpc_endpoint_ids: endpoint
+                .map(|e| e.vpc_endpoint_ids().to_vec())
+                .unwrap_or_default(),
+            policy: api
+                .policy()
+                .filter(|p| !p.trim().is_empty())
+                .map(str::to_string),
+            disable_execute_api_endpoint: api.disable_execute_api_endpoint(),
+            created_date: epoch(api.created_date()),
+            tags: tags(api.tags()),
+            stages: Vec::new(),
+            deployments: Vec::new(),
+            resources: Vec::new(),
+        }
+    }};
 }
 
 /// Every REST API in the region (paginated).
@@ -53,7 +57,7 @@ pub async fn list_apis(session: Session<'_>) -> Result<Vec<RestApi>, CallFailure
                     .send(),
             )
             .await?;
-        apis.extend(page.items().iter().map(from_sdk));
+        apis.extend(page.items().iter().map(|api| rest_api!(api, "")));
         match page.position() {
             Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
             _ => return Ok(apis),
@@ -69,27 +73,7 @@ pub async fn get_api(session: Session<'_>, id: &str) -> Result<RestApi, CallFail
             session.aws.apigateway.get_rest_api().rest_api_id(id).send(),
         )
         .await?;
-    Ok(RestApi {
-        id: out.id().unwrap_or(id).to_string(),
-        name: out.name().unwrap_or_default().to_string(),
-        endpoint_types: out
-            .endpoint_configuration()
-            .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
-            .unwrap_or_default(),
-        vpc_endpoint_ids: out
-            .endpoint_configuration()
-            .map(|e| e.vpc_endpoint_ids().to_vec())
-            .unwrap_or_default(),
-        policy: out
-            .policy()
-            .filter(|p| !p.trim().is_empty())
-            .map(str::to_string),
-        disable_execute_api_endpoint: out.disable_execute_api_endpoint(),
-        created_date: epoch(out.created_date()),
-        tags: tags(out.tags()),
-        stages: Vec::new(),
-        deployments: Vec::new(),
-    })
+    Ok(rest_api!(&out, id))
 }
 
 /// Every stage of a REST API.
@@ -153,6 +137,47 @@ pub async fn deployments(
         match page.position() {
             Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
             _ => return Ok(deployments),
+        }
+    }
+}
+
+/// Every resource of a REST API with its methods (paginated; `GetResources` has its own quota).
+pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resource>, CallFailure> {
+    let client = &session.aws.apigateway;
+    let mut resources = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = session
+            .call(
+                "apigateway:GetResources",
+                client
+                    .get_resources()
+                    .rest_api_id(api_id)
+                    .embed("methods")
+                    .limit(500)
+                    .set_position(position.clone())
+                    .send(),
+            )
+            .await?;
+        resources.extend(page.items().iter().map(|r| {
+            let mut methods: Vec<Method> = r
+                .resource_methods()
+                .into_iter()
+                .flatten()
+                .map(|(verb, m)| Method {
+                    http_method: m.http_method().unwrap_or(verb).to_string(),
+                    authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                })
+                .collect();
+            methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
+            Resource {
+                path: r.path().unwrap_or("/").to_string(),
+                methods,
+            }
+        }));
+        match page.position() {
+            Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
+            _ => return Ok(resources),
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::support::handle_with;
 use apigw_doctor::aws::Aws;
 use apigw_doctor::config::Config;
 use aws_sdk_apigateway::operation::get_deployments::GetDeploymentsOutput;
+use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
 use aws_sdk_apigateway::operation::get_rest_api::{GetRestApiError, GetRestApiOutput};
 use aws_sdk_apigateway::operation::get_stages::GetStagesOutput;
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, Stage};
@@ -33,6 +34,11 @@ fn private_api() -> GetRestApiOutput {
         .build()
 }
 
+fn no_resources() -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_apigateway::Client::get_resources)
+        .then_output(|| GetResourcesOutput::builder().build())
+}
+
 fn apigateway_with_private_api() -> aws_sdk_apigateway::Client {
     let api = mock!(aws_sdk_apigateway::Client::get_rest_api).then_output(private_api);
     let stages = mock!(aws_sdk_apigateway::Client::get_stages).then_output(|| {
@@ -50,7 +56,7 @@ fn apigateway_with_private_api() -> aws_sdk_apigateway::Client {
     mock_client!(
         aws_sdk_apigateway,
         RuleMode::MatchAny,
-        &[&api, &stages, &deployments]
+        &[&api, &stages, &deployments, &no_resources()]
     )
 }
 
@@ -141,7 +147,7 @@ async fn a_server_error_on_stages_is_incomplete() {
     let apigateway = mock_client!(
         aws_sdk_apigateway,
         RuleMode::MatchAny,
-        &[&api, &stages, &deployments]
+        &[&api, &stages, &deployments, &no_resources()]
     );
     let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
         aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()

@@ -6,5 +6,6 @@ mod faults;
 mod lambda_runtime;
 mod private_api;
 mod public_from_vpc;
+mod resource_policy;
 mod support;
 mod targets;

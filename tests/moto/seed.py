@@ -41,6 +41,16 @@ def private_policy(vpce_ids, source_vpcs=()):
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+def endpoint_policy_for_other_api():
+    """An endpoint policy that lets the VPC call one other API only."""
+    return json.dumps({
+        "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+            "Resource": f"arn:aws:execute-api:{REGION}:123456789012:otherapi00/*",
+        }],
+    })
+
+
 def deploy(apigw, api_id, stage="prod"):
     root = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     items = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart="items")
@@ -88,6 +98,7 @@ def network(ec2, args):
         endpoint = ec2.create_vpc_endpoint(
             VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.execute-api", VpcEndpointType="Interface",
             SubnetIds=[subnet], SecurityGroupIds=[endpoint_sg], PrivateDnsEnabled=not args.private_dns_off,
+            **({"PolicyDocument": endpoint_policy_for_other_api()} if args.endpoint_policy_denies else {}),
         )["VpcEndpoint"]
         ids["vpce_id"] = endpoint["VpcEndpointId"]
     return ids
@@ -97,6 +108,8 @@ def scenario_private(ec2, apigw, args):
     ids = network(ec2, args)
     vpce_ids = [ids["vpce_id"]] if "vpce_id" in ids else []
     named = vpce_ids + (["vpce-0deadbeef00000000"] if args.policy_names_missing_endpoint else [])
+    if args.policy_allows_other_endpoint_only:
+        named = ["vpce-0deadbeef00000000"]
     kwargs = {"endpointConfiguration": {"types": ["PRIVATE"], "vpcEndpointIds": vpce_ids}}
     if not args.no_policy:
         source_vpcs = ["vpc-0f00f00f00f00f00f"] if args.policy_names_other_vpc else ()
@@ -140,6 +153,8 @@ def main():
     parser.add_argument("--nacl-blocks-443", action="store_true")
     parser.add_argument("--policy-names-missing-endpoint", action="store_true")
     parser.add_argument("--policy-names-other-vpc", action="store_true")
+    parser.add_argument("--policy-allows-other-endpoint-only", action="store_true")
+    parser.add_argument("--endpoint-policy-denies", action="store_true")
     args = parser.parse_args()
     ec2, apigw, apigwv2 = clients(args.endpoint)
     if args.scenario == "private":
