@@ -321,4 +321,30 @@ impl Session<'_> {
                 }),
         }
     }
+
+    /// Sends `step` page by page, each page through `call`, until the service stops returning
+    /// a new continuation token; returns every page.
+    pub async fn paginate<P, E, F, Fut>(
+        &self,
+        step: &str,
+        request: F,
+        next_token: impl Fn(&P) -> Option<&str>,
+    ) -> Result<Vec<P>, CallFailure>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut pages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self.call(step, request(token.clone())).await?;
+            let next = next_token(&page).map(str::to_string);
+            pages.push(page);
+            match next {
+                Some(next) if Some(&next) != token.as_ref() => token = Some(next),
+                _ => return Ok(pages),
+            }
+        }
+    }
 }

@@ -17,56 +17,48 @@ fn filter(name: &str, values: &[String]) -> Filter {
 /// Every VPC endpoint in the region (paginated); named endpoints missing here do not exist.
 pub async fn vpc_endpoints(session: Session<'_>) -> Result<Vec<VpcEndpoint>, CallFailure> {
     let client = &session.aws.ec2;
-    let mut endpoints = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "ec2:DescribeVpcEndpoints",
-                client
-                    .describe_vpc_endpoints()
-                    .set_next_token(token.clone())
-                    .send(),
-            )
-            .await?;
-        endpoints.extend(page.vpc_endpoints().iter().map(|e| {
-            VpcEndpoint {
-                id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
-                vpc_id: e.vpc_id().unwrap_or_default().to_string(),
-                service_name: e.service_name().unwrap_or_default().to_string(),
-                endpoint_type: e
-                    .vpc_endpoint_type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                state: e
-                    .state()
-                    .map(|s| s.as_str().to_ascii_lowercase())
-                    .unwrap_or_default(),
-                private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
-                subnet_ids: e.subnet_ids().to_vec(),
-                security_group_ids: e
-                    .groups()
-                    .iter()
-                    .filter_map(|g| g.group_id().map(str::to_string))
-                    .collect(),
-                dns_names: e
-                    .dns_entries()
-                    .iter()
-                    .filter_map(|d| d.dns_name().map(str::to_string))
-                    .collect(),
-                policy: e.policy_document().map(str::to_string),
-                tags: e
-                    .tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                    .collect::<BTreeMap<_, _>>(),
-            }
-        }));
-        match page.next_token() {
-            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(endpoints),
-        }
-    }
+    let pages = session
+        .paginate(
+            "ec2:DescribeVpcEndpoints",
+            |token| client.describe_vpc_endpoints().set_next_token(token).send(),
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.vpc_endpoints())
+        .map(|e| VpcEndpoint {
+            id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
+            vpc_id: e.vpc_id().unwrap_or_default().to_string(),
+            service_name: e.service_name().unwrap_or_default().to_string(),
+            endpoint_type: e
+                .vpc_endpoint_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            state: e
+                .state()
+                .map(|s| s.as_str().to_ascii_lowercase())
+                .unwrap_or_default(),
+            private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
+            subnet_ids: e.subnet_ids().to_vec(),
+            security_group_ids: e
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_string))
+                .collect(),
+            dns_names: e
+                .dns_entries()
+                .iter()
+                .filter_map(|d| d.dns_name().map(str::to_string))
+                .collect(),
+            policy: e.policy_document().map(str::to_string),
+            tags: e
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect::<BTreeMap<_, _>>(),
+        })
+        .collect())
 }
 
 fn rules(permissions: &[IpPermission]) -> Vec<SecurityGroupRule> {
@@ -109,31 +101,30 @@ pub async fn security_groups(
         return Ok(Vec::new());
     }
     let client = &session.aws.ec2;
-    let mut groups = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "ec2:DescribeSecurityGroups",
+    let pages = session
+        .paginate(
+            "ec2:DescribeSecurityGroups",
+            |token| {
                 client
                     .describe_security_groups()
                     .filters(filter("group-id", ids))
-                    .set_next_token(token.clone())
-                    .send(),
-            )
-            .await?;
-        groups.extend(page.security_groups().iter().map(|g| SecurityGroup {
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.security_groups())
+        .map(|g| SecurityGroup {
             id: g.group_id().unwrap_or_default().to_string(),
             name: g.group_name().unwrap_or_default().to_string(),
             vpc_id: g.vpc_id().unwrap_or_default().to_string(),
             ingress: rules(g.ip_permissions()),
             egress: rules(g.ip_permissions_egress()),
-        }));
-        match page.next_token() {
-            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(groups),
-        }
-    }
+        })
+        .collect())
 }
 
 /// The network ACLs associated with the given subnets.
@@ -145,51 +136,48 @@ pub async fn network_acls(
         return Ok(Vec::new());
     }
     let client = &session.aws.ec2;
-    let mut acls = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "ec2:DescribeNetworkAcls",
+    let pages = session
+        .paginate(
+            "ec2:DescribeNetworkAcls",
+            |token| {
                 client
                     .describe_network_acls()
                     .filters(filter("association.subnet-id", subnet_ids))
-                    .set_next_token(token.clone())
-                    .send(),
-            )
-            .await?;
-        acls.extend(page.network_acls().iter().map(|acl| {
-            NetworkAcl {
-                id: acl.network_acl_id().unwrap_or_default().to_string(),
-                vpc_id: acl.vpc_id().unwrap_or_default().to_string(),
-                subnet_ids: acl
-                    .associations()
-                    .iter()
-                    .filter_map(|a| a.subnet_id().map(str::to_string))
-                    .collect(),
-                entries: acl
-                    .entries()
-                    .iter()
-                    .map(|e| NetworkAclEntry {
-                        rule_number: e.rule_number().unwrap_or(32767),
-                        egress: e.egress().unwrap_or(false),
-                        protocol: e.protocol().unwrap_or("-1").to_string(),
-                        action: e
-                            .rule_action()
-                            .map(|a| a.as_str().to_string())
-                            .unwrap_or_default(),
-                        cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_string),
-                        port_from: e.port_range().and_then(|r| r.from()),
-                        port_to: e.port_range().and_then(|r| r.to()),
-                    })
-                    .collect(),
-            }
-        }));
-        match page.next_token() {
-            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(acls),
-        }
-    }
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.network_acls())
+        .map(|acl| NetworkAcl {
+            id: acl.network_acl_id().unwrap_or_default().to_string(),
+            vpc_id: acl.vpc_id().unwrap_or_default().to_string(),
+            subnet_ids: acl
+                .associations()
+                .iter()
+                .filter_map(|a| a.subnet_id().map(str::to_string))
+                .collect(),
+            entries: acl
+                .entries()
+                .iter()
+                .map(|e| NetworkAclEntry {
+                    rule_number: e.rule_number().unwrap_or(32767),
+                    egress: e.egress().unwrap_or(false),
+                    protocol: e.protocol().unwrap_or("-1").to_string(),
+                    action: e
+                        .rule_action()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                    cidr: e.cidr_block().or(e.ipv6_cidr_block()).map(str::to_string),
+                    port_from: e.port_range().and_then(|r| r.from()),
+                    port_to: e.port_range().and_then(|r| r.to()),
+                })
+                .collect(),
+        })
+        .collect())
 }
 
 /// Subnets by id (their CIDRs), through a filter so a missing one does not fail the rest.

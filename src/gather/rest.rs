@@ -44,25 +44,24 @@ macro_rules! rest_api {
 /// Every REST API in the region (paginated).
 pub async fn list_apis(session: Session<'_>) -> Result<Vec<RestApi>, CallFailure> {
     let client = &session.aws.apigateway;
-    let mut apis = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "apigateway:GetRestApis",
+    let pages = session
+        .paginate(
+            "apigateway:GetRestApis",
+            |position| {
                 client
                     .get_rest_apis()
                     .limit(500)
-                    .set_position(position.clone())
-                    .send(),
-            )
-            .await?;
-        apis.extend(page.items().iter().map(|api| rest_api!(api, "")));
-        match page.position() {
-            Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
-            _ => return Ok(apis),
-        }
-    }
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|api| rest_api!(api, ""))
+        .collect())
 }
 
 /// One REST API by id.
@@ -110,56 +109,56 @@ pub async fn deployments(
     api_id: &str,
 ) -> Result<Vec<Deployment>, CallFailure> {
     let client = &session.aws.apigateway;
-    let mut deployments = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "apigateway:GetDeployments",
+    let pages = session
+        .paginate(
+            "apigateway:GetDeployments",
+            |position| {
                 client
                     .get_deployments()
                     .rest_api_id(api_id)
                     .limit(500)
-                    .set_position(position.clone())
-                    .send(),
-            )
-            .await?;
-        deployments.extend(page.items().iter().map(|d| {
-            Deployment {
-                id: d.id().unwrap_or_default().to_string(),
-                description: d
-                    .description()
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
-                created_date: epoch(d.created_date()),
-            }
-        }));
-        match page.position() {
-            Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
-            _ => return Ok(deployments),
-        }
-    }
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|d| Deployment {
+            id: d.id().unwrap_or_default().to_string(),
+            description: d
+                .description()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            created_date: epoch(d.created_date()),
+        })
+        .collect())
 }
 
 /// Every resource of a REST API with its methods (paginated; `GetResources` has its own quota).
 pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resource>, CallFailure> {
     let client = &session.aws.apigateway;
-    let mut resources = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "apigateway:GetResources",
+    let pages = session
+        .paginate(
+            "apigateway:GetResources",
+            |position| {
                 client
                     .get_resources()
                     .rest_api_id(api_id)
                     .embed("methods")
                     .limit(500)
-                    .set_position(position.clone())
-                    .send(),
-            )
-            .await?;
-        resources.extend(page.items().iter().map(|r| {
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|r| {
             let mut methods: Vec<Method> = r
                 .resource_methods()
                 .into_iter()
@@ -174,10 +173,6 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
                 path: r.path().unwrap_or("/").to_string(),
                 methods,
             }
-        }));
-        match page.position() {
-            Some(next) if Some(next) != position.as_deref() => position = Some(next.to_string()),
-            _ => return Ok(resources),
-        }
-    }
+        })
+        .collect())
 }

@@ -29,20 +29,23 @@ fn from_parts(
 /// Every HTTP and WebSocket API in the region (paginated).
 pub async fn list_apis(session: Session<'_>) -> Result<Vec<V2Api>, CallFailure> {
     let client = &session.aws.apigatewayv2;
-    let mut apis = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "apigatewayv2:GetApis",
+    let pages = session
+        .paginate(
+            "apigatewayv2:GetApis",
+            |token| {
                 client
                     .get_apis()
                     .max_results("500")
-                    .set_next_token(token.clone())
-                    .send(),
-            )
-            .await?;
-        apis.extend(page.items().iter().map(|a| {
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|a| {
             from_parts(
                 a.api_id(),
                 a.name(),
@@ -50,12 +53,8 @@ pub async fn list_apis(session: Session<'_>) -> Result<Vec<V2Api>, CallFailure> 
                 a.disable_execute_api_endpoint(),
                 a.tags(),
             )
-        }));
-        match page.next_token() {
-            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(apis),
-        }
-    }
+        })
+        .collect())
 }
 
 /// One HTTP or WebSocket API by id.
@@ -78,28 +77,27 @@ pub async fn get_api(session: Session<'_>, id: &str) -> Result<V2Api, CallFailur
 /// Every stage of an HTTP or WebSocket API (paginated).
 pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, CallFailure> {
     let client = &session.aws.apigatewayv2;
-    let mut stages = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = session
-            .call(
-                "apigatewayv2:GetStages",
+    let pages = session
+        .paginate(
+            "apigatewayv2:GetStages",
+            |token| {
                 client
                     .get_stages()
                     .api_id(api_id)
-                    .set_next_token(token.clone())
-                    .send(),
-            )
-            .await?;
-        stages.extend(page.items().iter().map(|s| V2Stage {
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|s| V2Stage {
             name: s.stage_name().unwrap_or_default().to_string(),
             deployment_id: s.deployment_id().map(str::to_string),
             auto_deploy: s.auto_deploy().unwrap_or(false),
             tags: tags(s.tags()),
-        }));
-        match page.next_token() {
-            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(stages),
-        }
-    }
+        })
+        .collect())
 }
