@@ -1403,3 +1403,98 @@ fn manual_symptom_defaults_from_error_status() {
         "an explicit symptom wins over the status"
     );
 }
+
+mod never_panics {
+    use super::super::{decode, parse, IntakeSettings};
+    use proptest::prelude::*;
+
+    fn settings() -> IntakeSettings {
+        IntakeSettings {
+            now: chrono::DateTime::parse_from_rfc3339("2026-11-21T10:30:00Z")
+                .expect("fixed time")
+                .with_timezone(&chrono::Utc),
+            lookback_minutes: 30,
+        }
+    }
+
+    /// JSON values built from the field names the triggers use, so generated events reach deep
+    /// into every parser rather than failing at the first key.
+    fn event() -> impl Strategy<Value = serde_json::Value> {
+        let keys = prop::sample::select(vec![
+            "source",
+            "alarmData",
+            "alarmArn",
+            "state",
+            "value",
+            "timestamp",
+            "configuration",
+            "metrics",
+            "metricStat",
+            "metric",
+            "namespace",
+            "name",
+            "dimensions",
+            "period",
+            "detail-type",
+            "detail",
+            "Records",
+            "Sns",
+            "Message",
+            "eventName",
+            "eventTime",
+            "requestParameters",
+            "patchOperations",
+            "api_id",
+            "api_name",
+            "stage",
+            "client",
+            "request",
+            "error",
+            "sweep",
+            "actions",
+            "dry_run",
+        ]);
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            prop::sample::select(vec![
+                "ALARM",
+                "OK",
+                "AWS/ApiGateway",
+                "aws.cloudwatch",
+                "5XXError",
+                "CloudWatch Alarm State Change",
+                "AWS API Call via CloudTrail",
+                "apigateway.amazonaws.com",
+                "2026-11-21T10:15:00.000+0000",
+                "{\"AlarmName\":\"a\"}",
+                "\n"
+            ])
+            .prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(6, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(keys.clone().prop_map(str::to_string), inner, 0..6)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_json_event_is_parsed_or_rejected_on_one_line(value in event()) {
+            if let Err(error) = parse(&value, settings()) {
+                prop_assert!(!error.0.contains('\n'), "{}", error.0);
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_decoded_or_rejected(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            if let Ok(value) = decode(&bytes) {
+                let _ = parse(&value, settings());
+            }
+        }
+    }
+}
