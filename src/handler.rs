@@ -8,7 +8,7 @@ use crate::intake::{self, Incident, IntakeSettings, InvalidEvent, Scope};
 use crate::plan;
 use crate::report::Report;
 use crate::resolve;
-use crate::snapshot::{LookupKey, Snapshot, SNAPSHOT_SCHEMA};
+use crate::snapshot::{LookupKey, Snapshot};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tracing::Instrument;
@@ -139,7 +139,6 @@ async fn read(
         );
     };
     let mut snapshot = Snapshot::new(&aws.region, incident.account.clone());
-    snapshot.schema = SNAPSHOT_SCHEMA.to_string();
     if incident.scope == Scope::Nothing {
         return (snapshot, None);
     }

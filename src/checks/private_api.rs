@@ -54,13 +54,18 @@ impl NamedInPolicy {
             .policy
             .as_deref()
             .and_then(|p| policy::parse_policy(p).ok());
+        Self::from_document(api, document.as_ref())
+    }
+
+    /// The same, from a policy the caller has already parsed.
+    pub fn from_document(api: &RestApi, document: Option<&policy::PolicyDocument>) -> Self {
         let mut endpoints: Vec<(String, &'static str)> = api
             .vpc_endpoint_ids
             .iter()
             .map(|id| (id.clone(), "endpoint configuration"))
             .collect();
         let mut vpcs = Vec::new();
-        if let Some(document) = &document {
+        if let Some(document) = document {
             for id in condition_values(document, "aws:SourceVpce") {
                 if id.starts_with("vpce-") && !endpoints.iter().any(|(e, _)| *e == id) {
                     endpoints.push((id, "resource policy"));

@@ -38,52 +38,46 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     if !snapshot.network_read || snapshot.read_failed("ec2:DescribeVpcEndpoints") {
         return Vec::new();
     }
+    let probe = Probe { account, incident };
     let mut findings = Vec::new();
     for api in snapshot.rest_apis.iter().filter(|a| a.is_private()) {
         let Some(text) = api.policy.as_deref() else {
             continue;
         };
-        let ways_in = ways_in(snapshot, api, incident);
         let document = match policy::parse_policy(text) {
             Ok(document) => document,
             Err(error) => {
                 findings.push(
-                    Finding::new(
-                        "POLICY_DENIES_VPC_ENDPOINT",
-                        format!(
-                            "The resource policy of API {} cannot be evaluated: {error}.",
-                            api.id
-                        ),
-                    )
-                    .severity(Severity::Warning)
-                    .api(&api.id)
-                    .resource(&api.id)
-                    .evidence(json!({ "undecided": [error.to_string()], "policy": text })),
+                    unreadable("POLICY_DENIES_VPC_ENDPOINT", &api.id, text, &error)
+                        .api(&api.id)
+                        .resource(&api.id),
                 );
                 continue;
             }
         };
-        for stage in &api.stages {
-            let calls = method_calls(snapshot, api, &stage.name, account, incident);
-            for endpoint in &ways_in {
-                findings.extend(resource_policy(
-                    api,
-                    &stage.name,
-                    &document,
-                    endpoint,
-                    &calls,
-                    account,
-                    incident,
-                ));
+        let named = NamedInPolicy::from_document(api, Some(&document));
+        let stage_calls: Vec<(&str, Vec<MethodCall>)> = api
+            .stages
+            .iter()
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    method_calls(snapshot, api, &s.name, account, incident),
+                )
+            })
+            .collect();
+        let all_calls: Vec<&MethodCall> = stage_calls.iter().flat_map(|(_, c)| c).collect();
+        for endpoint in ways_in(snapshot, &named, incident) {
+            for (stage, calls) in &stage_calls {
+                let verdicts =
+                    Verdicts::of(calls, |call| probe.evaluate(&document, call, endpoint));
+                findings.extend(
+                    probe
+                        .finding(Gate::ResourcePolicy, api, endpoint, &verdicts)
+                        .map(|f| f.stage(Some(stage))),
+                );
             }
-        }
-        for endpoint in &ways_in {
-            let calls: Vec<MethodCall> = api
-                .stages
-                .iter()
-                .flat_map(|s| method_calls(snapshot, api, &s.name, account, incident))
-                .collect();
-            findings.extend(endpoint_policy(api, endpoint, &calls, account, incident));
+            findings.extend(endpoint_policy(&probe, api, endpoint, &all_calls));
         }
     }
     findings
@@ -92,8 +86,11 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
 /// Every available execute-api endpoint a request can come through: those the API names
 /// (endpoint configuration, aws:SourceVpce, endpoints in aws:SourceVpc VPCs) and those in the
 /// client's VPC.
-fn ways_in<'a>(snapshot: &'a Snapshot, api: &RestApi, incident: &Incident) -> Vec<&'a VpcEndpoint> {
-    let named = NamedInPolicy::of(api);
+fn ways_in<'a>(
+    snapshot: &'a Snapshot,
+    named: &NamedInPolicy,
+    incident: &Incident,
+) -> Vec<&'a VpcEndpoint> {
     let client_vpc = incident.client.as_ref().and_then(|c| c.vpc_id.as_deref());
     snapshot
         .execute_api_endpoints()
@@ -166,40 +163,149 @@ fn method_calls(
     }
 }
 
-fn context(
-    call: &MethodCall,
-    endpoint: &VpcEndpoint,
-    account: &str,
-    incident: &Incident,
-) -> RequestContext {
-    let mut context = RequestContext::new(INVOKE, call.arn.clone(), call.principal(account))
-        .with_key("aws:SourceVpce", endpoint.id.clone())
-        .with_key("aws:SourceVpc", endpoint.vpc_id.clone());
-    if let Some(ip) = incident.client.as_ref().and_then(|c| c.source_ip.clone()) {
-        context = context.with_key("aws:VpcSourceIp", ip);
+/// What stays fixed while methods are evaluated: the account and the incident.
+struct Probe<'a> {
+    account: &'a str,
+    incident: &'a Incident,
+}
+
+/// Which policy stands in the way: the API's resource policy or the endpoint's own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    ResourcePolicy,
+    EndpointPolicy,
+}
+
+impl Probe<'_> {
+    fn context(&self, call: &MethodCall, endpoint: &VpcEndpoint) -> RequestContext {
+        let mut context =
+            RequestContext::new(INVOKE, call.arn.clone(), call.principal(self.account))
+                .with_key("aws:SourceVpce", endpoint.id.clone())
+                .with_key("aws:SourceVpc", endpoint.vpc_id.clone());
+        if let Some(ip) = self
+            .incident
+            .client
+            .as_ref()
+            .and_then(|c| c.source_ip.clone())
+        {
+            context = context.with_key("aws:VpcSourceIp", ip);
+        }
+        context
     }
-    context
+
+    fn evaluate(
+        &self,
+        document: &PolicyDocument,
+        call: &MethodCall,
+        endpoint: &VpcEndpoint,
+    ) -> Evaluation {
+        policy::evaluate(document, &self.context(call, endpoint))
+    }
+
+    fn context_evidence(&self, call: &MethodCall, endpoint: &VpcEndpoint) -> Value {
+        let context = self.context(call, endpoint);
+        json!({
+            "action": context.action,
+            "resource": context.resource,
+            "principal": match &context.principal {
+                Principal::Anonymous => "anonymous".to_string(),
+                Principal::Aws { arn, .. } => arn.clone(),
+            },
+            "keys": context.keys,
+        })
+    }
+
+    /// One finding for the denied methods (error) or, when none is denied, the undecided ones
+    /// (warning); `None` when every method is allowed.
+    fn finding(
+        &self,
+        gate: Gate,
+        api: &RestApi,
+        endpoint: &VpcEndpoint,
+        verdicts: &Verdicts,
+    ) -> Option<Finding> {
+        let (first_call, _) = verdicts.denied.first().or(verdicts.undecided.first())?;
+        let (code, policy_name) = match gate {
+            Gate::ResourcePolicy => (
+                "POLICY_DENIES_VPC_ENDPOINT",
+                format!("the resource policy of API {}", api.id),
+            ),
+            Gate::EndpointPolicy => (
+                "VPC_ENDPOINT_POLICY_DENIES",
+                format!("the policy of VPC endpoint {}", endpoint.id),
+            ),
+        };
+        let mut evidence = json!({
+            "vpc_endpoint_id": endpoint.id,
+            "vpc_id": endpoint.vpc_id,
+            "denied_methods": Verdicts::methods(&verdicts.denied),
+            "undecided_methods": Verdicts::methods(&verdicts.undecided),
+            "undecided": verdicts.undecided_reasons(),
+            "context": self.context_evidence(first_call, endpoint),
+        });
+        let finding = match verdicts.denied.first() {
+            Some((call, evaluation)) => {
+                if gate == Gate::ResourcePolicy {
+                    evidence["smallest_change"] =
+                        json!(smallest_change(evaluation, call, endpoint));
+                }
+                Finding::new(
+                    code,
+                    format!(
+                        "{} denies execute-api:Invoke on API {} through {} for {} ({}).",
+                        capitalized(&policy_name),
+                        api.id,
+                        endpoint.id,
+                        names(&verdicts.denied),
+                        describe_decision(evaluation)
+                    ),
+                )
+            }
+            None => Finding::new(
+                code,
+                format!(
+                    "Whether {policy_name} allows {} on API {} through {} cannot be decided: {}.",
+                    names(&verdicts.undecided),
+                    api.id,
+                    endpoint.id,
+                    verdicts.undecided_reasons().join("; ")
+                ),
+            )
+            .severity(Severity::Warning),
+        };
+        Some(
+            finding
+                .api(&api.id)
+                .resource(&endpoint.id)
+                .evidence(evidence),
+        )
+    }
 }
 
-fn context_evidence(
-    call: &MethodCall,
-    endpoint: &VpcEndpoint,
-    account: &str,
-    incident: &Incident,
-) -> Value {
-    let context = context(call, endpoint, account, incident);
-    json!({
-        "action": context.action,
-        "resource": context.resource,
-        "principal": match &context.principal {
-            Principal::Anonymous => "anonymous".to_string(),
-            Principal::Aws { arn, .. } => arn.clone(),
-        },
-        "keys": context.keys,
-    })
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
-/// Denied and undecided methods of one evaluation run, with the first denial kept for evidence.
+/// A policy that does not parse: a warning, never a silent pass.
+fn unreadable(
+    code: &'static str,
+    subject: &str,
+    text: &str,
+    error: &policy::PolicyError,
+) -> Finding {
+    Finding::new(
+        code,
+        format!("The policy of {subject} cannot be evaluated: {error}."),
+    )
+    .severity(Severity::Warning)
+    .evidence(json!({ "undecided": [error.to_string()], "policy": text }))
+}
+
+/// Denied and undecided methods of one evaluation run.
 #[derive(Default)]
 struct Verdicts<'a> {
     denied: Vec<(&'a MethodCall, Evaluation)>,
@@ -207,9 +313,12 @@ struct Verdicts<'a> {
 }
 
 impl<'a> Verdicts<'a> {
-    fn of(calls: &'a [MethodCall], evaluate: impl Fn(&MethodCall) -> Evaluation) -> Self {
+    fn of<C>(calls: &'a [C], evaluate: impl Fn(&MethodCall) -> Evaluation) -> Self
+    where
+        C: std::borrow::Borrow<MethodCall>,
+    {
         let mut verdicts = Verdicts::default();
-        for call in calls {
+        for call in calls.iter().map(std::borrow::Borrow::borrow) {
             let evaluation = evaluate(call);
             match evaluation.decision {
                 Decision::Allow => {}
@@ -254,118 +363,28 @@ fn names(list: &[(&MethodCall, Evaluation)]) -> String {
     names.join(", ")
 }
 
-fn resource_policy(
-    api: &RestApi,
-    stage: &str,
-    document: &PolicyDocument,
-    endpoint: &VpcEndpoint,
-    calls: &[MethodCall],
-    account: &str,
-    incident: &Incident,
-) -> Option<Finding> {
-    let verdicts = Verdicts::of(calls, |call| {
-        policy::evaluate(document, &context(call, endpoint, account, incident))
-    });
-    let (first_call, _) = verdicts.denied.first().or(verdicts.undecided.first())?;
-    let evidence = |change: Option<String>| {
-        json!({
-            "vpc_endpoint_id": endpoint.id,
-            "vpc_id": endpoint.vpc_id,
-            "stage": stage,
-            "denied_methods": Verdicts::methods(&verdicts.denied),
-            "undecided_methods": Verdicts::methods(&verdicts.undecided),
-            "undecided": verdicts.undecided_reasons(),
-            "context": context_evidence(first_call, endpoint, account, incident),
-            "smallest_change": change,
-        })
-    };
-    let finding = match verdicts.denied.first() {
-        Some((call, evaluation)) => Finding::new(
-            "POLICY_DENIES_VPC_ENDPOINT",
-            format!(
-                "The resource policy of API {} denies execute-api:Invoke through {} on stage {stage} for {} ({}).",
-                api.id,
-                endpoint.id,
-                names(&verdicts.denied),
-                describe_decision(evaluation)
-            ),
-        )
-        .evidence(evidence(Some(smallest_change(evaluation, call, endpoint)))),
-        None => Finding::new(
-            "POLICY_DENIES_VPC_ENDPOINT",
-            format!(
-                "Whether the resource policy of API {} allows {} through {} on stage {stage} cannot be decided: {}.",
-                api.id,
-                names(&verdicts.undecided),
-                endpoint.id,
-                verdicts.undecided_reasons().join("; ")
-            ),
-        )
-        .severity(Severity::Warning)
-        .evidence(evidence(None)),
-    };
-    Some(
-        finding
-            .api(&api.id)
-            .stage(Some(stage))
-            .resource(&endpoint.id),
-    )
-}
-
 fn endpoint_policy(
+    probe: &Probe,
     api: &RestApi,
     endpoint: &VpcEndpoint,
-    calls: &[MethodCall],
-    account: &str,
-    incident: &Incident,
+    calls: &[&MethodCall],
 ) -> Option<Finding> {
     let text = endpoint.policy.as_deref()?;
-    let base = |summary: String| {
-        Finding::new("VPC_ENDPOINT_POLICY_DENIES", summary)
-            .api(&api.id)
-            .resource(&endpoint.id)
-    };
     let document = match policy::parse_policy(text) {
         Ok(document) => document,
         Err(error) => {
             return Some(
-                base(format!("The policy of {} cannot be evaluated: {error}.", endpoint.id))
-                    .severity(Severity::Warning)
-                    .evidence(json!({ "vpc_endpoint_id": endpoint.id, "undecided": [error.to_string()], "policy": text })),
+                unreadable("VPC_ENDPOINT_POLICY_DENIES", &endpoint.id, text, &error)
+                    .api(&api.id)
+                    .resource(&endpoint.id),
             )
         }
     };
-    let verdicts = Verdicts::of(calls, |call| {
-        policy::evaluate(&document, &context(call, endpoint, account, incident))
-    });
-    let (first_call, _) = verdicts.denied.first().or(verdicts.undecided.first())?;
-    let evidence = json!({
-        "vpc_endpoint_id": endpoint.id,
-        "denied_methods": Verdicts::methods(&verdicts.denied),
-        "undecided_methods": Verdicts::methods(&verdicts.undecided),
-        "undecided": verdicts.undecided_reasons(),
-        "context": context_evidence(first_call, endpoint, account, incident),
-        "endpoint_policy": serde_json::from_str::<Value>(text).unwrap_or(Value::String(text.to_string())),
-    });
-    Some(match verdicts.denied.first() {
-        Some((_, evaluation)) => base(format!(
-            "The policy of VPC endpoint {} does not allow execute-api:Invoke on API {} for {} ({}).",
-            endpoint.id,
-            api.id,
-            names(&verdicts.denied),
-            describe_decision(evaluation)
-        ))
-        .evidence(evidence),
-        None => base(format!(
-            "Whether the policy of VPC endpoint {} allows {} on API {} cannot be decided: {}.",
-            endpoint.id,
-            names(&verdicts.undecided),
-            api.id,
-            verdicts.undecided_reasons().join("; ")
-        ))
-        .severity(Severity::Warning)
-        .evidence(evidence),
-    })
+    let verdicts = Verdicts::of(calls, |call| probe.evaluate(&document, call, endpoint));
+    let mut finding = probe.finding(Gate::EndpointPolicy, api, endpoint, &verdicts)?;
+    finding.evidence["endpoint_policy"] =
+        serde_json::from_str::<Value>(text).unwrap_or(Value::String(text.to_string()));
+    Some(finding)
 }
 
 fn describe_decision(evaluation: &Evaluation) -> String {
