@@ -128,10 +128,7 @@ impl Report {
             out,
             "apigw-doctor {} — {} incident {} ({}, {})",
             self.tool.version,
-            serde_json::to_value(i.source)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            label(i.source),
             i.id,
             i.region,
             self.mode
@@ -191,10 +188,7 @@ impl Report {
         if !self.actions.is_empty() {
             let _ = writeln!(out, "\nActions:");
             for a in &self.actions {
-                let status = serde_json::to_value(a.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let status = label(a.status);
                 let _ = writeln!(out, "- {} on {}: {status}", a.action, a.target);
                 if let Some(reason) = &a.reason {
                     let _ = writeln!(out, "  why: {reason}");
@@ -226,4 +220,12 @@ impl Report {
         );
         out
     }
+}
+
+/// The name an enum has in the JSON report, for the text report to use the same word.
+fn label(value: impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
