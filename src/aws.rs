@@ -189,6 +189,15 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// One client per service, as built by the caller.
+pub struct Clients {
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub apigatewayv2: aws_sdk_apigatewayv2::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+}
+
 /// The AWS clients, built once per process and shared across warm invocations.
 #[derive(Clone)]
 pub struct Aws {
@@ -196,6 +205,8 @@ pub struct Aws {
     pub apigatewayv2: aws_sdk_apigatewayv2::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub sts: aws_sdk_sts::Client,
+    /// For the optional lock table (`APIGW_DOCTOR_LOCK_TABLE`).
+    pub dynamodb: aws_sdk_dynamodb::Client,
     pub region: String,
     calls: CallCounter,
     limits: Arc<Limits>,
@@ -230,22 +241,26 @@ impl Aws {
     pub fn new(config: &SdkConfig) -> Self {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Aws::from_clients(
-            aws_sdk_apigateway::Client::new(config),
-            aws_sdk_apigatewayv2::Client::new(config),
-            aws_sdk_ec2::Client::new(config),
-            aws_sdk_sts::Client::new(config),
+            Clients {
+                apigateway: aws_sdk_apigateway::Client::new(config),
+                apigatewayv2: aws_sdk_apigatewayv2::Client::new(config),
+                ec2: aws_sdk_ec2::Client::new(config),
+                sts: aws_sdk_sts::Client::new(config),
+                dynamodb: aws_sdk_dynamodb::Client::new(config),
+            },
             region,
         )
     }
 
     /// Wraps existing clients (e.g. fault-injecting ones in tests), adding call counting to each.
-    pub fn from_clients(
-        apigateway: aws_sdk_apigateway::Client,
-        apigatewayv2: aws_sdk_apigatewayv2::Client,
-        ec2: aws_sdk_ec2::Client,
-        sts: aws_sdk_sts::Client,
-        region: String,
-    ) -> Self {
+    pub fn from_clients(clients: Clients, region: String) -> Self {
+        let Clients {
+            apigateway,
+            apigatewayv2,
+            ec2,
+            sts,
+            dynamodb,
+        } = clients;
         let calls = CallCounter::default();
         Aws {
             apigateway: aws_sdk_apigateway::Client::from_conf(
@@ -267,6 +282,13 @@ impl Aws {
             ),
             sts: aws_sdk_sts::Client::from_conf(
                 sts.config().to_builder().interceptor(calls.clone()).build(),
+            ),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                dynamodb
+                    .config()
+                    .to_builder()
+                    .interceptor(calls.clone())
+                    .build(),
             ),
             region,
             calls,

@@ -1,5 +1,6 @@
 //! Event JSON → report: the one function both entry points (Lambda and CLI) call.
 
+use crate::actions::{self, Context, LockTable};
 use crate::aws::{Aws, CallFailure};
 use crate::checks;
 use crate::config::{Config, Mode};
@@ -79,7 +80,35 @@ pub async fn handle(
             None => Box::pin(read(doctor, &incident, invocation.deadline)).await,
         };
         let findings = checks::run(&snapshot, &incident);
-        let actions = plan::plan(&findings, &snapshot, &incident, &doctor.config, mode);
+        let context = Context {
+            incident_id: incident.id.clone(),
+            now,
+            cooldown_seconds: doctor.config.cooldown_seconds,
+            region: snapshot.region.clone(),
+        };
+        let mut actions = plan::plan(
+            &findings,
+            &snapshot,
+            &incident,
+            &doctor.config,
+            mode,
+            &context,
+        );
+        if let (Mode::Apply, Some(aws), None) = (mode, &doctor.aws, &fatal) {
+            let lock = doctor
+                .config
+                .lock_table
+                .as_deref()
+                .map(|table| LockTable::new(table, &incident.id));
+            let session = aws.session(invocation.deadline);
+            Box::pin(actions::apply(
+                session,
+                &context,
+                lock.as_ref(),
+                &mut actions,
+            ))
+            .await;
+        }
         let mut report = Report::new(&incident, &snapshot, mode.as_str());
         report.findings = findings;
         report.actions = actions;

@@ -2,6 +2,7 @@
 //! when allowed, repairs them. See SPEC.md for the contract and DESIGN.md for the flow:
 //! intake → resolve → gather → snapshot → checks → plan → report.
 
+pub mod actions;
 pub mod aws;
 pub mod catalog;
 pub mod checks;

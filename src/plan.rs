@@ -1,13 +1,16 @@
 //! Maps findings to actions (SPEC §7): the exact calls, the risk, the undo, and whether this run
-//! may apply each one — and if not, why.
+//! may apply each one — and if not, why. Pure: it judges the state the snapshot shows with the
+//! same rules the apply re-checks against AWS.
 
+use crate::actions::{
+    self, Change, Context, EnableExecutionLogging, EnablePrivateDns, Planned, RedeployStage,
+};
 use crate::config::{Config, Mode};
 use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::Snapshot;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// Where an action stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,11 +37,38 @@ pub struct Action {
     pub undo: String,
     pub before: Value,
     pub after: Value,
+    /// Every finding code this action repairs (several findings can ask for one redeploy).
+    #[serde(skip)]
+    pub repairs: Vec<String>,
+    /// What the apply step runs.
+    #[serde(skip)]
+    pub change: Option<Planned>,
 }
 
-/// Tags that put a resource out of apigw-doctor's reach.
-const SKIP_TAG: &str = "apigw-doctor:skip";
-const STACK_TAG: &str = "aws:cloudformation:stack-name";
+impl Action {
+    /// Whether this action, once verified, repairs `finding`.
+    pub fn repairs(&self, finding: &Finding) -> bool {
+        self.repairs.contains(&finding.code) && Some(&self.target) == target_of(finding).as_ref()
+    }
+}
+
+/// The resource a finding's action changes, as the report's `target` names it.
+fn target_of(finding: &Finding) -> Option<String> {
+    match (finding.remedy_action()?, &finding.api_id, &finding.stage) {
+        ("enable_private_dns", _, _) => finding.resource.clone(),
+        (_, Some(api), Some(stage)) => Some(format!("{api}/{stage}")),
+        _ => None,
+    }
+}
+
+/// Order of application: integrations are repointed before stages are redeployed.
+const ORDER: &[&str] = &[
+    "recreate_vpc_link",
+    "add_integration_header",
+    "redeploy_stage",
+    "enable_private_dns",
+    "enable_execution_logging",
+];
 
 /// The actions allowed in this run: the configured list, narrowed by the event's `actions`.
 fn allowed(config: &Config, incident: &Incident, action: &str) -> Result<(), String> {
@@ -63,17 +93,57 @@ fn allowed(config: &Config, incident: &Incident, action: &str) -> Result<(), Str
     Ok(())
 }
 
-/// Why a resource must not be changed, from its tags.
-fn protected_by_tags(tags: &BTreeMap<String, String>) -> Option<String> {
-    if tags
-        .get(SKIP_TAG)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
-        return Some(format!("the resource is tagged {SKIP_TAG}=true"));
+/// The change a finding's remedy names, with its description and any reason to skip it.
+fn describe(
+    name: &str,
+    finding: &Finding,
+    snapshot: &Snapshot,
+    context: &Context,
+) -> Option<(Action, Option<String>)> {
+    fn build<C: Change>(
+        change: C,
+        state: &C::State,
+        context: &Context,
+        wrap: fn(C) -> Planned,
+    ) -> (Action, Option<String>) {
+        let mut action = Action {
+            action: C::ACTION.to_string(),
+            target: String::new(),
+            finding: String::new(),
+            status: Status::Planned,
+            reason: None,
+            calls: Vec::new(),
+            risk: String::new(),
+            undo: String::new(),
+            before: json!({}),
+            after: json!({}),
+            repairs: Vec::new(),
+            change: None,
+        };
+        let skip = actions::assess(&change, state, context, &mut action);
+        action.change = Some(wrap(change));
+        (action, skip)
     }
-    tags.get(STACK_TAG).map(|stack| {
-        format!("the resource is owned by CloudFormation stack {stack}: fix the stack's template instead")
-    })
+    match name {
+        "redeploy_stage" => {
+            let (change, state) = RedeployStage::from_snapshot(finding, snapshot)?;
+            Some(build(change, &state, context, Planned::RedeployStage))
+        }
+        "enable_private_dns" => {
+            let (change, state) = EnablePrivateDns::from_snapshot(finding, snapshot)?;
+            Some(build(change, &state, context, Planned::EnablePrivateDns))
+        }
+        "enable_execution_logging" => {
+            let (change, state) = EnableExecutionLogging::from_snapshot(finding, snapshot)?;
+            Some(build(
+                change,
+                &state,
+                context,
+                Planned::EnableExecutionLogging,
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Builds the plan; `mode` is the run's effective mode.
@@ -83,25 +153,26 @@ pub fn plan(
     incident: &Incident,
     config: &Config,
     mode: Mode,
+    context: &Context,
 ) -> Vec<Action> {
     let mut actions: Vec<Action> = Vec::new();
     for finding in findings {
         let Some(name) = finding.remedy_action() else {
             continue;
         };
-        let Some(mut action) = describe(name, finding, snapshot) else {
+        let Some((mut action, skip)) = describe(name, finding, snapshot, context) else {
             continue;
         };
-        if actions
-            .iter()
-            .any(|a| a.action == action.action && a.target == action.target)
+        if let Some(same) = actions
+            .iter_mut()
+            .find(|a| a.action == action.action && a.target == action.target)
         {
+            same.repairs.push(finding.code.clone());
             continue;
         }
-        let refusal = allowed(config, incident, name)
-            .err()
-            .or_else(|| refusal(name, finding, findings, snapshot));
-        match (refusal, mode) {
+        action.finding = finding.code.clone();
+        action.repairs.push(finding.code.clone());
+        match (allowed(config, incident, name).err().or(skip), mode) {
             (Some(reason), _) => {
                 action.status = Status::Skipped;
                 action.reason = Some(reason);
@@ -110,91 +181,10 @@ pub fn plan(
                 action.status = Status::Planned;
                 action.reason = Some("dry-run: nothing was changed".to_string());
             }
-            (None, Mode::Apply) => {
-                action.status = Status::Skipped;
-                action.reason = Some(
-                    "this build cannot apply changes yet; make the calls listed here by hand"
-                        .to_string(),
-                );
-            }
+            (None, Mode::Apply) => action.status = Status::Planned,
         }
         actions.push(action);
     }
+    actions.sort_by_key(|a| ORDER.iter().position(|o| *o == a.action));
     actions
-}
-
-/// A refusal rule of SPEC §7 that holds for this action, if any.
-fn refusal(
-    name: &str,
-    finding: &Finding,
-    findings: &[Finding],
-    snapshot: &Snapshot,
-) -> Option<String> {
-    match name {
-        "enable_private_dns" => {
-            let endpoint = snapshot.vpc_endpoint(finding.resource.as_deref()?)?;
-            if findings.iter().any(|f| {
-                f.code == "VPC_DNS_DISABLED"
-                    && f.resource.as_deref() == Some(endpoint.vpc_id.as_str())
-            }) {
-                return Some(format!(
-                    "refused while VPC_DNS_DISABLED holds for {}: private DNS cannot work until the VPC's DNS attributes are on",
-                    endpoint.vpc_id
-                ));
-            }
-            protected_by_tags(&endpoint.tags)
-        }
-        _ => None,
-    }
-}
-
-/// The calls, risk and undo of one action for one finding.
-fn describe(name: &str, finding: &Finding, snapshot: &Snapshot) -> Option<Action> {
-    let (target, calls, risk, undo, before) = match name {
-        "enable_private_dns" => {
-            let endpoint = snapshot.vpc_endpoint(finding.resource.as_deref()?)?;
-            (
-                endpoint.id.clone(),
-                vec![format!(
-                    "ec2:ModifyVpcEndpoint VpcEndpointId={} PrivateDnsEnabled=true",
-                    endpoint.id
-                )],
-                format!(
-                    "every client in {} will resolve *.execute-api.{}.amazonaws.com to this endpoint: public (REGIONAL or EDGE) APIs called from that VPC by their default URL will start answering 403",
-                    endpoint.vpc_id, snapshot.region
-                ),
-                format!(
-                    "ec2:ModifyVpcEndpoint VpcEndpointId={} PrivateDnsEnabled=false",
-                    endpoint.id
-                ),
-                json!({ "private_dns_enabled": endpoint.private_dns_enabled }),
-            )
-        }
-        other => {
-            let target = match (&finding.api_id, &finding.stage) {
-                (Some(api), Some(stage)) => format!("{api}/{stage}"),
-                (Some(api), None) => api.clone(),
-                _ => finding.resource.clone()?,
-            };
-            (
-                target.clone(),
-                vec![format!("{other} {target}")],
-                String::new(),
-                String::new(),
-                json!({}),
-            )
-        }
-    };
-    Some(Action {
-        action: name.to_string(),
-        target,
-        finding: finding.code.clone(),
-        status: Status::Planned,
-        reason: None,
-        calls,
-        risk,
-        undo,
-        before,
-        after: json!({}),
-    })
 }

@@ -3,7 +3,7 @@
 use crate::catalog::Severity;
 use crate::finding::Finding;
 use crate::intake::{AlarmInfo, Incident, Source, Window};
-use crate::plan::Action;
+use crate::plan::{Action, Status};
 use crate::snapshot::{Incomplete, Snapshot};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -111,9 +111,18 @@ impl Report {
 
     /// Exit status of SPEC §3 for a run that finished: 1 when an error finding remains or a
     /// check could not run.
+    /// SPEC §3: an error finding that a verified action repaired no longer remains; a failed
+    /// action is a failure of the run.
     pub fn exit_code(&self) -> i32 {
-        let errors = self.findings.iter().any(|f| f.severity == Severity::Error);
-        if errors || !self.incomplete.is_empty() {
+        let errors = self.findings.iter().any(|f| {
+            f.severity == Severity::Error
+                && !self
+                    .actions
+                    .iter()
+                    .any(|a| a.status == Status::Verified && a.repairs(f))
+        });
+        let failed = self.actions.iter().any(|a| a.status == Status::Failed);
+        if errors || failed || !self.incomplete.is_empty() {
             1
         } else {
             0

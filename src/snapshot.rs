@@ -24,8 +24,19 @@ pub struct Snapshot {
     pub network_acls: Vec<NetworkAcl>,
     pub subnets: Vec<Subnet>,
     pub vpcs: Vec<Vpc>,
+    /// API Gateway's account settings in this region (read when a REST or WebSocket API is a target).
+    #[serde(default)]
+    pub account_settings: Option<AccountSettings>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
+}
+
+/// API Gateway's per-region account settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// The IAM role API Gateway uses to write execution and access logs to CloudWatch Logs.
+    pub cloudwatch_role_arn: Option<String>,
 }
 
 /// One way the incident named a target, and the API ids it matched.
@@ -119,15 +130,37 @@ pub struct RestStage {
     pub tags: BTreeMap<String, String>,
     pub variables: BTreeMap<String, String>,
     pub web_acl_arn: Option<String>,
+    /// `loggingLevel` of the stage-wide method settings (`*/*`): `INFO`, `ERROR` or `OFF`.
+    #[serde(default)]
+    pub logging_level: Option<String>,
+    /// Where access logs go; `None` when the stage writes none.
+    #[serde(default)]
+    pub access_log_destination: Option<String>,
 }
 
-/// A deployment of a REST API.
+/// A deployment of a REST, HTTP or WebSocket API.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Deployment {
     pub id: String,
     pub description: Option<String>,
     pub created_date: Option<i64>,
+    /// What the deployment serves, path → methods (`GetDeployment embed=apisummary`); read only
+    /// for deployments a stage points at.
+    #[serde(default)]
+    pub api_summary: Option<BTreeMap<String, Vec<String>>>,
+}
+
+impl Deployment {
+    /// The newest of several deployments; `None` when their creation times cannot tell.
+    pub fn newest(deployments: &[Deployment]) -> Option<&Deployment> {
+        let newest = deployments.iter().max_by_key(|d| d.created_date)?;
+        let ties = deployments
+            .iter()
+            .filter(|d| d.created_date == newest.created_date)
+            .count();
+        (newest.created_date.is_some() && ties == 1).then_some(newest)
+    }
 }
 
 /// An HTTP or WebSocket API (API Gateway v2).
@@ -141,6 +174,14 @@ pub struct V2Api {
     pub disable_execute_api_endpoint: bool,
     pub tags: BTreeMap<String, String>,
     pub stages: Vec<V2Stage>,
+    #[serde(default)]
+    pub deployments: Vec<Deployment>,
+}
+
+impl V2Api {
+    pub fn is_websocket(&self) -> bool {
+        self.protocol.eq_ignore_ascii_case("WEBSOCKET")
+    }
 }
 
 /// A stage of an HTTP or WebSocket API.
@@ -151,6 +192,11 @@ pub struct V2Stage {
     pub deployment_id: Option<String>,
     pub auto_deploy: bool,
     pub tags: BTreeMap<String, String>,
+    /// `defaultRouteSettings.loggingLevel` (WebSocket execution logging): `INFO`, `ERROR`, `OFF`.
+    #[serde(default)]
+    pub logging_level: Option<String>,
+    #[serde(default)]
+    pub access_log_destination: Option<String>,
 }
 
 /// A VPC endpoint of any service (the checks pick the execute-api ones).
@@ -266,6 +312,14 @@ impl Snapshot {
             account,
             ..Snapshot::default()
         }
+    }
+
+    pub fn rest_api(&self, id: &str) -> Option<&RestApi> {
+        self.rest_apis.iter().find(|a| a.id == id)
+    }
+
+    pub fn v2_api(&self, id: &str) -> Option<&V2Api> {
+        self.v2_apis.iter().find(|a| a.id == id)
     }
 
     pub fn vpc_endpoint(&self, id: &str) -> Option<&VpcEndpoint> {

@@ -1,7 +1,9 @@
 //! Pure checks over a snapshot: `fn(&Snapshot, &Incident) -> Vec<Finding>`, one module per area.
 
+mod deployments;
 mod invoke_url;
 mod net;
+mod observability;
 mod private_api;
 mod public_from_vpc;
 mod resource_policy;
@@ -20,6 +22,8 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(resource_policy::check(snapshot, incident));
     findings.extend(invoke_url::check(snapshot, incident));
     findings.extend(public_from_vpc::check(snapshot, incident));
+    findings.extend(deployments::check(snapshot, incident));
+    findings.extend(observability::check(snapshot));
     order(&mut findings, incident.symptom.as_deref());
     findings
 }

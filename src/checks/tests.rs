@@ -38,8 +38,13 @@ fn private_api(policy: Option<&str>) -> RestApi {
         name: "orders".into(),
         endpoint_types: vec!["PRIVATE".into()],
         policy: policy.map(str::to_string),
+        // Observed stage: the observability checks stay quiet unless a test says otherwise.
         stages: vec![RestStage {
             name: "prod".into(),
+            logging_level: Some("INFO".into()),
+            access_log_destination: Some(
+                "arn:aws:logs:us-east-1:123456789012:log-group:access".into(),
+            ),
             ..RestStage::default()
         }],
         ..RestApi::default()

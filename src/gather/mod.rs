@@ -70,6 +70,13 @@ pub async fn gather(
         }
     }
 
+    // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
+    if !snapshot.rest_apis.is_empty() || snapshot.v2_apis.iter().any(V2Api::is_websocket) {
+        snapshot.account_settings = rest::account(session)
+            .await
+            .map_err(|f| failures.0.push(f.incomplete()))
+            .ok();
+    }
     let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();
     let needs_surroundings = snapshot.rest_apis.iter().any(RestApi::is_private) || client.is_some();
     if has_targets {
@@ -107,31 +114,35 @@ async fn rest_details(
     mut api: RestApi,
     wanted: Option<BTreeSet<String>>,
 ) -> (RestApi, Vec<String>, Vec<Incomplete>) {
-    // Resources are read only where a check evaluates the resource policy per method.
-    let read_resources = async {
-        if api.is_private() {
-            Some(rest::resources(session, &api.id).await)
-        } else {
-            None
-        }
-    };
     let (stages, deployments, resources) = futures::join!(
         rest::stages(session, &api.id),
         rest::deployments(session, &api.id),
-        read_resources
+        rest::resources(session, &api.id),
     );
     let mut failures = Failures::default();
     let stages_read = stages.is_ok();
     api.stages = failures.keep(stages);
     api.deployments = failures.keep(deployments);
-    if let Some(resources) = resources {
-        api.resources = failures.keep(resources);
-    }
+    api.resources = failures.keep(resources);
     let missing = if stages_read {
         select_stages(&mut api.stages, wanted, |s| &s.name)
     } else {
         Vec::new()
     };
+    // What each stage serves, for "changed but not deployed": one read per deployment in use.
+    let in_use: Vec<String> = unique(api.stages.iter().filter_map(|s| s.deployment_id.clone()));
+    let summaries = futures::future::join_all(
+        in_use
+            .iter()
+            .map(|id| rest::deployment_summary(session, &api.id, id)),
+    )
+    .await;
+    for (id, summary) in in_use.iter().zip(summaries) {
+        let summary = summary.map_err(|f| failures.0.push(f.incomplete())).ok();
+        if let Some(deployment) = api.deployments.iter_mut().find(|d| d.id == *id) {
+            deployment.api_summary = summary;
+        }
+    }
     (api, missing, failures.0)
 }
 
@@ -141,9 +152,13 @@ async fn v2_details(
     wanted: Option<BTreeSet<String>>,
 ) -> (V2Api, Vec<String>, Vec<Incomplete>) {
     let mut failures = Failures::default();
-    let stages = v2::stages(session, &api.id).await;
+    let (stages, deployments) = futures::join!(
+        v2::stages(session, &api.id),
+        v2::deployments(session, &api.id)
+    );
     let stages_read = stages.is_ok();
     api.stages = failures.keep(stages);
+    api.deployments = failures.keep(deployments);
     let missing = if stages_read {
         select_stages(&mut api.stages, wanted, |s| &s.name)
     } else {
@@ -161,7 +176,7 @@ async fn read_network(
     failures: &mut Failures,
 ) {
     snapshot.network_read = true;
-    snapshot.vpc_endpoints = failures.keep(network::vpc_endpoints(session).await);
+    snapshot.vpc_endpoints = failures.keep(network::vpc_endpoints(session, &[]).await);
     if !needs_surroundings {
         return;
     }

@@ -14,13 +14,24 @@ fn filter(name: &str, values: &[String]) -> Filter {
         .build()
 }
 
-/// Every VPC endpoint in the region (paginated); named endpoints missing here do not exist.
-pub async fn vpc_endpoints(session: Session<'_>) -> Result<Vec<VpcEndpoint>, CallFailure> {
+/// The given VPC endpoints, or with none given every one in the region (paginated); named
+/// endpoints missing from the full list do not exist.
+pub async fn vpc_endpoints(
+    session: Session<'_>,
+    ids: &[String],
+) -> Result<Vec<VpcEndpoint>, CallFailure> {
     let client = &session.aws.ec2;
+    let ids = (!ids.is_empty()).then(|| ids.to_vec());
     let pages = session
         .paginate(
             "ec2:DescribeVpcEndpoints",
-            |token| client.describe_vpc_endpoints().set_next_token(token).send(),
+            |token| {
+                client
+                    .describe_vpc_endpoints()
+                    .set_vpc_endpoint_ids(ids.clone())
+                    .set_next_token(token)
+                    .send()
+            },
             |page| page.next_token(),
         )
         .await?;

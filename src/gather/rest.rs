@@ -1,7 +1,8 @@
-//! Reads REST APIs (API Gateway v1): the API, its stages and its deployments.
+//! Reads REST APIs (API Gateway v1): the API, its stages, deployments and resources, and the
+//! account settings.
 
 use crate::aws::{CallFailure, Session};
-use crate::snapshot::{Deployment, Method, Resource, RestApi, RestStage};
+use crate::snapshot::{AccountSettings, Deployment, Method, Resource, RestApi, RestStage};
 use std::collections::{BTreeMap, HashMap};
 
 fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
@@ -99,6 +100,16 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<RestStage>
             tags: tags(s.tags()),
             variables: tags(s.variables()),
             web_acl_arn: s.web_acl_arn().map(str::to_string),
+            logging_level: s
+                .method_settings()
+                .and_then(|m| m.get("*/*"))
+                .and_then(|m| m.logging_level())
+                .map(str::to_string),
+            access_log_destination: s
+                .access_log_settings()
+                .and_then(|a| a.destination_arn())
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
         })
         .collect())
 }
@@ -133,8 +144,56 @@ pub async fn deployments(
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
             created_date: epoch(d.created_date()),
+            api_summary: None,
         })
         .collect())
+}
+
+/// What one deployment serves: path → methods (`embed=apisummary`).
+pub async fn deployment_summary(
+    session: Session<'_>,
+    api_id: &str,
+    deployment_id: &str,
+) -> Result<BTreeMap<String, Vec<String>>, CallFailure> {
+    let out = session
+        .call(
+            "apigateway:GetDeployment",
+            session
+                .aws
+                .apigateway
+                .get_deployment()
+                .rest_api_id(api_id)
+                .deployment_id(deployment_id)
+                .embed("apisummary")
+                .send(),
+        )
+        .await?;
+    Ok(out
+        .api_summary()
+        .into_iter()
+        .flatten()
+        .map(|(path, methods)| {
+            let mut methods: Vec<String> = methods.keys().cloned().collect();
+            methods.sort();
+            (path.clone(), methods)
+        })
+        .collect())
+}
+
+/// API Gateway's account settings in this region (the CloudWatch Logs role).
+pub async fn account(session: Session<'_>) -> Result<AccountSettings, CallFailure> {
+    let out = session
+        .call(
+            "apigateway:GetAccount",
+            session.aws.apigateway.get_account().send(),
+        )
+        .await?;
+    Ok(AccountSettings {
+        cloudwatch_role_arn: out
+            .cloudwatch_role_arn()
+            .filter(|r| !r.is_empty())
+            .map(str::to_string),
+    })
 }
 
 /// Every resource of a REST API with its methods (paginated; `GetResources` has its own quota).

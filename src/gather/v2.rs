@@ -1,7 +1,7 @@
-//! Reads HTTP and WebSocket APIs (API Gateway v2) and their stages.
+//! Reads HTTP and WebSocket APIs (API Gateway v2), their stages and deployments.
 
 use crate::aws::{CallFailure, Session};
-use crate::snapshot::{V2Api, V2Stage};
+use crate::snapshot::{Deployment, V2Api, V2Stage};
 use std::collections::{BTreeMap, HashMap};
 
 fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
@@ -23,6 +23,7 @@ fn from_parts(
         disable_execute_api_endpoint: disable_execute_api_endpoint.unwrap_or(false),
         tags: tags(api_tags),
         stages: Vec::new(),
+        deployments: Vec::new(),
     }
 }
 
@@ -98,6 +99,49 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, 
             deployment_id: s.deployment_id().map(str::to_string),
             auto_deploy: s.auto_deploy().unwrap_or(false),
             tags: tags(s.tags()),
+            logging_level: s
+                .default_route_settings()
+                .and_then(|r| r.logging_level())
+                .map(|l| l.as_str().to_string()),
+            access_log_destination: s
+                .access_log_settings()
+                .and_then(|a| a.destination_arn())
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+        })
+        .collect())
+}
+
+/// Every deployment of an HTTP or WebSocket API (paginated).
+pub async fn deployments(
+    session: Session<'_>,
+    api_id: &str,
+) -> Result<Vec<Deployment>, CallFailure> {
+    let client = &session.aws.apigatewayv2;
+    let pages = session
+        .paginate(
+            "apigatewayv2:GetDeployments",
+            |token| {
+                client
+                    .get_deployments()
+                    .api_id(api_id)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|d| Deployment {
+            id: d.deployment_id().unwrap_or_default().to_string(),
+            description: d
+                .description()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            created_date: d.created_date().map(aws_smithy_types::DateTime::secs),
+            api_summary: None,
         })
         .collect())
 }

@@ -2,8 +2,10 @@
 //! complete and honest (an `incomplete` entry, never a silent pass).
 
 use crate::support::handle_with;
-use apigw_doctor::aws::Aws;
+use apigw_doctor::aws::{Aws, Clients};
 use apigw_doctor::config::Config;
+use aws_sdk_apigateway::operation::get_account::GetAccountOutput;
+use aws_sdk_apigateway::operation::get_deployment::GetDeploymentOutput;
 use aws_sdk_apigateway::operation::get_deployments::GetDeploymentsOutput;
 use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
 use aws_sdk_apigateway::operation::get_rest_api::{GetRestApiError, GetRestApiOutput};
@@ -39,6 +41,30 @@ fn no_resources() -> aws_smithy_mocks::Rule {
         .then_output(|| GetResourcesOutput::builder().build())
 }
 
+/// The account and deployment reads every REST diagnosis makes, answered with empty results.
+fn account_and_deployment() -> [aws_smithy_mocks::Rule; 2] {
+    [
+        mock!(aws_sdk_apigateway::Client::get_account)
+            .then_output(|| GetAccountOutput::builder().build()),
+        mock!(aws_sdk_apigateway::Client::get_deployment)
+            .then_output(|| GetDeploymentOutput::builder().id("d1").build()),
+    ]
+}
+
+/// Wraps the given clients; HTTP/WebSocket and DynamoDB must not be called.
+fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws {
+    Aws::from_clients(
+        Clients {
+            apigateway,
+            apigatewayv2: mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &[]),
+            ec2,
+            sts: sts(),
+            dynamodb: mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[]),
+        },
+        "us-east-1".into(),
+    )
+}
+
 fn apigateway_with_private_api() -> aws_sdk_apigateway::Client {
     let api = mock!(aws_sdk_apigateway::Client::get_rest_api).then_output(private_api);
     let stages = mock!(aws_sdk_apigateway::Client::get_stages).then_output(|| {
@@ -53,15 +79,19 @@ fn apigateway_with_private_api() -> aws_sdk_apigateway::Client {
     });
     let deployments = mock!(aws_sdk_apigateway::Client::get_deployments)
         .then_output(|| GetDeploymentsOutput::builder().build());
+    let [account, deployment] = account_and_deployment();
     mock_client!(
         aws_sdk_apigateway,
         RuleMode::MatchAny,
-        &[&api, &stages, &deployments, &no_resources()]
+        &[
+            &api,
+            &stages,
+            &deployments,
+            &no_resources(),
+            &account,
+            &deployment
+        ]
     )
-}
-
-fn unused_v2() -> aws_sdk_apigatewayv2::Client {
-    mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, &[])
 }
 
 fn config() -> Config {
@@ -79,13 +109,7 @@ async fn throttled_endpoint_reads_are_incomplete_not_silent() {
         )
     });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&throttled]);
-    let aws = Aws::from_clients(
-        apigateway_with_private_api(),
-        unused_v2(),
-        ec2,
-        sts(),
-        "us-east-1".into(),
-    );
+    let aws = aws(apigateway_with_private_api(), ec2);
     let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
     assert_eq!(outcome.fatal, None);
     let report = serde_json::to_value(&outcome.report).expect("json");
@@ -122,7 +146,7 @@ async fn access_denied_on_the_target_is_fatal_with_the_reason() {
     });
     let apigateway = mock_client!(aws_sdk_apigateway, RuleMode::MatchAny, &[&denied]);
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[]);
-    let aws = Aws::from_clients(apigateway, unused_v2(), ec2, sts(), "us-east-1".into());
+    let aws = aws(apigateway, ec2);
     let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
     let reason = outcome.fatal.expect("an unreadable target is fatal");
     assert!(
@@ -144,17 +168,25 @@ async fn a_server_error_on_stages_is_incomplete() {
     });
     let deployments = mock!(aws_sdk_apigateway::Client::get_deployments)
         .then_output(|| GetDeploymentsOutput::builder().build());
+    let [account, deployment] = account_and_deployment();
     let apigateway = mock_client!(
         aws_sdk_apigateway,
         RuleMode::MatchAny,
-        &[&api, &stages, &deployments, &no_resources()]
+        &[
+            &api,
+            &stages,
+            &deployments,
+            &no_resources(),
+            &account,
+            &deployment
+        ]
     );
     let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
         aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
             .build()
     });
     let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&endpoints]);
-    let aws = Aws::from_clients(apigateway, unused_v2(), ec2, sts(), "us-east-1".into());
+    let aws = aws(apigateway, ec2);
     let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
     assert_eq!(outcome.fatal, None);
     assert!(

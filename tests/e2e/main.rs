@@ -6,6 +6,7 @@ mod faults;
 mod lambda_runtime;
 mod private_api;
 mod public_from_vpc;
+mod remediation;
 mod resource_policy;
 mod support;
 mod targets;

@@ -134,6 +134,96 @@ pub async fn handle_with(aws: Aws, config: Config, event: &Value) -> Outcome {
         .expect("the event is valid")
 }
 
+/// A configuration from `APIGW_DOCTOR_*` pairs.
+pub fn config(vars: &[(&str, &str)]) -> Config {
+    let vars: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_vars(&vars).expect("valid configuration")
+}
+
+impl Moto {
+    /// Everything the emulator holds that an action could change (the extension's state dump):
+    /// API Gateway v1 and v2, VPC endpoints, DynamoDB items.
+    pub fn state(&self) -> Value {
+        let output = Command::new(python())
+            .args([
+                "-c",
+                "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
+                &format!("{}/moto-api/apigw-doctor/state", self.endpoint),
+            ])
+            .output()
+            .expect("read the moto state");
+        assert!(
+            output.status.success(),
+            "state dump failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("the state dump is JSON")
+    }
+
+    /// Runs the handler in-process with `config`; a fixed `now` makes two runs plan alike.
+    pub async fn handle_at(
+        &self,
+        config: Config,
+        event: &Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Value {
+        let doctor = Doctor {
+            config,
+            aws: Some(self.aws().await),
+        };
+        let invocation = Invocation {
+            now: Some(now),
+            ..Invocation::default()
+        };
+        let outcome = handler::handle(&doctor, event, invocation)
+            .await
+            .expect("the event is valid");
+        let mut report = serde_json::to_value(&outcome.report).expect("report serializes");
+        report["exit_code"] = outcome.report.exit_code().into();
+        report
+    }
+}
+
+/// The JSON pointers at which two values differ (added, removed or changed leaves).
+pub fn differences(before: &Value, after: &Value) -> Vec<String> {
+    fn walk(path: String, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<String>) {
+        // An absent or null object is compared as an empty one, so additions show leaf by leaf.
+        let empty = Value::Object(serde_json::Map::new());
+        let or_empty = |v: Option<&Value>, other: Option<&Value>| match (v, other) {
+            (None | Some(Value::Null), Some(Value::Object(_))) => Some(empty.clone()),
+            (v, _) => v.cloned(),
+        };
+        let (a, b) = (or_empty(a, b), or_empty(b, a));
+        match (a.as_ref(), b.as_ref()) {
+            (Some(Value::Object(x)), Some(Value::Object(y))) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for key in keys {
+                    let escaped = key.replace('~', "~0").replace('/', "~1");
+                    walk(format!("{path}/{escaped}"), x.get(key), y.get(key), out);
+                }
+            }
+            (a, b) if a != b => out.push(path),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(String::new(), Some(before), Some(after), &mut out);
+    out
+}
+
+/// The report's actions with `action`.
+pub fn actions<'a>(report: &'a Value, action: &str) -> Vec<&'a Value> {
+    report["actions"]
+        .as_array()
+        .expect("actions array")
+        .iter()
+        .filter(|a| a["action"] == action)
+        .collect()
+}
+
 /// Dummy credentials and a region; no instance metadata, no shared config files.
 pub fn test_env() -> Vec<(&'static str, String)> {
     vec![

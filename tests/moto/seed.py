@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import boto3
 
@@ -51,12 +52,43 @@ def endpoint_policy_for_other_api():
     })
 
 
-def deploy(apigw, api_id, stage="prod"):
+ACCESS_LOGS = f"arn:aws:logs:{REGION}:123456789012:log-group:api-access"
+CLOUDWATCH_ROLE = "arn:aws:iam::123456789012:role/apigateway-cloudwatch"
+
+
+def tag_pairs(pairs):
+    return dict(pair.split("=", 1) for pair in pairs or [])
+
+
+def deploy(apigw, api_id, args, stage="prod"):
+    """One GET /items method, deployed to an observed stage; the flags break it."""
     root = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     items = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart="items")
     apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE")
     apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="GET", type="MOCK")
-    apigw.create_deployment(restApiId=api_id, stageName=stage)
+    first = apigw.create_deployment(restApiId=api_id, stageName=stage)["id"]
+    patches = [{"op": "replace", "path": "/accessLogSettings/destinationArn", "value": ACCESS_LOGS},
+               {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"}]
+    if not args.logging_off:
+        patches.append({"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"})
+    apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patches)
+    if args.rolled_back:
+        time.sleep(1.1)  # deployment times are whole seconds: the newer one must be later
+        apigw.create_deployment(restApiId=api_id, stageName=stage, description="release 2")
+        apigw.update_stage(restApiId=api_id, stageName=stage,
+                           patchOperations=[{"op": "replace", "path": "/deploymentId", "value": first}])
+    if args.undeployed_change:
+        apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="POST", authorizationType="NONE")
+        apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="POST", type="MOCK")
+    if args.tag_stage:
+        apigw.tag_resource(resourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{api_id}/stages/{stage}",
+                           tags=tag_pairs(args.tag_stage))
+
+
+def account(apigw, args):
+    if not args.no_cloudwatch_role:
+        apigw.update_account(patchOperations=[
+            {"op": "replace", "path": "/cloudwatchRoleArn", "value": CLOUDWATCH_ROLE}])
 
 
 def network(ec2, args):
@@ -98,6 +130,9 @@ def network(ec2, args):
         endpoint = ec2.create_vpc_endpoint(
             VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.execute-api", VpcEndpointType="Interface",
             SubnetIds=[subnet], SecurityGroupIds=[endpoint_sg], PrivateDnsEnabled=not args.private_dns_off,
+            **({"TagSpecifications": [{"ResourceType": "vpc-endpoint",
+                                       "Tags": [{"Key": k, "Value": v} for k, v in tag_pairs(args.tag_endpoint).items()]}]}
+               if args.tag_endpoint else {}),
             **({"PolicyDocument": endpoint_policy_for_other_api()} if args.endpoint_policy_denies else {}),
         )["VpcEndpoint"]
         ids["vpce_id"] = endpoint["VpcEndpointId"]
@@ -115,7 +150,8 @@ def scenario_private(ec2, apigw, args):
         source_vpcs = ["vpc-0f00f00f00f00f00f"] if args.policy_names_other_vpc else ()
         kwargs["policy"] = private_policy(named or ["vpce-0deadbeef00000000"], source_vpcs)
     api = apigw.create_rest_api(name=args.name, **kwargs)
-    deploy(apigw, api["id"])
+    deploy(apigw, api["id"], args)
+    account(apigw, args)
     ids["api_id"] = api["id"]
     return ids
 
@@ -123,11 +159,33 @@ def scenario_private(ec2, apigw, args):
 def scenario_public(ec2, apigw, apigwv2, args):
     ids = network(ec2, args)
     api = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})
-    deploy(apigw, api["id"])
+    deploy(apigw, api["id"], args)
+    account(apigw, args)
     ids["api_id"] = api["id"]
     http = apigwv2.create_api(Name=f"{args.name}-http", ProtocolType="HTTP")
-    apigwv2.create_stage(ApiId=http["ApiId"], StageName="$default", AutoDeploy=True)
+    apigwv2.create_stage(ApiId=http["ApiId"], StageName="$default", AutoDeploy=True,
+                         AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"})
     ids["http_api_id"] = http["ApiId"]
+    return ids
+
+
+def scenario_v2(apigw, apigwv2, args):
+    """A WebSocket API and an HTTP API, each with a deployed stage `prod` (manual deploys)."""
+    account(apigw, args)
+    ids = {}
+    for key, protocol in (("ws_api_id", "WEBSOCKET"), ("http_api_id", "HTTP")):
+        extra = {"RouteSelectionExpression": "$request.body.action"} if protocol == "WEBSOCKET" else {}
+        api = apigwv2.create_api(Name=f"{args.name}-{protocol.lower()}", ProtocolType=protocol, **extra)["ApiId"]
+        settings = {"DataTraceEnabled": False, "DetailedMetricsEnabled": True, "ThrottlingBurstLimit": 50,
+                    "ThrottlingRateLimit": 25.0,
+                    "LoggingLevel": "OFF" if args.logging_off or protocol == "HTTP" else "INFO"}
+        if protocol == "HTTP":
+            del settings["LoggingLevel"]
+        apigwv2.create_stage(ApiId=api, StageName="prod", DefaultRouteSettings=settings,
+                             AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"},
+                             Tags=tag_pairs(args.tag_stage))
+        apigwv2.create_deployment(ApiId=api, StageName="prod", Description="release 1")
+        ids[key] = api
     return ids
 
 
@@ -135,13 +193,14 @@ def scenario_same_name(apigw, args):
     first = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})
     second = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})
     for api in (first, second):
-        deploy(apigw, api["id"])
+        deploy(apigw, api["id"], args)
+    account(apigw, args)
     return {"api_ids": [first["id"], second["id"]]}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["private", "public", "same-name"])
+    parser.add_argument("scenario", choices=["private", "public", "same-name", "v2"])
     parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL"), required="AWS_ENDPOINT_URL" not in os.environ)
     parser.add_argument("--name", default="orders")
     parser.add_argument("--no-policy", action="store_true")
@@ -155,12 +214,20 @@ def main():
     parser.add_argument("--policy-names-other-vpc", action="store_true")
     parser.add_argument("--policy-allows-other-endpoint-only", action="store_true")
     parser.add_argument("--endpoint-policy-denies", action="store_true")
+    parser.add_argument("--logging-off", action="store_true", help="stages write no execution logs")
+    parser.add_argument("--no-cloudwatch-role", action="store_true", help="the account has no CloudWatch Logs role")
+    parser.add_argument("--undeployed-change", action="store_true", help="POST /items added after the deployment")
+    parser.add_argument("--rolled-back", action="store_true", help="prod points back at the first of two deployments")
+    parser.add_argument("--tag-stage", action="append", metavar="KEY=VALUE", help="tag the prod stage(s)")
+    parser.add_argument("--tag-endpoint", action="append", metavar="KEY=VALUE", help="tag the execute-api endpoint")
     args = parser.parse_args()
     ec2, apigw, apigwv2 = clients(args.endpoint)
     if args.scenario == "private":
         ids = scenario_private(ec2, apigw, args)
     elif args.scenario == "public":
         ids = scenario_public(ec2, apigw, apigwv2, args)
+    elif args.scenario == "v2":
+        ids = scenario_v2(apigw, apigwv2, args)
     else:
         ids = scenario_same_name(apigw, args)
     json.dump(ids, sys.stdout)

@@ -2,10 +2,13 @@
 
 Prints the port on the first line of stdout, then serves until standard input closes (tests:
 the server dies with the test process that holds the pipe) or, with --forever, until killed.
+Moto is extended in-process by ext.py (see its docstring for the gaps it closes and the
+GET /moto-api/apigw-doctor/state dump); `python tests/moto/ext_check.py` proves it.
 """
 
 import argparse
 import logging
+import os
 import sys
 
 import moto
@@ -19,6 +22,15 @@ def main() -> None:
     args = parser.parse_args()
     if moto.__version__ != PINNED_MOTO:
         sys.exit(f"moto {moto.__version__} found, the tests are pinned to {PINNED_MOTO}: run `make venv`")
+
+    # The extension lives next to this script; load it before the server builds its url maps.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ext
+
+    try:
+        ext.install()
+    except ext.MotoExtensionOutdated as err:
+        sys.exit(str(err))
 
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 

@@ -1,0 +1,277 @@
+//! `redeploy_stage`: a deployment of the API's current definition on one REST, HTTP or
+//! WebSocket stage; verified when the stage serves the new deployment. The deployment's
+//! description is the cooldown marker.
+
+use super::{protected_by_tags, stage, Change, Marker};
+use crate::aws::{CallFailure, Session};
+use crate::finding::Finding;
+use crate::snapshot::{Deployment, Snapshot};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Which API Gateway the stage belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    Rest,
+    Http,
+    WebSocket,
+}
+
+/// Redeploy one stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedeployStage {
+    pub api_id: String,
+    pub kind: ApiKind,
+    pub stage: String,
+    /// The finding the deployment repairs, recorded in its description.
+    pub finding: String,
+    /// The deployment the stage served when the diagnosis read it.
+    pub seen_deployment: Option<String>,
+}
+
+/// The stage, the API's deployments and the tags that may protect them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    pub deployment_id: Option<String>,
+    pub auto_deploy: bool,
+    pub deployments: Vec<Deployment>,
+    pub stage_tags: BTreeMap<String, String>,
+    pub api_tags: BTreeMap<String, String>,
+}
+
+const DESCRIPTION_PREFIX: &str = "apigw-doctor redeploy_stage";
+
+impl RedeployStage {
+    /// The redeploy a finding on a stage asks for, and the stage as the snapshot shows it.
+    pub fn from_snapshot(finding: &Finding, snapshot: &Snapshot) -> Option<(Self, State)> {
+        let api_id = finding.api_id.as_deref()?;
+        let stage_name = finding.stage.as_deref()?;
+        let (kind, state) = if let Some(api) = snapshot.rest_api(api_id) {
+            let stage = api.stages.iter().find(|s| s.name == stage_name)?;
+            let state = State {
+                deployment_id: stage.deployment_id.clone(),
+                auto_deploy: false,
+                deployments: api.deployments.clone(),
+                stage_tags: stage.tags.clone(),
+                api_tags: api.tags.clone(),
+            };
+            (ApiKind::Rest, state)
+        } else {
+            let api = snapshot.v2_api(api_id)?;
+            let stage = api.stages.iter().find(|s| s.name == stage_name)?;
+            let kind = if api.is_websocket() {
+                ApiKind::WebSocket
+            } else {
+                ApiKind::Http
+            };
+            let state = State {
+                deployment_id: stage.deployment_id.clone(),
+                auto_deploy: stage.auto_deploy,
+                deployments: api.deployments.clone(),
+                stage_tags: stage.tags.clone(),
+                api_tags: api.tags.clone(),
+            };
+            (kind, state)
+        };
+        let change = RedeployStage {
+            api_id: api_id.to_string(),
+            kind,
+            stage: stage_name.to_string(),
+            finding: finding.code.clone(),
+            seen_deployment: state.deployment_id.clone(),
+        };
+        Some((change, state))
+    }
+
+    /// The new deployment's description: it names the stage and the incident, so the next run
+    /// can tell that apigw-doctor made it, for which stage and when.
+    fn description(&self, marker: &Marker) -> String {
+        format!(
+            "{DESCRIPTION_PREFIX} stage={} finding={} incident={}",
+            self.stage, self.finding, marker.incident
+        )
+    }
+
+    fn deployed_by_doctor(&self, deployment: &Deployment) -> Option<Marker> {
+        let rest = deployment
+            .description
+            .as_deref()?
+            .strip_prefix(DESCRIPTION_PREFIX)?;
+        let mut stage = None;
+        let mut incident = String::new();
+        for (i, word) in rest.split(' ').enumerate() {
+            if let Some(s) = word.strip_prefix("stage=") {
+                stage = Some(s);
+            }
+            if let Some(start) = word.strip_prefix("incident=") {
+                incident = std::iter::once(start)
+                    .chain(rest.split(' ').skip(i + 1))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                break;
+            }
+        }
+        (stage == Some(self.stage.as_str())).then_some(())?;
+        Some(Marker {
+            at: DateTime::<Utc>::from_timestamp(deployment.created_date?, 0)?,
+            incident,
+        })
+    }
+
+    fn is_rest(&self) -> bool {
+        self.kind == ApiKind::Rest
+    }
+}
+
+impl Change for RedeployStage {
+    type State = State;
+    type Written = String;
+    const ACTION: &'static str = "redeploy_stage";
+
+    fn target(&self) -> String {
+        format!("{}/{}", self.api_id, self.stage)
+    }
+
+    fn calls(&self, marker: &Marker) -> Vec<String> {
+        let description = self.description(marker);
+        vec![if self.is_rest() {
+            format!(
+                "apigateway:CreateDeployment restApiId={} stageName={} description=\"{description}\"",
+                self.api_id, self.stage
+            )
+        } else {
+            format!(
+                "apigatewayv2:CreateDeployment ApiId={} StageName={} Description=\"{description}\"",
+                self.api_id, self.stage
+            )
+        }]
+    }
+
+    fn risk(&self, state: &State) -> String {
+        format!(
+            "stage {} starts serving the API's current definition: every change made since deployment {} goes live with it, not only the one behind {}",
+            self.stage,
+            state.deployment_id.as_deref().unwrap_or("(none)"),
+            self.finding
+        )
+    }
+
+    fn undo(&self, state: &State) -> String {
+        let Some(old) = &state.deployment_id else {
+            return format!(
+                "stage {} had no deployment before: delete the new deployment",
+                self.stage
+            );
+        };
+        if self.is_rest() {
+            format!(
+                "apigateway:UpdateStage restApiId={} stageName={} patchOperations=[{{op=replace,path=/deploymentId,value={old}}}]",
+                self.api_id, self.stage
+            )
+        } else {
+            format!(
+                "apigatewayv2:UpdateStage ApiId={} StageName={} DeploymentId={old}",
+                self.api_id, self.stage
+            )
+        }
+    }
+
+    fn describe(&self, state: &State) -> Value {
+        json!({ "deployment_id": state.deployment_id })
+    }
+
+    fn refusal(&self, state: &State) -> Option<String> {
+        if self.kind == ApiKind::Http && state.auto_deploy {
+            return Some(format!(
+                "stage {} of HTTP API {} deploys automatically (autoDeploy): API Gateway deploys every change itself, so there is nothing to redeploy",
+                self.stage, self.api_id
+            ));
+        }
+        protected_by_tags("the stage", &state.stage_tags)
+            .or_else(|| protected_by_tags("the API", &state.api_tags))
+    }
+
+    fn done(&self, state: &State) -> Option<String> {
+        (state.deployment_id != self.seen_deployment).then(|| {
+            format!(
+                "the stage now serves deployment {}, not {} that the diagnosis saw",
+                state.deployment_id.as_deref().unwrap_or("(none)"),
+                self.seen_deployment.as_deref().unwrap_or("(none)")
+            )
+        })
+    }
+
+    fn last_applied(&self, state: &State) -> Option<Marker> {
+        state
+            .deployments
+            .iter()
+            .filter_map(|d| self.deployed_by_doctor(d))
+            .max_by_key(|m| m.at)
+    }
+
+    async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
+        let now = stage::read(session, &self.api_id, self.is_rest(), &self.stage, true).await?;
+        Ok(State {
+            deployment_id: now.deployment_id,
+            auto_deploy: now.auto_deploy,
+            deployments: now.deployments,
+            stage_tags: now.tags,
+            api_tags: now.api_tags,
+        })
+    }
+
+    async fn write(&self, session: Session<'_>, marker: &Marker) -> Result<String, CallFailure> {
+        let description = self.description(marker);
+        if self.is_rest() {
+            let out = session
+                .call(
+                    "apigateway:CreateDeployment",
+                    session
+                        .aws
+                        .apigateway
+                        .create_deployment()
+                        .rest_api_id(&self.api_id)
+                        .stage_name(&self.stage)
+                        .description(description)
+                        .send(),
+                )
+                .await?;
+            Ok(out.id().unwrap_or_default().to_string())
+        } else {
+            let out = session
+                .call(
+                    "apigatewayv2:CreateDeployment",
+                    session
+                        .aws
+                        .apigatewayv2
+                        .create_deployment()
+                        .api_id(&self.api_id)
+                        .stage_name(&self.stage)
+                        .description(description)
+                        .send(),
+                )
+                .await?;
+            Ok(out.deployment_id().unwrap_or_default().to_string())
+        }
+    }
+
+    async fn mark(&self, _session: Session<'_>, _marker: &Marker) -> Result<(), CallFailure> {
+        Ok(())
+    }
+
+    fn verify(&self, state: &State, written: &String) -> Result<String, String> {
+        if state.deployment_id.as_ref() == Some(written) {
+            Ok(format!(
+                "stage {} now serves deployment {written}",
+                self.stage
+            ))
+        } else {
+            Err(format!(
+                "stage {} serving deployment {}, not the new {written}",
+                self.stage,
+                state.deployment_id.as_deref().unwrap_or("(none)")
+            ))
+        }
+    }
+}
