@@ -211,6 +211,11 @@ impl Report {
                 if !a.undo.is_empty() {
                     let _ = writeln!(out, "  undo: {}", a.undo);
                 }
+                let changed =
+                    !a.after.is_null() && a.after.as_object().is_none_or(|o| !o.is_empty());
+                if changed {
+                    let _ = writeln!(out, "  before: {}  after: {}", a.before, a.after);
+                }
             }
         }
         if !self.incomplete.is_empty() {
