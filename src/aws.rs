@@ -48,6 +48,7 @@ struct Limits {
     create_deployment: DefaultDirectRateLimiter,
     create_vpc_link: DefaultDirectRateLimiter,
     ec2: DefaultDirectRateLimiter,
+    lookup_events: DefaultDirectRateLimiter,
 }
 
 fn per(period: Duration, burst: u32) -> DefaultDirectRateLimiter {
@@ -66,6 +67,8 @@ impl Limits {
             create_deployment: per(Duration::from_secs(5), 1),
             create_vpc_link: per(Duration::from_secs(15), 1),
             ec2: per(Duration::from_millis(50), 100),
+            // CloudTrail LookupEvents: 2 requests per second per account and region.
+            lookup_events: per(Duration::from_millis(500), 2),
         }
     }
 
@@ -83,6 +86,7 @@ impl Limits {
                 }
             }
             "ec2" => self.ec2.until_ready().await,
+            "cloudtrail" => self.lookup_events.until_ready().await,
             _ => {}
         }
     }
@@ -196,6 +200,7 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub sts: aws_sdk_sts::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
 }
 
 /// The AWS clients, built once per process and shared across warm invocations.
@@ -207,6 +212,8 @@ pub struct Aws {
     pub sts: aws_sdk_sts::Client,
     /// For the optional lock table (`APIGW_DOCTOR_LOCK_TABLE`).
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// For when a resource policy last changed (`LookupEvents`).
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub region: String,
     calls: CallCounter,
     limits: Arc<Limits>,
@@ -247,6 +254,7 @@ impl Aws {
                 ec2: aws_sdk_ec2::Client::new(config),
                 sts: aws_sdk_sts::Client::new(config),
                 dynamodb: aws_sdk_dynamodb::Client::new(config),
+                cloudtrail: aws_sdk_cloudtrail::Client::new(config),
             },
             region,
         )
@@ -260,6 +268,7 @@ impl Aws {
             ec2,
             sts,
             dynamodb,
+            cloudtrail,
         } = clients;
         let calls = CallCounter::default();
         Aws {
@@ -285,6 +294,13 @@ impl Aws {
             ),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
                 dynamodb
+                    .config()
+                    .to_builder()
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
+                cloudtrail
                     .config()
                     .to_builder()
                     .interceptor(calls.clone())

@@ -222,6 +222,9 @@ async fn read(
         snapshot,
         resolution,
         incident.client.as_ref(),
+        // CloudTrail is searched only for named targets (2 lookups per second is too slow for
+        // a sweep) and when the trigger did not already say when the policy changed.
+        matches!(incident.scope, Scope::Named(_)) && incident.change.is_none(),
     ))
     .await;
     let fatal = nothing_found(&snapshot);

@@ -83,9 +83,23 @@ pub struct RestApi {
     pub tags: BTreeMap<String, String>,
     pub stages: Vec<RestStage>,
     pub deployments: Vec<Deployment>,
-    /// Resources and methods of the current definition (read for private APIs).
+    /// Resources and methods of the current definition.
     #[serde(default)]
     pub resources: Vec<Resource>,
+    /// Changes to the resource policy that CloudTrail recorded since the oldest deployment a
+    /// stage serves; `None` when not looked up.
+    #[serde(default)]
+    pub policy_changes: Option<Vec<PolicyChange>>,
+}
+
+/// One CloudTrail record of a change to a REST API's resource policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyChange {
+    pub event_name: String,
+    pub event_id: String,
+    /// Epoch seconds.
+    pub event_time: i64,
 }
 
 /// A resource (path) of a REST API and its methods.

@@ -2,7 +2,7 @@
 //! newest, or a resource policy older than the change made to it (SPEC §5).
 
 use crate::finding::Finding;
-use crate::intake::{ChangeEvent, Incident};
+use crate::intake::Incident;
 use crate::snapshot::{Deployment, RestApi, RestStage, Snapshot};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -132,12 +132,31 @@ fn undeployed_changes(api: &RestApi, stage: &RestStage, current: &Deployment) ->
     )
 }
 
-/// The change to this API's policy that the incident reports, if any.
-fn policy_change<'a>(incident: &'a Incident, api_id: &str) -> Option<&'a ChangeEvent> {
-    incident
+/// When this API's resource policy last changed, and what says so: the triggering CloudTrail
+/// event, else the newest change CloudTrail recorded.
+fn policy_change(incident: &Incident, api: &RestApi) -> Option<(DateTime<Utc>, String)> {
+    if let Some(change) = incident
         .change
         .as_ref()
-        .filter(|c| c.policy_change && c.api_id.as_deref().is_none_or(|id| id == api_id))
+        .filter(|c| c.policy_change && c.api_id.as_deref().is_none_or(|id| id == api.id))
+    {
+        return Some((
+            change.event_time,
+            format!("the triggering CloudTrail event {}", change.event_name),
+        ));
+    }
+    let newest = api
+        .policy_changes
+        .as_ref()?
+        .iter()
+        .max_by_key(|c| c.event_time)?;
+    Some((
+        DateTime::<Utc>::from_timestamp(newest.event_time, 0)?,
+        format!(
+            "CloudTrail LookupEvents: {} event {}",
+            newest.event_name, newest.event_id
+        ),
+    ))
 }
 
 fn undeployed_policy_change(
@@ -146,19 +165,18 @@ fn undeployed_policy_change(
     current: &Deployment,
     incident: &Incident,
 ) -> Option<Finding> {
-    let change = policy_change(incident, &api.id)?;
+    let (changed_at, source) = policy_change(incident, api)?;
     let deployed_at = current.created_date?;
-    if change.event_time.timestamp() <= deployed_at {
+    if changed_at.timestamp() <= deployed_at {
         return None;
     }
     Some(
         Finding::new(
             "UNDEPLOYED_POLICY_CHANGE",
             format!(
-                "The resource policy of API {} changed at {} ({}), after deployment {} that stage {} serves: the change is not in effect until the API is deployed.",
+                "The resource policy of API {} changed at {}, after deployment {} that stage {} serves: the change is not in effect until the API is deployed.",
                 api.id,
-                change.event_time.to_rfc3339(),
-                change.event_name,
+                changed_at.to_rfc3339(),
                 current.id,
                 stage.name
             ),
@@ -167,8 +185,8 @@ fn undeployed_policy_change(
         .stage(Some(&stage.name))
         .resource(&current.id)
         .evidence(json!({
-            "policy_changed_at": change.event_time,
-            "change_time_from": format!("the triggering CloudTrail event {}", change.event_name),
+            "policy_changed_at": changed_at,
+            "change_time_from": source,
             "deployment": deployment_json(current),
         })),
     )

@@ -32,12 +32,13 @@ pub async fn gather(
     mut snapshot: Snapshot,
     resolution: Resolution,
     client: Option<&ClientHint>,
+    policy_history: bool,
 ) -> Snapshot {
     snapshot.lookups = resolution.lookups;
     let wanted = &resolution.stages;
     let rest_reads = resolution.rest_apis.into_iter().map(|api| {
         let stages = wanted.get(&api.id).cloned().flatten();
-        Box::pin(rest_details(session, api, stages))
+        Box::pin(rest_details(session, api, stages, policy_history))
     });
     let v2_reads = resolution.v2_apis.into_iter().map(|api| {
         let stages = wanted.get(&api.id).cloned().flatten();
@@ -113,6 +114,7 @@ async fn rest_details(
     session: Session<'_>,
     mut api: RestApi,
     wanted: Option<BTreeSet<String>>,
+    policy_history: bool,
 ) -> (RestApi, Vec<String>, Vec<Incomplete>) {
     let (stages, deployments, resources) = futures::join!(
         rest::stages(session, &api.id),
@@ -142,6 +144,20 @@ async fn rest_details(
         if let Some(deployment) = api.deployments.iter_mut().find(|d| d.id == *id) {
             deployment.api_summary = summary;
         }
+    }
+    // When the resource policy changed, if no trigger said so: only changes after the oldest
+    // deployment a stage serves matter.
+    let oldest_in_use = api
+        .deployments
+        .iter()
+        .filter(|d| in_use.contains(&d.id))
+        .filter_map(|d| d.created_date)
+        .min();
+    if let (true, Some(_), Some(since)) = (policy_history, &api.policy, oldest_in_use) {
+        api.policy_changes = rest::policy_changes(session, &api.id, since)
+            .await
+            .map_err(|f| failures.0.push(f.incomplete()))
+            .ok();
     }
     (api, missing, failures.0)
 }

@@ -2,7 +2,9 @@
 //! account settings.
 
 use crate::aws::{CallFailure, Session};
-use crate::snapshot::{AccountSettings, Deployment, Method, Resource, RestApi, RestStage};
+use crate::snapshot::{
+    AccountSettings, Deployment, Method, PolicyChange, Resource, RestApi, RestStage,
+};
 use std::collections::{BTreeMap, HashMap};
 
 fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
@@ -38,6 +40,7 @@ macro_rules! rest_api {
             stages: Vec::new(),
             deployments: Vec::new(),
             resources: Vec::new(),
+            policy_changes: None,
         }
     }};
 }
@@ -232,6 +235,61 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
                 path: r.path().unwrap_or("/").to_string(),
                 methods,
             }
+        })
+        .collect())
+}
+
+/// Changes to a REST API's resource policy that CloudTrail recorded since `since` (epoch
+/// seconds): `UpdateRestApi` calls whose patch touches `/policy`.
+pub async fn policy_changes(
+    session: Session<'_>,
+    api_id: &str,
+    since: i64,
+) -> Result<Vec<PolicyChange>, CallFailure> {
+    use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+    let client = &session.aws.cloudtrail;
+    let by_api = LookupAttribute::builder()
+        .attribute_key(LookupAttributeKey::ResourceName)
+        .attribute_value(api_id)
+        .build()
+        .map_err(|e| CallFailure {
+            step: "cloudtrail:LookupEvents".to_string(),
+            kind: crate::aws::FailureKind::Other,
+            code: "InvalidRequest".to_string(),
+            detail: e.to_string(),
+        })?;
+    let pages = session
+        .paginate(
+            "cloudtrail:LookupEvents",
+            |token| {
+                client
+                    .lookup_events()
+                    .lookup_attributes(by_api.clone())
+                    .start_time(aws_smithy_types::DateTime::from_secs(since))
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.events())
+        .filter(|e| e.event_name() == Some("UpdateRestApi"))
+        .filter(|e| {
+            let record = e
+                .cloud_trail_event()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+            crate::intake::patch_touches_policy(
+                record.as_ref().and_then(|r| r.get("requestParameters")),
+            )
+        })
+        .filter_map(|e| {
+            Some(PolicyChange {
+                event_name: e.event_name()?.to_string(),
+                event_id: e.event_id().unwrap_or_default().to_string(),
+                event_time: e.event_time()?.secs(),
+            })
         })
         .collect())
 }

@@ -71,7 +71,7 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
 }
 
 /// True when the patch touches `/policy`, or when the patch cannot be read (SPEC §1: counts as one).
-fn patch_touches_policy(parameters: Option<&Value>) -> bool {
+pub fn patch_touches_policy(parameters: Option<&Value>) -> bool {
     // CloudTrail records the patch at the top level or inside an `<operation>Input` wrapper.
     let operations = parameters.and_then(|p| {
         p.get("patchOperations").or_else(|| {

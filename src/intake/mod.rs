@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+pub use cloudtrail::patch_touches_policy;
 pub use manual::{ClientHint, ErrorHint, RequestHint};
 
 /// Lambda's synchronous invoke payload limit.

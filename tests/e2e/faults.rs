@@ -51,8 +51,12 @@ fn account_and_deployment() -> [aws_smithy_mocks::Rule; 2] {
     ]
 }
 
-/// Wraps the given clients; HTTP/WebSocket and DynamoDB must not be called.
+/// Wraps the given clients; HTTP/WebSocket and DynamoDB must not be called, CloudTrail has no
+/// record of a policy change.
 fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws {
+    let no_events = mock!(aws_sdk_cloudtrail::Client::lookup_events).then_output(|| {
+        aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput::builder().build()
+    });
     Aws::from_clients(
         Clients {
             apigateway,
@@ -60,6 +64,7 @@ fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws 
             ec2,
             sts: sts(),
             dynamodb: mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[]),
+            cloudtrail: mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, &[&no_events]),
         },
         "us-east-1".into(),
     )

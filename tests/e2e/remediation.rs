@@ -572,3 +572,59 @@ fn the_moto_extension_still_applies() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_policy_change_found_in_cloudtrail_is_redeployed() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private"]);
+    let api = id(&ids, "api_id");
+    let event = json!({ "api_id": api });
+    // Deployment times are whole seconds: the change must come in a later one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let aws = moto.aws().await;
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    for (path, value) in [("/description", "orders API"), ("/policy", policy)] {
+        aws.apigateway
+            .update_rest_api()
+            .rest_api_id(&api)
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path(path)
+                    .value(value)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("update the API");
+    }
+
+    let report = moto
+        .handle_at(apply_config(), &event, chrono::Utc::now())
+        .await;
+    let found = crate::support::findings(&report, "UNDEPLOYED_POLICY_CHANGE");
+    assert_eq!(found.len(), 1, "{:#}", report["findings"]);
+    let source = found[0]["evidence"]["change_time_from"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        source.starts_with("CloudTrail LookupEvents: UpdateRestApi event "),
+        "{source}"
+    );
+    assert_eq!(
+        actions(&report, "redeploy_stage")[0]["status"],
+        "verified",
+        "{:#}",
+        report["actions"]
+    );
+
+    let again = moto
+        .handle_at(apply_config(), &event, chrono::Utc::now())
+        .await;
+    assert!(
+        crate::support::findings(&again, "UNDEPLOYED_POLICY_CHANGE").is_empty(),
+        "{:#}",
+        again["findings"]
+    );
+    assert_eq!(again["actions"], json!([]));
+}

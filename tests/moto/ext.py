@@ -4,8 +4,8 @@
 to run on any other moto version, and checks that every class, method and url map it touches
 still exists, so an upgrade fails loudly instead of silently changing what the tests prove.
 
-Gaps closed (wire shapes follow botocore's apigateway, apigatewayv2 and ec2 service models,
-because the client under test is the real AWS SDK for Rust):
+Gaps closed (wire shapes follow botocore's apigateway, apigatewayv2, ec2 and cloudtrail service
+models, because the client under test is the real AWS SDK for Rust):
 
 1. REST ``GetDeployment`` with ``embed=apisummary``. Moto ignores ``embed`` and forgets what a
    deployment contained, yet the doctor compares a stage's deployment with the live API. Every
@@ -46,6 +46,28 @@ because the client under test is the real AWS SDK for Rust):
    redeploy must leave behind.
 7. API Gateway v2 ``TagResource``/``UntagResource`` on a stage ARN: moto filed the tags apart
    from the stage, so GetStage never returned them; they now reach the stage's ``tags``.
+8. CloudTrail management events for REST ``UpdateRestApi``, and CloudTrail ``LookupEvents``,
+   neither of which moto has; the doctor asks CloudTrail when a REST API's resource policy last
+   changed. Every successful UpdateRestApi files one event in the CloudTrail backend of the same
+   account and region: ``EventName`` "UpdateRestApi", ``EventSource``
+   "apigateway.amazonaws.com", ``ReadOnly`` "false", ``Username`` "moto", ``Resources``
+   ``[{"ResourceType": "AWS::ApiGateway::RestApi", "ResourceName": <restApiId>}]``, a uuid4
+   ``EventId``, and ``CloudTrailEvent``: the record as a JSON string (eventVersion "1.10",
+   eventTime ISO 8601 ``...Z``, eventSource, eventName, awsRegion, eventID, recipientAccountId,
+   ``requestParameters: {"restApiId", "patchOperations": <as sent>}``, userIdentity,
+   eventType, readOnly, managementEvent, eventCategory). Times are whole seconds, as
+   CloudTrail's are. Failed calls are not recorded (AWS records them with an errorCode).
+   LookupEvents (JSON 1.1, ``X-Amz-Target: ...CloudTrail_20131101.LookupEvents``) answers
+   ``{"Events": [...], "NextToken"?}``, newest first, ``EventTime`` in epoch seconds. It takes
+   at most one LookupAttribute (any key of botocore's enum; AccessKeyId matches nothing, as no
+   key is recorded), StartTime/EndTime (inclusive; epoch seconds, or ISO 8601 strings),
+   MaxResults (1-50, default 50), NextToken (opaque, only valid with the same filters), and
+   EventCategory (only "insight", which finds nothing). Errors are 400s:
+   InvalidLookupAttributesException (two or more attributes, unknown key, bad value),
+   InvalidTimeRangeException, InvalidMaxResultsException, InvalidNextTokenException,
+   InvalidEventCategoryException, SerializationException (unparsable body or timestamp).
+   The events are an audit trail, not state an action changes, so the state dump (gap 5)
+   leaves them out and its keys are unchanged.
 
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
@@ -54,12 +76,18 @@ PutItem; ``ext_check.py`` proves those too.
 
 from __future__ import annotations
 
+import base64
+import copy
 import dataclasses
 import datetime
+import hashlib
 import importlib
+import itertools
 import json
 import re
 import string
+import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -284,6 +312,260 @@ def _state_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[s
 
 
 # ---------------------------------------------------------------------------------------------
+# Gap 8: CloudTrail management events for REST UpdateRestApi, and LookupEvents.
+
+# The attribute on moto's CloudTrailBackend that holds the recorded events, oldest first.
+CLOUDTRAIL_EVENTS_ATTR = "management_events"
+CLOUDTRAIL_EVENT_VERSION = "1.10"
+CLOUDTRAIL_USERNAME = "moto"
+LOOKUP_KEYS = frozenset(
+    {
+        "EventId",
+        "EventName",
+        "ReadOnly",
+        "Username",
+        "ResourceType",
+        "ResourceName",
+        "EventSource",
+        "AccessKeyId",
+    }
+)
+LOOKUP_MAX_RESULTS = 50
+
+_event_lock = threading.Lock()
+_event_sequence = itertools.count(1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ManagementEvent:
+    """One CloudTrail management event, as LookupEvents returns it."""
+
+    sequence: int  # recording order, so "newest first" is exact within one second
+    event_id: str
+    event_name: str
+    event_time: datetime.datetime  # UTC, whole seconds, as CloudTrail records it
+    event_source: str
+    username: str
+    read_only: bool
+    resources: tuple[tuple[str, str], ...]  # (ResourceType, ResourceName)
+    record: str  # the CloudTrailEvent JSON string
+
+    def lookup_values(self, key: str) -> list[str]:
+        if key == "ResourceType":
+            return [rtype for rtype, _ in self.resources]
+        if key == "ResourceName":
+            return [name for _, name in self.resources]
+        return {
+            "EventId": [self.event_id],
+            "EventName": [self.event_name],
+            "ReadOnly": [str(self.read_only).lower()],
+            "Username": [self.username],
+            "EventSource": [self.event_source],
+        }.get(key, [])  # AccessKeyId: none is recorded, so nothing matches
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "EventId": self.event_id,
+            "EventName": self.event_name,
+            "ReadOnly": str(self.read_only).lower(),
+            # JSON 1.1 timestamps are epoch seconds; CloudTrail times are whole seconds.
+            "EventTime": int(self.event_time.timestamp()),
+            "EventSource": self.event_source,
+            "Username": self.username,
+            "Resources": [
+                {"ResourceType": rtype, "ResourceName": name} for rtype, name in self.resources
+            ],
+            "CloudTrailEvent": self.record,
+        }
+
+
+def _cloudtrail_events(backend: Any) -> list[ManagementEvent]:
+    events: list[ManagementEvent] = backend.__dict__.setdefault(CLOUDTRAIL_EVENTS_ATTR, [])
+    return events
+
+
+def record_management_event(
+    account_id: str,
+    region: str,
+    *,
+    event_name: str,
+    event_source: str,
+    resources: list[tuple[str, str]],
+    request_parameters: dict[str, Any],
+    read_only: bool = False,
+) -> ManagementEvent:
+    """Files a management event in the CloudTrail backend of account_id/region."""
+    from moto.cloudtrail.models import cloudtrail_backends
+
+    backend = cloudtrail_backends[account_id][region]
+    with _event_lock:
+        # Stamped under the lock, so recording order and time order agree.
+        now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        event_id = str(uuid.uuid4())
+        record = {
+            "eventVersion": CLOUDTRAIL_EVENT_VERSION,
+            "userIdentity": {
+                "type": "IAMUser",
+                "accountId": account_id,
+                "userName": CLOUDTRAIL_USERNAME,
+            },
+            "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "eventSource": event_source,
+            "eventName": event_name,
+            "awsRegion": region,
+            "requestParameters": request_parameters,
+            "responseElements": None,
+            "requestID": str(uuid.uuid4()),
+            "eventID": event_id,
+            "readOnly": read_only,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": account_id,
+            "eventCategory": "Management",
+        }
+        event = ManagementEvent(
+            sequence=next(_event_sequence),
+            event_id=event_id,
+            event_name=event_name,
+            event_time=now,
+            event_source=event_source,
+            username=CLOUDTRAIL_USERNAME,
+            read_only=read_only,
+            resources=tuple(resources),
+            record=json.dumps(record),
+        )
+        _cloudtrail_events(backend).append(event)
+    return event
+
+
+class LookupRejected(Exception):
+    """A LookupEvents request CloudTrail answers with a 400 error of this type."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+        self.message = message
+
+
+def _lookup_time(value: Any, member: str) -> datetime.datetime | None:
+    """StartTime/EndTime: epoch seconds (what the SDKs send), or an ISO 8601 string."""
+    if value is None:
+        return None
+    not_a_timestamp = LookupRejected("SerializationException", f"{member} is not a timestamp")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise not_a_timestamp
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            try:
+                parsed = datetime.datetime.fromisoformat(value.strip())
+            except ValueError as err:
+                raise not_a_timestamp from err
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=datetime.UTC)
+            return parsed.astimezone(datetime.UTC)
+    try:
+        return datetime.datetime.fromtimestamp(value, datetime.UTC)
+    except (ValueError, OverflowError, OSError) as err:  # nan, inf, or past year 9999
+        raise LookupRejected("InvalidTimeRangeException", f"{member} is out of range") from err
+
+
+def _lookup_token(query: dict[str, Any], before: int) -> str:
+    digest = hashlib.sha256(json.dumps(query, sort_keys=True).encode()).hexdigest()[:16]
+    raw = json.dumps({"before": before, "query": digest}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _lookup_token_position(token: Any, query: dict[str, Any]) -> int:
+    invalid = LookupRejected("InvalidNextTokenException", "Invalid NextToken.")
+    if not isinstance(token, str) or not token:
+        raise invalid
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        before = json.loads(raw)["before"]
+    except (ValueError, TypeError, KeyError) as err:
+        raise invalid from err
+    if not isinstance(before, int) or _lookup_token(query, before) != token:
+        # Garbage, or a token from a request with other parameters.
+        raise invalid
+    return before
+
+
+def lookup_events(events: list[ManagementEvent], params: dict[str, Any]) -> dict[str, Any]:
+    """The LookupEvents answer over one account/region's events, newest first."""
+    attributes = params.get("LookupAttributes") or []
+    if not isinstance(attributes, list):
+        raise LookupRejected("InvalidLookupAttributesException", "LookupAttributes is a list.")
+    if len(attributes) > 1:
+        raise LookupRejected(
+            "InvalidLookupAttributesException", "You can specify at most one lookup attribute."
+        )
+    attribute: tuple[str, str] | None = None
+    if attributes:
+        item = attributes[0]
+        key = item.get("AttributeKey") if isinstance(item, dict) else None
+        value = item.get("AttributeValue") if isinstance(item, dict) else None
+        if key not in LOOKUP_KEYS:
+            raise LookupRejected(
+                "InvalidLookupAttributesException", f"Invalid attribute key: {key}."
+            )
+        if not isinstance(value, str) or not 1 <= len(value) <= 2000:
+            raise LookupRejected(
+                "InvalidLookupAttributesException", "AttributeValue must be 1 to 2000 characters."
+            )
+        attribute = (key, value.lower() if key == "ReadOnly" else value)
+
+    start = _lookup_time(params.get("StartTime"), "StartTime")
+    end = _lookup_time(params.get("EndTime"), "EndTime")
+    if start is not None and end is not None and start > end:
+        raise LookupRejected("InvalidTimeRangeException", "Start time must be before end time.")
+
+    category = params.get("EventCategory")
+    if category is not None and category != "insight":
+        raise LookupRejected(
+            "InvalidEventCategoryException", f"Invalid event category: {category}."
+        )
+
+    max_results = params.get("MaxResults")
+    if max_results is None:
+        max_results = LOOKUP_MAX_RESULTS
+    if (
+        isinstance(max_results, bool)
+        or not isinstance(max_results, int)
+        or not 1 <= max_results <= LOOKUP_MAX_RESULTS
+    ):
+        raise LookupRejected(
+            "InvalidMaxResultsException", f"MaxResults must be 1 to {LOOKUP_MAX_RESULTS}."
+        )
+
+    query = {
+        "attribute": list(attribute) if attribute else None,
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+        "category": category,
+    }
+    token = params.get("NextToken")
+    before = _lookup_token_position(token, query) if token is not None else None
+
+    matching = [
+        event
+        for event in sorted(events, key=lambda e: e.sequence, reverse=True)
+        # Only management events are recorded; EventCategory=insight asks for Insights ones.
+        if category is None
+        and (before is None or event.sequence < before)
+        and (attribute is None or attribute[1] in event.lookup_values(attribute[0]))
+        and (start is None or event.event_time >= start)
+        and (end is None or event.event_time <= end)
+    ]
+    page = matching[:max_results]
+    body: dict[str, Any] = {"Events": [event.to_json() for event in page]}
+    if len(matching) > len(page):
+        body["NextToken"] = _lookup_token(query, page[-1].sequence)
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
 # install()
 
 
@@ -306,6 +588,9 @@ def install() -> None:
 
     if moto.__version__ != PINNED_MOTO:
         raise MotoExtensionOutdated(f"moto {moto.__version__} is installed")
+    if _installed:
+        # The guards below would now see this extension's own additions (the "absent" ones).
+        return
 
     rest_models = _module("moto.apigateway.models")
     rest_responses = _module("moto.apigateway.responses")
@@ -315,6 +600,9 @@ def install() -> None:
     v2_responses = _module("moto.apigatewayv2.responses")
     v2_urls = _module("moto.apigatewayv2.urls")
     core_backend = _module("moto.core.base_backend")
+    core_exceptions = _module("moto.core.exceptions")
+    trail_models = _module("moto.cloudtrail.models")
+    trail_responses = _module("moto.cloudtrail.responses")
     ddb_table = _module("moto.dynamodb.models.table")
     ec2_vpcs = _module("moto.ec2.models.vpcs")
     ec2_vpc_responses = _module("moto.ec2.responses.vpcs")
@@ -369,8 +657,20 @@ def install() -> None:
     _require(_require(core_backend, "BackendDict"), "iter_backends")
     moto_api_paths: dict[str, Any] = _require(moto_api_urls, "url_paths")
 
-    if _installed:
-        return
+    RestBackend = _require(rest_models, "APIGatewayBackend")
+    _require(RestBackend, "update_rest_api")
+    _require(RestResponse, "update_rest_api")
+    _require(trail_models, "cloudtrail_backends")
+    TrailBackend = _require(trail_models, "CloudTrailBackend")
+    _require(TrailBackend, "lookup_events", absent=True)
+    # The events live in an instance attribute; make sure moto's own __init__ does not use it.
+    probe = TrailBackend.__new__(TrailBackend)
+    probe.__init__("us-east-1", "000000000000")
+    _require(probe, CLOUDTRAIL_EVENTS_ATTR, absent=True)
+    TrailResponse = _require(trail_responses, "CloudTrailResponse")
+    _require(TrailResponse, "cloudtrail_backend")
+    _require(TrailResponse, "lookup_events", absent=True)
+    JsonRESTError = _require(core_exceptions, "JsonRESTError")
 
     # Built without calling the class, whose metaclass would track it in /moto-api/data.json.
     pristine = Account.__new__(Account)
@@ -532,5 +832,46 @@ def install() -> None:
 
     # Gap 5 -------------------------------------------------------------------------------
     moto_api_paths["{0}" + STATE_PATH] = _state_route
+
+    # Gap 8 -------------------------------------------------------------------------------
+    def wrap_update_rest_api(original: Callable[..., Any]) -> Callable[..., Any]:
+        def update_rest_api(
+            self: Any, function_id: str, patch_operations: list[dict[str, Any]]
+        ) -> Any:
+            sent = copy.deepcopy(patch_operations)
+            rest_api = original(self, function_id, patch_operations)
+            # Only after success: AWS also logs failed calls (with errorCode); not modelled.
+            record_management_event(
+                self.account_id,
+                self.region_name,
+                event_name="UpdateRestApi",
+                event_source="apigateway.amazonaws.com",
+                resources=[("AWS::ApiGateway::RestApi", function_id)],
+                request_parameters={"restApiId": function_id, "patchOperations": sent},
+            )
+            return rest_api
+
+        return update_rest_api
+
+    class CloudTrailLookupError(JsonRESTError):  # type: ignore[misc, valid-type]
+        code = 400
+
+    def trail_lookup_events(self: Any) -> tuple[int, dict[str, str], str]:
+        try:
+            params = json.loads(self.body or "{}")
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            raise CloudTrailLookupError("SerializationException", "The body is not a JSON object.")
+        events = list(_cloudtrail_events(self.cloudtrail_backend))
+        try:
+            body = json.dumps(lookup_events(events, params))
+        except LookupRejected as err:
+            raise CloudTrailLookupError(err.error_type, err.message) from err
+        # Moto's own CloudTrail answers text/html; AWS sends the JSON 1.1 media type.
+        return 200, {"Content-Type": "application/x-amz-json-1.1"}, body
+
+    _wrap(RestBackend, "update_rest_api", wrap_update_rest_api)
+    TrailResponse.lookup_events = trail_lookup_events
 
     _installed = True

@@ -7,10 +7,12 @@ dump. Exits 0 on success; otherwise prints which check failed and exits 1.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
 import traceback
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -105,7 +107,8 @@ def check_install_guards() -> None:
         expect("Bare.missing_method is missing" in str(err), f"attribute guard message: {err}")
     else:
         raise CheckFailed("_require() accepted a missing attribute")
-    ext.install()  # idempotent
+    ext.install()
+    ext.install()  # idempotent: the "absent" guards must not trip over the first install
 
 
 def rest_api_with_methods(h: Harness) -> tuple[str, dict[str, str]]:
@@ -441,6 +444,253 @@ def check_state_dump(h: Harness) -> None:
     expect_equal(h.state(), after, "state dump stable after the mutation")
 
 
+def cloudtrail_raw(h: Harness, body: dict[str, Any], region: str = REGION) -> tuple[int, Any]:
+    """LookupEvents as raw JSON 1.1, to see the wire and send what boto3 would not."""
+    request = urllib.request.Request(
+        h.endpoint + "/",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
+            # Moto routes on the credential scope; it does not verify the signature.
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20240101/"
+            f"{region}/cloudtrail/aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def check_cloudtrail(h: Harness) -> None:
+    apigw = h.client("apigateway")
+    trail = h.client("cloudtrail")
+    api_id = apigw.create_rest_api(name="audited")["id"]
+    other_id = apigw.create_rest_api(name="bystander")["id"]
+    by_api = [{"AttributeKey": "ResourceName", "AttributeValue": api_id}]
+    expect_equal(trail.lookup_events(LookupAttributes=by_api)["Events"], [], "no events yet")
+
+    before = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+                 "Resource": "execute-api:/*"}
+            ],
+        }
+    )
+    policy_ops = [{"op": "replace", "path": "/policy", "value": policy}]
+    description_ops = [
+        {"op": "replace", "path": "/description", "value": "audited api"},
+        {"op": "replace", "path": "/name", "value": "audited-renamed"},
+    ]
+    apigw.update_rest_api(restApiId=api_id, patchOperations=policy_ops)
+    apigw.update_rest_api(restApiId=api_id, patchOperations=description_ops)
+    apigw.update_rest_api(
+        restApiId=other_id, patchOperations=[{"op": "replace", "path": "/name", "value": "b"}]
+    )
+    expect_error(  # a failed call files no event (the unfiltered lookup below counts them)
+        lambda: apigw.update_rest_api(restApiId="nope00", patchOperations=description_ops),
+        "NotFoundException",
+        404,
+        "UpdateRestApi of an unknown api",
+    )
+    after = datetime.datetime.now(datetime.UTC)
+
+    events = trail.lookup_events(LookupAttributes=by_api)
+    expect("NextToken" not in events, f"no NextToken when everything fits: {events}")
+    expect_equal(
+        events["ResponseMetadata"]["HTTPHeaders"].get("content-type"),
+        "application/x-amz-json-1.1",
+        "LookupEvents content type",
+    )
+    got = events["Events"]
+    expect_equal(len(got), 2, "events of the audited api")
+    for event, ops in zip(got, (description_ops, policy_ops)):  # newest first
+        expect_equal(event["EventName"], "UpdateRestApi", "EventName")
+        expect_equal(event["EventSource"], "apigateway.amazonaws.com", "EventSource")
+        expect_equal(event["ReadOnly"], "false", "ReadOnly")
+        expect_equal(event["Username"], "moto", "Username")
+        expect_equal(
+            event["Resources"],
+            [{"ResourceType": "AWS::ApiGateway::RestApi", "ResourceName": api_id}],
+            "Resources",
+        )
+        expect(before <= event["EventTime"] <= after, f"EventTime {event['EventTime']}")
+        record = json.loads(event["CloudTrailEvent"])
+        expect_equal(
+            record["requestParameters"],
+            {"restApiId": api_id, "patchOperations": ops},
+            "CloudTrailEvent requestParameters",
+        )
+        expect_equal(record["eventID"], event["EventId"], "CloudTrailEvent eventID")
+        expect_equal(record["eventVersion"], "1.10", "eventVersion")
+        expect_equal(record["eventName"], "UpdateRestApi", "eventName")
+        expect_equal(record["eventSource"], "apigateway.amazonaws.com", "eventSource")
+        expect_equal(record["awsRegion"], REGION, "awsRegion")
+        expect_equal(record["recipientAccountId"], ACCOUNT, "recipientAccountId")
+        stamped = datetime.datetime.strptime(record["eventTime"], "%Y-%m-%dT%H:%M:%SZ")
+        expect_equal(
+            stamped.replace(tzinfo=datetime.UTC), event["EventTime"], "eventTime = EventTime"
+        )
+    newest, oldest = got
+    expect(len({newest["EventId"], oldest["EventId"]}) == 2, "distinct EventIds")
+    expect(newest["EventTime"] >= oldest["EventTime"], "newest first")
+
+    # Other lookup attributes.
+    def ids(**kwargs: Any) -> list[str]:
+        return [e["EventId"] for e in trail.lookup_events(**kwargs)["Events"]]
+
+    def by(key: str, value: str) -> list[str]:
+        return ids(LookupAttributes=[{"AttributeKey": key, "AttributeValue": value}])
+
+    expect_equal(by("EventId", oldest["EventId"]), [oldest["EventId"]], "EventId lookup")
+    every = ids()
+    other_event = by("ResourceName", other_id)
+    expect_equal(len(other_event), 1, "the other api's event")
+    expect_equal(
+        every[:3],
+        [other_event[0], newest["EventId"], oldest["EventId"]],
+        "unfiltered lookup, newest first across apis",
+    )
+    for key, value in (
+        ("EventName", "UpdateRestApi"),
+        ("EventSource", "apigateway.amazonaws.com"),
+        ("ResourceType", "AWS::ApiGateway::RestApi"),
+        ("ReadOnly", "false"),
+        ("Username", "moto"),
+    ):
+        expect_equal(by(key, value), every, f"{key} lookup matches every event")
+    expect_equal(by("ReadOnly", "true"), [], "ReadOnly=true lookup")
+    expect_equal(by("EventName", "DeleteRestApi"), [], "other EventName lookup")
+    expect_equal(by("AccessKeyId", "testing"), [], "AccessKeyId lookup (none recorded)")
+    expect_equal(ids(EventCategory="insight"), [], "no Insights events")
+
+    # Time range.
+    later = after + datetime.timedelta(seconds=1)
+    expect_equal(ids(LookupAttributes=by_api, StartTime=later), [], "StartTime after the calls")
+    expect_equal(
+        ids(LookupAttributes=by_api, StartTime=before, EndTime=later),
+        [newest["EventId"], oldest["EventId"]],
+        "StartTime..EndTime around the calls",
+    )
+    expect_equal(
+        ids(LookupAttributes=by_api, EndTime=before - datetime.timedelta(seconds=1)),
+        [],
+        "EndTime before the calls",
+    )
+    expect_error(
+        lambda: trail.lookup_events(StartTime=later, EndTime=before),
+        "InvalidTimeRangeException",
+        400,
+        "StartTime after EndTime",
+    )
+
+    # Pagination.
+    page1 = trail.lookup_events(LookupAttributes=by_api, MaxResults=1)
+    expect_equal([e["EventId"] for e in page1["Events"]], [newest["EventId"]], "page 1")
+    token = page1.get("NextToken")
+    expect(isinstance(token, str) and token, f"page 1 NextToken: {page1}")
+    page2 = trail.lookup_events(LookupAttributes=by_api, MaxResults=1, NextToken=token)
+    expect_equal([e["EventId"] for e in page2["Events"]], [oldest["EventId"]], "page 2")
+    expect("NextToken" not in page2, f"no NextToken after the last page: {page2}")
+    paginated = [
+        e["EventId"]
+        for page in trail.get_paginator("lookup_events").paginate(
+            LookupAttributes=by_api, PaginationConfig={"PageSize": 1}
+        )
+        for e in page["Events"]
+    ]
+    expect_equal(paginated, [newest["EventId"], oldest["EventId"]], "boto3 paginator")
+    expect_error(
+        lambda: trail.lookup_events(LookupAttributes=by_api, NextToken="garbage"),
+        "InvalidNextTokenException",
+        400,
+        "unparsable NextToken",
+    )
+    expect_error(
+        lambda: trail.lookup_events(MaxResults=1, NextToken=token),
+        "InvalidNextTokenException",
+        400,
+        "NextToken with other lookup parameters",
+    )
+    expect_error(
+        lambda: trail.lookup_events(MaxResults=51),
+        "InvalidMaxResultsException",
+        400,
+        "MaxResults above 50",
+    )
+
+    # Events land in the region of the API.
+    eu_trail = h.client("cloudtrail", "eu-west-1")
+    elsewhere = eu_trail.lookup_events(LookupAttributes=by_api)
+    expect_equal(elsewhere["Events"], [], "lookup in another region")
+    eu_apigw = h.client("apigateway", "eu-west-1")
+    eu_id = eu_apigw.create_rest_api(name="european")["id"]
+    eu_apigw.update_rest_api(restApiId=eu_id, patchOperations=policy_ops)
+    by_eu = [{"AttributeKey": "ResourceName", "AttributeValue": eu_id}]
+    eu_events = eu_trail.lookup_events(LookupAttributes=by_eu)["Events"]
+    expect_equal(len(eu_events), 1, "lookup in the API's own region")
+    expect_equal(
+        json.loads(eu_events[0]["CloudTrailEvent"])["awsRegion"], "eu-west-1", "awsRegion"
+    )
+    expect_equal(trail.lookup_events(LookupAttributes=by_eu)["Events"], [], "not in us-east-1")
+
+    # Bad lookup attributes.
+    expect_error(
+        lambda: trail.lookup_events(
+            LookupAttributes=[*by_api, {"AttributeKey": "EventName", "AttributeValue": "x"}]
+        ),
+        "InvalidLookupAttributesException",
+        400,
+        "two lookup attributes",
+    )
+    expect_error(
+        lambda: trail.lookup_events(
+            LookupAttributes=[{"AttributeKey": "Colour", "AttributeValue": "x"}]
+        ),
+        "InvalidLookupAttributesException",
+        400,
+        "unknown lookup attribute key",
+    )
+
+    # The wire: epoch-second numbers both ways, ISO strings accepted too.
+    status, body = cloudtrail_raw(h, {"LookupAttributes": by_api, "MaxResults": 1})
+    expect_equal(status, 200, "raw LookupEvents status")
+    wire_time = body["Events"][0]["EventTime"]
+    expect(type(wire_time) is int, f"EventTime on the wire is epoch seconds: {wire_time!r}")
+    expect(isinstance(body["Events"][0]["CloudTrailEvent"], str), "CloudTrailEvent is a string")
+    status, body = cloudtrail_raw(
+        h, {"LookupAttributes": by_api, "StartTime": later.timestamp()}
+    )
+    expect_equal((status, body), (200, {"Events": []}), "raw float StartTime after the calls")
+    status, body = cloudtrail_raw(
+        h,
+        {
+            "LookupAttributes": by_api,
+            "StartTime": before.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "EndTime": later.isoformat(),
+        },
+    )
+    expect_equal(len(body.get("Events", [])), 2, f"raw ISO StartTime/EndTime: {status} {body}")
+    status, body = cloudtrail_raw(h, {"StartTime": "yesterday"})
+    expect_equal(
+        (status, body.get("__type")), (400, "SerializationException"), "raw bad timestamp"
+    )
+
+    # Lookups are reads, and the events are not part of the state dump.
+    state_before_lookups = h.state()
+    expect_equal(cloudtrail_raw(h, {})[0], 200, "raw LookupEvents without members")
+    trail.lookup_events(LookupAttributes=by_api)
+    eu_trail.lookup_events()
+    expect_equal(h.state(), state_before_lookups, "state dump unchanged by lookups")
+    expect("cloudtrail" not in json.loads(h.state()), "no cloudtrail in the state dump")
+
+
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
@@ -448,6 +698,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("EC2 ModifyVpcEndpoint PrivateDnsEnabled and vpce tags", check_ec2),
     ("DynamoDB conditional PutItem", check_dynamodb),
     ("state dump", check_state_dump),
+    ("CloudTrail LookupEvents for UpdateRestApi", check_cloudtrail),
 ]
 
 
