@@ -359,3 +359,6 @@ async fn apply_one(
     }
     verdict
 }
+
+#[cfg(test)]
+mod tests;

@@ -328,3 +328,313 @@ fn the_escaped_form_real_aws_returns_is_evaluated_like_the_plain_one() {
     let plain = escaped.replace("\\\"", "\"").replace("\\/", "/");
     assert_eq!(policy_findings(&plain, "NONE").len(), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// deployments and observability
+// ---------------------------------------------------------------------------------------------
+
+use crate::finding::Finding;
+use crate::snapshot::{AccountSettings, Deployment, Incomplete, V2Api, V2Stage};
+
+/// 2026-11-21T09:00:00Z as epoch seconds: the creation of the stage's deployment below.
+const DEPLOYED_AT: i64 = 1_795_251_600;
+
+fn deployment(id: &str, created: i64) -> Deployment {
+    Deployment {
+        id: id.into(),
+        created_date: Some(created),
+        ..Deployment::default()
+    }
+}
+
+/// The fixture API with stage `prod` serving `current` among `deployments`.
+fn deployed(current: &str, deployments: Vec<Deployment>) -> Snapshot {
+    let mut api = private_api(Some(
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+    ));
+    api.stages[0].deployment_id = Some(current.into());
+    api.deployments = deployments;
+    snapshot(api, vec![])
+}
+
+fn found(snapshot: &Snapshot, incident: &Incident, code: &str) -> Vec<Finding> {
+    run(snapshot, incident)
+        .into_iter()
+        .filter(|f| f.code == code)
+        .collect()
+}
+
+fn manual() -> Incident {
+    incident(json!({ "api_id": "a1b2c3d4e5" }))
+}
+
+#[test]
+fn a_stage_behind_the_newest_deployment_is_reported() {
+    let snapshot = deployed(
+        "d-old",
+        vec![
+            deployment("d-old", DEPLOYED_AT),
+            deployment("d-new", DEPLOYED_AT + 60),
+        ],
+    );
+    let hits = found(&snapshot, &manual(), "STAGE_NOT_ON_LATEST_DEPLOYMENT");
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    assert_eq!(hits[0].severity, crate::catalog::Severity::Warning);
+    assert_eq!(hits[0].stage.as_deref(), Some("prod"));
+    assert_eq!(hits[0].resource.as_deref(), Some("d-old"));
+    assert_eq!(hits[0].evidence["newest_deployment"]["id"], "d-new");
+    assert_eq!(
+        hits[0].remedy_action(),
+        None,
+        "never repaired automatically"
+    );
+
+    let latest = deployed(
+        "d-new",
+        vec![
+            deployment("d-old", DEPLOYED_AT),
+            deployment("d-new", DEPLOYED_AT + 60),
+        ],
+    );
+    assert!(behind(&latest).is_empty());
+}
+
+/// The stage-behind findings for a manual event on the fixture API.
+fn behind(snapshot: &Snapshot) -> Vec<Finding> {
+    found(snapshot, &manual(), "STAGE_NOT_ON_LATEST_DEPLOYMENT")
+}
+
+#[test]
+fn deployments_created_in_the_same_second_cannot_tell_which_is_newest() {
+    let snapshot = deployed(
+        "d-old",
+        vec![
+            deployment("d-old", DEPLOYED_AT),
+            deployment("d-new", DEPLOYED_AT),
+        ],
+    );
+    assert!(behind(&snapshot).is_empty());
+}
+
+fn v2_api(protocol: &str, auto_deploy: bool) -> V2Api {
+    V2Api {
+        id: "v2api00001".into(),
+        name: "carts".into(),
+        protocol: protocol.into(),
+        stages: vec![V2Stage {
+            name: "prod".into(),
+            deployment_id: Some("d-old".into()),
+            auto_deploy,
+            ..V2Stage::default()
+        }],
+        deployments: vec![
+            deployment("d-old", DEPLOYED_AT),
+            deployment("d-new", DEPLOYED_AT + 60),
+        ],
+        ..V2Api::default()
+    }
+}
+
+fn v2_snapshot(api: V2Api) -> Snapshot {
+    let mut snapshot = Snapshot::new("us-east-1", Some("123456789012".into()));
+    snapshot.v2_apis.push(api);
+    snapshot
+}
+
+#[test]
+fn an_auto_deploy_stage_is_never_behind() {
+    let incident = incident(json!({ "api_id": "v2api00001" }));
+    let auto = v2_snapshot(v2_api("HTTP", true));
+    assert!(found(&auto, &incident, "STAGE_NOT_ON_LATEST_DEPLOYMENT").is_empty());
+    let manual_deploy = v2_snapshot(v2_api("HTTP", false));
+    assert_eq!(
+        found(&manual_deploy, &incident, "STAGE_NOT_ON_LATEST_DEPLOYMENT").len(),
+        1
+    );
+}
+
+/// The fixture API defining `GET` and `POST /items`, its stage's deployment serving only `GET`.
+fn lagging(summary: Option<&[&str]>) -> Snapshot {
+    let mut current = deployment("d-old", DEPLOYED_AT);
+    current.api_summary = summary.map(|methods| {
+        std::collections::BTreeMap::from([(
+            "/items".to_string(),
+            methods.iter().map(|m| m.to_string()).collect(),
+        )])
+    });
+    let mut snapshot = deployed("d-old", vec![current]);
+    snapshot.rest_apis[0].resources = vec![crate::snapshot::Resource {
+        path: "/items".into(),
+        methods: ["GET", "POST"]
+            .iter()
+            .map(|m| crate::snapshot::Method {
+                http_method: m.to_string(),
+                authorization_type: "NONE".into(),
+            })
+            .collect(),
+    }];
+    snapshot
+}
+
+#[test]
+fn methods_missing_from_the_stages_deployment_are_undeployed_changes() {
+    let hits = found(&lagging(Some(&["GET"])), &manual(), "UNDEPLOYED_CHANGES");
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    assert_eq!(hits[0].evidence["not_deployed"], json!(["POST /items"]));
+    assert_eq!(hits[0].stage.as_deref(), Some("prod"));
+    assert_eq!(hits[0].remedy_action(), Some("redeploy_stage"));
+    assert!(
+        super::run(&lagging(Some(&["GET", "POST"])), &manual())
+            .iter()
+            .all(|f| f.code != "UNDEPLOYED_CHANGES"),
+        "everything defined is deployed"
+    );
+}
+
+#[test]
+fn undeployed_changes_need_the_deployments_summary_and_the_resources() {
+    assert!(found(&lagging(None), &manual(), "UNDEPLOYED_CHANGES").is_empty());
+    let mut unread = lagging(Some(&["GET"]));
+    unread.incomplete.push(Incomplete {
+        step: "apigateway:GetResources a1b2c3d4e5".into(),
+        error: "AccessDeniedException".into(),
+        detail: "not authorized".into(),
+    });
+    assert!(found(&unread, &manual(), "UNDEPLOYED_CHANGES").is_empty());
+}
+
+const CLOUDTRAIL_POLICY: &str = include_str!("../../events/cloudtrail-update-rest-api-policy.json");
+
+/// The sample CloudTrail policy change on the fixture API, at `event_time`.
+fn policy_changed_at(event_time: &str) -> Incident {
+    let mut event: serde_json::Value =
+        serde_json::from_str(CLOUDTRAIL_POLICY).expect("sample is JSON");
+    event["detail"]["requestParameters"]["restApiId"] = json!("a1b2c3d4e5");
+    event["detail"]["eventTime"] = json!(event_time);
+    incident(event)
+}
+
+#[test]
+fn a_policy_changed_after_the_stages_deployment_is_undeployed() {
+    let snapshot = deployed("d-old", vec![deployment("d-old", DEPLOYED_AT)]);
+    let hits = found(
+        &snapshot,
+        &policy_changed_at("2026-11-21T09:52:10Z"),
+        "UNDEPLOYED_POLICY_CHANGE",
+    );
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    assert_eq!(hits[0].severity, crate::catalog::Severity::Error);
+    assert_eq!(hits[0].remedy_action(), Some("redeploy_stage"));
+    let from = hits[0].evidence["change_time_from"]
+        .as_str()
+        .expect("change_time_from");
+    assert!(
+        from.contains("CloudTrail") && from.contains("UpdateRestApi"),
+        "{from}"
+    );
+}
+
+#[test]
+fn a_policy_changed_before_the_stages_deployment_is_deployed() {
+    let snapshot = deployed("d-old", vec![deployment("d-old", DEPLOYED_AT)]);
+    for before in ["2026-11-21T08:59:59Z", "2026-11-21T09:00:00Z"] {
+        assert!(
+            found(
+                &snapshot,
+                &policy_changed_at(before),
+                "UNDEPLOYED_POLICY_CHANGE"
+            )
+            .is_empty(),
+            "{before}"
+        );
+    }
+}
+
+#[test]
+fn a_policy_change_on_another_api_says_nothing_about_this_one() {
+    let snapshot = deployed("d-old", vec![deployment("d-old", DEPLOYED_AT)]);
+    let mut event: serde_json::Value =
+        serde_json::from_str(CLOUDTRAIL_POLICY).expect("sample is JSON");
+    event["detail"]["requestParameters"]["restApiId"] = json!("zzzzzzzzzz");
+    assert!(found(&snapshot, &incident(event), "UNDEPLOYED_POLICY_CHANGE").is_empty());
+}
+
+/// The fixture API with its stage's execution log level and access log destination.
+fn observed(level: Option<&str>, access_log: Option<&str>) -> Snapshot {
+    let mut api = private_api(None);
+    api.stages[0].logging_level = level.map(str::to_string);
+    api.stages[0].access_log_destination = access_log.map(str::to_string);
+    snapshot(api, vec![])
+}
+
+const ACCESS_LOG: Option<&str> = Some("arn:aws:logs:us-east-1:123456789012:log-group:access");
+
+#[test]
+fn a_rest_stage_without_execution_logging_is_reported() {
+    for level in [None, Some("OFF"), Some("off")] {
+        let hits = found(
+            &observed(level, ACCESS_LOG),
+            &manual(),
+            "EXECUTION_LOGGING_DISABLED",
+        );
+        assert_eq!(hits.len(), 1, "{level:?}: {hits:#?}");
+        assert_eq!(hits[0].evidence["logging_level"], level.unwrap_or("OFF"));
+        assert_eq!(hits[0].remedy_action(), Some("enable_execution_logging"));
+    }
+    for level in ["INFO", "ERROR"] {
+        assert!(found(
+            &observed(Some(level), ACCESS_LOG),
+            &manual(),
+            "EXECUTION_LOGGING_DISABLED"
+        )
+        .is_empty());
+    }
+}
+
+#[test]
+fn execution_logging_is_reported_for_websocket_stages_and_never_for_http_ones() {
+    let incident = incident(json!({ "api_id": "v2api00001" }));
+    let websocket = v2_snapshot(v2_api("WEBSOCKET", false));
+    let found_ws = found(&websocket, &incident, "EXECUTION_LOGGING_DISABLED");
+    assert_eq!(found_ws.len(), 1, "{found_ws:#?}");
+    assert_eq!(found_ws[0].api_id.as_deref(), Some("v2api00001"));
+    let http = v2_snapshot(v2_api("HTTP", false));
+    assert!(found(&http, &incident, "EXECUTION_LOGGING_DISABLED").is_empty());
+}
+
+#[test]
+fn a_missing_cloudwatch_role_is_reported_only_when_the_settings_were_read() {
+    let mut snapshot = observed(Some("INFO"), ACCESS_LOG);
+    assert!(
+        found(&snapshot, &manual(), "ACCOUNT_CLOUDWATCH_ROLE_MISSING").is_empty(),
+        "not read"
+    );
+    snapshot.account_settings = Some(AccountSettings {
+        cloudwatch_role_arn: None,
+    });
+    let missing = found(&snapshot, &manual(), "ACCOUNT_CLOUDWATCH_ROLE_MISSING");
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    assert_eq!(missing[0].severity, crate::catalog::Severity::Warning);
+    snapshot.account_settings = Some(AccountSettings {
+        cloudwatch_role_arn: Some("arn:aws:iam::123456789012:role/apigw-logs".into()),
+    });
+    assert!(found(&snapshot, &manual(), "ACCOUNT_CLOUDWATCH_ROLE_MISSING").is_empty());
+}
+
+#[test]
+fn a_stage_without_access_logs_is_info() {
+    let hits = found(
+        &observed(Some("INFO"), None),
+        &manual(),
+        "ACCESS_LOGGING_DISABLED",
+    );
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    assert_eq!(hits[0].severity, crate::catalog::Severity::Info);
+    assert_eq!(hits[0].stage.as_deref(), Some("prod"));
+    assert!(found(
+        &observed(Some("INFO"), ACCESS_LOG),
+        &manual(),
+        "ACCESS_LOGGING_DISABLED"
+    )
+    .is_empty());
+}
