@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY     = testing
 export AWS_REGION                = us-east-1
 export APIGW_DOCTOR_PYTHON       = $(abspath $(VENV))/bin/python
 
-.PHONY: venv test demo lint clean
+.PHONY: venv test demo bench lint clean
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,11 @@ test: venv
 demo: venv
 	$(CARGO) build --bin apigw-doctor
 	scripts/demo.sh
+
+# Figures, not a test: AWS calls, run time, process wall time and peak RSS per scenario.
+bench: venv
+	$(CARGO) build --bin apigw-doctor
+	scripts/bench.sh
 
 clean:
 	rm -rf $(VENV) target

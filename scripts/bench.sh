@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmark: figures, not a test. Runs the built binary against a moto server on loopback and
+# prints, per scenario, the AWS calls, the run's own duration, the process wall time (cold
+# start included) and the peak RSS. Usage: scripts/bench.sh [runs per scenario, default 5]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+python=${APIGW_DOCTOR_PYTHON:-.venv/bin/python}
+bin=${CARGO_TARGET_DIR:-target}/debug/apigw-doctor
+[ -x "$bin" ] || { echo "build first: cargo build (or make demo)" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'kill "$moto_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+export AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+
+"$python" tests/moto/server.py --forever >"$work/port" 2>"$work/moto.log" &
+moto_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+export AWS_ENDPOINT_URL="http://127.0.0.1:$(head -n1 "$work/port")"
+
+healthy=$("$python" tests/moto/seed.py private --name healthy)
+broken=$("$python" tests/moto/seed.py private --name broken --private-dns-off --undeployed-change --logging-off)
+id() { "$python" -c 'import json,sys; print(json.loads(sys.argv[1])["api_id"])' "$1"; }
+
+# One line per run: aws_calls duration_ms wall_ms peak_rss_kb
+measure() {
+  local out="$work/report.json"
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -f "%M" -o "$work/rss" "$bin" "$@" --format json >"$out" 2>/dev/null || true
+  end=$(date +%s%N)
+  "$python" - "$out" "$(( (end - start) / 1000000 ))" "$(cat "$work/rss")" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+print(report["stats"]["aws_calls"], report["stats"]["duration_ms"], sys.argv[2], sys.argv[3])
+PY
+}
+
+summary() {
+  "$python" - "$1" <<'PY'
+import statistics, sys
+rows = [list(map(int, line.split())) for line in sys.stdin if line.strip()]
+cols = list(zip(*rows))
+med = lambda c: statistics.median(c)
+print(f"{sys.argv[1]:<34} runs={len(rows):<3} aws_calls={med(cols[0]):<5g} run_ms={med(cols[1]):<6g} "
+      f"wall_ms(median)={med(cols[2]):<6g} wall_ms(max)={max(cols[2]):<6} peak_rss_kb={max(cols[3])}")
+PY
+}
+
+echo "apigw-doctor benchmark: $runs run(s) each, debug binary $bin, moto on loopback"
+for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$healthy")"; done | summary "diagnose healthy private API"
+for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$broken")"; done | summary "diagnose broken private API (plan)"
+for _ in $(seq "$runs"); do measure sweep; done | summary "sweep (2 REST APIs)"
+APIGW_DOCTOR_ACTIONS=redeploy_stage,enable_private_dns,enable_execution_logging \
+  measure diagnose --api-id "$(id "$broken")" --apply | summary "apply 3 repairs + verify (1 run)"
