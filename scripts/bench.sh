@@ -28,22 +28,23 @@ measure() {
   start=$(date +%s%N)
   /usr/bin/time -f "%M" -o "$work/rss" "$bin" "$@" --format json >"$out" 2>/dev/null || true
   end=$(date +%s%N)
-  "$python" - "$out" "$(( (end - start) / 1000000 ))" "$(cat "$work/rss")" <<'PY'
+  "$python" - "$out" "$(( (end - start) / 1000000 ))" "$(tail -n1 "$work/rss")" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 print(report["stats"]["aws_calls"], report["stats"]["duration_ms"], sys.argv[2], sys.argv[3])
 PY
 }
 
+# Reads the lines of `measure` on stdin; prints medians (and the worst wall time and RSS).
 summary() {
-  "$python" - "$1" <<'PY'
+  "$python" -c '
 import statistics, sys
 rows = [list(map(int, line.split())) for line in sys.stdin if line.strip()]
 cols = list(zip(*rows))
-med = lambda c: statistics.median(c)
-print(f"{sys.argv[1]:<34} runs={len(rows):<3} aws_calls={med(cols[0]):<5g} run_ms={med(cols[1]):<6g} "
-      f"wall_ms(median)={med(cols[2]):<6g} wall_ms(max)={max(cols[2]):<6} peak_rss_kb={max(cols[3])}")
-PY
+med = statistics.median
+print(f"{sys.argv[1]:<36} runs={len(rows):<2} aws_calls={med(cols[0]):<4g} run_ms={med(cols[1]):<5g} "
+      f"wall_ms={med(cols[2]):<5g} (max {max(cols[2])})  peak_rss_kb={max(cols[3])}")
+' "$1"
 }
 
 echo "apigw-doctor benchmark: $runs run(s) each, debug binary $bin, moto on loopback"
