@@ -831,3 +831,48 @@ fn websocket_execution_logging_is_set_through_apigatewayv2_and_http_apis_get_non
     // HTTP APIs have no execution logging: nothing to plan.
     assert!(dry_run(&[ws_logging()], &v2_snapshot("HTTP", false)).is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// verdicts
+// ---------------------------------------------------------------------------------------------
+
+fn failure(kind: crate::aws::FailureKind, code: &str) -> crate::aws::CallFailure {
+    crate::aws::CallFailure {
+        step: "apigateway:CreateDeployment".into(),
+        kind,
+        code: code.into(),
+        detail: "detail".into(),
+    }
+}
+
+#[test]
+fn a_call_cut_off_by_the_deadline_is_pending_and_says_the_next_run_resumes_it() {
+    let verdict = super::Verdict::from_failure(
+        "the change was refused",
+        &failure(crate::aws::FailureKind::Deadline, "Deadline"),
+    );
+    assert_eq!(verdict.status, Status::Pending);
+    assert!(
+        verdict
+            .reason
+            .ends_with("the next invocation for this target resumes it"),
+        "{}",
+        verdict.reason
+    );
+}
+
+#[test]
+fn a_refused_call_is_failed_with_the_step_and_code() {
+    let verdict = super::Verdict::from_failure(
+        "the change was refused",
+        &failure(
+            crate::aws::FailureKind::AccessDenied,
+            "AccessDeniedException",
+        ),
+    );
+    assert_eq!(verdict.status, Status::Failed);
+    assert_eq!(
+        verdict.reason,
+        "the change was refused: apigateway:CreateDeployment AccessDeniedException (detail)"
+    );
+}

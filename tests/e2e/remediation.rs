@@ -23,6 +23,41 @@ fn apply_config() -> apigw_doctor::config::Config {
     ])
 }
 
+/// The apply-mode plan for `findings` on what the diagnosis read, with its run context: for
+/// driving the engine directly, between a diagnosis and an apply.
+fn apply_plan(
+    findings: &[apigw_doctor::finding::Finding],
+    snapshot: &apigw_doctor::snapshot::Snapshot,
+    event: &Value,
+) -> (
+    Vec<apigw_doctor::plan::Action>,
+    apigw_doctor::actions::Context,
+) {
+    let context = apigw_doctor::actions::Context {
+        incident_id: "test-incident".into(),
+        now: chrono::Utc::now(),
+        cooldown_seconds: 900,
+        region: REGION.into(),
+    };
+    let incident = apigw_doctor::intake::parse(
+        event,
+        apigw_doctor::intake::IntakeSettings {
+            now: context.now,
+            lookback_minutes: 30,
+        },
+    )
+    .expect("event");
+    let plan = apigw_doctor::plan::plan(
+        findings,
+        snapshot,
+        &incident,
+        &apply_config(),
+        apigw_doctor::config::Mode::Apply,
+        &context,
+    );
+    (plan, context)
+}
+
 fn statuses(report: &Value) -> Vec<(String, String)> {
     report["actions"]
         .as_array()
@@ -348,29 +383,8 @@ async fn websocket_logging_keeps_the_other_route_settings_and_v2_stages_redeploy
     let finding = apigw_doctor::finding::Finding::new("UNDEPLOYED_CHANGES", "test")
         .api(&ws)
         .stage(Some("prod"));
-    let context = apigw_doctor::actions::Context {
-        incident_id: "test-incident".into(),
-        now: chrono::Utc::now(),
-        cooldown_seconds: 900,
-        region: REGION.into(),
-    };
-    let incident = apigw_doctor::intake::parse(
-        &event,
-        apigw_doctor::intake::IntakeSettings {
-            now: context.now,
-            lookback_minutes: 30,
-        },
-    )
-    .expect("event");
+    let (mut plan, context) = apply_plan(&[finding], &outcome.snapshot, &event);
     let aws = moto.aws().await;
-    let mut plan = apigw_doctor::plan::plan(
-        &[finding],
-        &outcome.snapshot,
-        &incident,
-        &apply_config(),
-        apigw_doctor::config::Mode::Apply,
-        &context,
-    );
     assert_eq!(plan.len(), 1);
     let seen = outcome
         .snapshot
@@ -627,4 +641,43 @@ async fn a_policy_change_found_in_cloudtrail_is_redeployed() {
         again["findings"]
     );
     assert_eq!(again["actions"], json!([]));
+}
+
+#[tokio::test]
+async fn a_stage_deleted_between_diagnosis_and_apply_fails_without_a_change() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private", "--undeployed-change"]);
+    let api = id(&ids, "api_id");
+    let event = json!({ "api_id": api });
+    let aws = moto.aws().await;
+    let outcome = crate::support::handle_with(
+        aws,
+        apply_config(),
+        &json!({ "api_id": api, "dry_run": true }),
+    )
+    .await;
+    let (mut plan, context) = apply_plan(&outcome.report.findings, &outcome.snapshot, &event);
+    assert_eq!(plan.len(), 1, "{plan:?}");
+
+    let aws = moto.aws().await;
+    aws.apigateway
+        .delete_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("delete the stage");
+    let before = moto.state();
+    apigw_doctor::actions::apply(aws.session(None), &context, None, &mut plan).await;
+    assert_eq!(
+        plan[0].status,
+        apigw_doctor::plan::Status::Failed,
+        "{:?}",
+        plan[0]
+    );
+    assert_eq!(
+        plan[0].reason.as_deref(),
+        Some(format!("nothing was changed: could not re-read the resource: apigateway:GetStages NotFoundException (stage prod of API {api} no longer exists)").as_str())
+    );
+    assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());
 }
