@@ -46,6 +46,37 @@ pub struct Action {
 }
 
 impl Action {
+    fn empty(action: &str, target: String) -> Self {
+        Action {
+            action: action.to_string(),
+            target,
+            finding: String::new(),
+            status: Status::Planned,
+            reason: None,
+            calls: Vec::new(),
+            risk: String::new(),
+            undo: String::new(),
+            before: json!({}),
+            after: json!({}),
+            repairs: Vec::new(),
+            change: None,
+        }
+    }
+
+    /// An action this run cannot describe (not built yet, or its resource was not read): it
+    /// still appears, skipped, so the report names every remedy (SPEC §7).
+    fn undescribed(name: &str, finding: &Finding) -> (Self, Option<String>) {
+        let target = target_of(finding)
+            .or_else(|| finding.resource.clone())
+            .unwrap_or_default();
+        let reason = if IMPLEMENTED.contains(&name) {
+            format!("{target} is not in what this run read, so its change cannot be planned")
+        } else {
+            format!("{name} is not built yet: repair by hand")
+        };
+        (Action::empty(name, target), Some(reason))
+    }
+
     /// Whether this action, once verified, repairs `finding`.
     pub fn repairs(&self, finding: &Finding) -> bool {
         self.repairs.contains(&finding.code) && Some(&self.target) == target_of(finding).as_ref()
@@ -60,6 +91,13 @@ fn target_of(finding: &Finding) -> Option<String> {
         _ => None,
     }
 }
+
+/// The actions this build can apply.
+const IMPLEMENTED: &[&str] = &[
+    "redeploy_stage",
+    "enable_private_dns",
+    "enable_execution_logging",
+];
 
 /// Order of application: integrations are repointed before stages are redeployed.
 const ORDER: &[&str] = &[
@@ -106,20 +144,7 @@ fn describe(
         context: &Context,
         wrap: fn(C) -> Planned,
     ) -> (Action, Option<String>) {
-        let mut action = Action {
-            action: C::ACTION.to_string(),
-            target: String::new(),
-            finding: String::new(),
-            status: Status::Planned,
-            reason: None,
-            calls: Vec::new(),
-            risk: String::new(),
-            undo: String::new(),
-            before: json!({}),
-            after: json!({}),
-            repairs: Vec::new(),
-            change: None,
-        };
+        let mut action = Action::empty(C::ACTION, String::new());
         let skip = actions::assess(&change, state, context, &mut action);
         action.change = Some(wrap(change));
         (action, skip)
@@ -160,9 +185,8 @@ pub fn plan(
         let Some(name) = finding.remedy_action() else {
             continue;
         };
-        let Some((mut action, skip)) = describe(name, finding, snapshot, context) else {
-            continue;
-        };
+        let (mut action, skip) = describe(name, finding, snapshot, context)
+            .unwrap_or_else(|| Action::undescribed(name, finding));
         if let Some(same) = actions
             .iter_mut()
             .find(|a| a.action == action.action && a.target == action.target)
@@ -172,7 +196,13 @@ pub fn plan(
         }
         action.finding = finding.code.clone();
         action.repairs.push(finding.code.clone());
-        match (allowed(config, incident, name).err().or(skip), mode) {
+        // Why this change cannot be made outranks whether this run may make it.
+        let reason = if action.change.is_none() {
+            skip
+        } else {
+            allowed(config, incident, name).err().or(skip)
+        };
+        match (reason, mode) {
             (Some(reason), _) => {
                 action.status = Status::Skipped;
                 action.reason = Some(reason);

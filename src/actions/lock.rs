@@ -79,7 +79,7 @@ impl LockTable {
         match session.call("dynamodb:PutItem", put).await {
             Ok(_) => Ok(()),
             Err(failure) if failure.code == CONDITION_FAILED => {
-                let holder = self.holder(session, action).await;
+                let holder = self.holder(session, context, action).await;
                 Err(Verdict::new(
                     Status::Skipped,
                     format!(
@@ -101,7 +101,7 @@ impl LockTable {
     }
 
     /// Who holds the lock, for the reason a person reads.
-    async fn holder(&self, session: Session<'_>, action: &Action) -> String {
+    async fn holder(&self, session: Session<'_>, context: &Context, action: &Action) -> String {
         let get = session
             .aws
             .dynamodb
@@ -112,11 +112,21 @@ impl LockTable {
             .send();
         match session.call("dynamodb:GetItem", get).await {
             Ok(out) => match out.item() {
-                Some(item) => format!(
-                    "incident {}, since {}",
-                    text(item, "incident"),
-                    text(item, "acquired_at")
-                ),
+                Some(item) => {
+                    let incident = text(item, "incident");
+                    let earlier = if incident == context.incident_id {
+                        ", perhaps left by an earlier run for this incident"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "incident {incident}, since {}, expiring at epoch {}{earlier}",
+                        text(item, "acquired_at"),
+                        item.get("expires_at")
+                            .and_then(|v| v.as_n().ok())
+                            .map_or("(unknown)", String::as_str)
+                    )
+                }
                 None => "released since".to_string(),
             },
             Err(failure) => format!("holder unknown: {}", failure.code),

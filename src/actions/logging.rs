@@ -79,8 +79,11 @@ impl EnableExecutionLogging {
     fn stage_arn(&self) -> String {
         let collection = if self.is_rest() { "restapis" } else { "apis" };
         format!(
-            "arn:aws:apigateway:{}::/{collection}/{}/stages/{}",
-            self.region, self.api_id, self.stage
+            "arn:{}:apigateway:{}::/{collection}/{}/stages/{}",
+            super::partition(&self.region),
+            self.region,
+            self.api_id,
+            self.stage
         )
     }
 

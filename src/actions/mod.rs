@@ -41,6 +41,21 @@ pub fn protected_by_tags(whose: &str, tags: &BTreeMap<String, String>) -> Option
     })
 }
 
+/// The ARN partition of a region.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
 /// What one run knows when it plans or applies.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -253,7 +268,16 @@ pub(crate) async fn run<C: Change>(session: Session<'_>, change: &C, context: &C
     tracing::info!(action = C::ACTION, %target, %before, "applying change");
     let written = match change.write(session, &marker).await {
         Ok(written) => written,
-        Err(failure) => return Verdict::from_failure("the change was refused", &failure),
+        Err(failure) => {
+            let what = match failure.kind {
+                FailureKind::AccessDenied | FailureKind::NotFound => "the change was refused",
+                FailureKind::Unreachable | FailureKind::Deadline => {
+                    "the write did not finish and may have taken effect (the next run re-reads before trying again)"
+                }
+                _ => "the write failed",
+            };
+            return Verdict::from_failure(what, &failure);
+        }
     };
     let unmarked = change.mark(session, &marker).await.err().map(|f| {
         format!(
@@ -318,9 +342,11 @@ pub async fn apply(
         action.status = verdict.status;
         action.reason = Some(verdict.reason);
         action.after = verdict.after;
-        // The audit trail is of changes attempted; a skip changed nothing.
+        // The audit trail is of changes attempted; a skip changed nothing. Written even when
+        // the invocation's deadline has passed, like the lock's release.
         if let Some(lock) = lock.filter(|_| action.status != Status::Skipped) {
-            if let Err(failure) = lock.record(session, context, action).await {
+            let unbounded = session.aws.session(None);
+            if let Err(failure) = lock.record(unbounded, context, action).await {
                 let reason = action.reason.get_or_insert_with(String::new);
                 reason.push_str(&format!(
                     "; the audit record could not be written ({} {})",
@@ -349,7 +375,7 @@ async fn apply_one(
         Planned::EnableExecutionLogging(change) => run(session, change, context).await,
     };
     if let Some(lock) = lock {
-        if let Err(failure) = lock.release(session, action).await {
+        if let Err(failure) = lock.release(session.aws.session(None), action).await {
             tracing::warn!(
                 step = %failure.step,
                 code = %failure.code,

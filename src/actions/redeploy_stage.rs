@@ -1,11 +1,13 @@
 //! `redeploy_stage`: a deployment of the API's current definition on one REST, HTTP or
 //! WebSocket stage; verified when the stage serves the new deployment. The deployment's
-//! description is the cooldown marker.
+//! description is the cooldown marker. `CreateDeployment` has no idempotency token, so it is
+//! sent once, never retried: a retry after a lost answer would deploy twice.
 
 use super::{protected_by_tags, stage, Change, Marker};
 use crate::aws::{CallFailure, Session};
 use crate::finding::Finding;
 use crate::snapshot::{Deployment, Snapshot};
+use aws_config::retry::RetryConfig;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -188,6 +190,18 @@ impl Change for RedeployStage {
                 self.stage, self.api_id
             ));
         }
+        // A newer deployment than the stage's may be a rollback, or a release not yet promoted
+        // to this stage: a deployment of the current definition would ship it either way.
+        if let Some(newest) = Deployment::newest(&state.deployments)
+            .filter(|n| Some(&n.id) != state.deployment_id.as_ref())
+        {
+            return Some(format!(
+                "stage {} serves deployment {}, older than the API's newest deployment {} (STAGE_NOT_ON_LATEST_DEPLOYMENT): redeploying would ship everything since, which may undo a deliberate rollback; decide by hand",
+                self.stage,
+                state.deployment_id.as_deref().unwrap_or("(none)"),
+                newest.id
+            ));
+        }
         protected_by_tags("the stage", &state.stage_tags)
             .or_else(|| protected_by_tags("the API", &state.api_tags))
     }
@@ -234,6 +248,11 @@ impl Change for RedeployStage {
                         .rest_api_id(&self.api_id)
                         .stage_name(&self.stage)
                         .description(description)
+                        .customize()
+                        .config_override(
+                            aws_sdk_apigateway::config::Builder::default()
+                                .retry_config(RetryConfig::disabled()),
+                        )
                         .send(),
                 )
                 .await?;
@@ -249,6 +268,11 @@ impl Change for RedeployStage {
                         .api_id(&self.api_id)
                         .stage_name(&self.stage)
                         .description(description)
+                        .customize()
+                        .config_override(
+                            aws_sdk_apigatewayv2::config::Builder::default()
+                                .retry_config(RetryConfig::disabled()),
+                        )
                         .send(),
                 )
                 .await?;

@@ -486,6 +486,9 @@ fn an_http_stage_without_auto_deploy_is_redeployed_through_apigatewayv2() {
 // plan: cooldown, from the state AWS keeps
 // ---------------------------------------------------------------------------------------------
 
+/// A deployment apigw-doctor made for `stage` at `created`. When that stage is `prod`, prod
+/// serves it (the redeploy took); otherwise prod serves a newer one of its own, so only the
+/// marker's stage differs.
 fn with_doctor_deployment(stage: &str, created: i64) -> Snapshot {
     let mut snapshot = snapshot();
     snapshot.rest_apis[0].deployments.push(deployment(
@@ -495,6 +498,15 @@ fn with_doctor_deployment(stage: &str, created: i64) -> Snapshot {
             "apigw-doctor redeploy_stage stage={stage} finding=UNDEPLOYED_CHANGES incident=x"
         )),
     ));
+    let serving = if stage == "prod" {
+        "d-doctor"
+    } else {
+        snapshot.rest_apis[0]
+            .deployments
+            .push(deployment("d-prod", created + 1, None));
+        "d-prod"
+    };
+    rest_stage(&mut snapshot).deployment_id = Some(serving.into());
     snapshot
 }
 
@@ -536,7 +548,34 @@ fn a_deployment_someone_else_made_is_no_cooldown() {
         ago(60),
         Some("stage=prod hotfix"),
     ));
+    rest_stage(&mut snapshot).deployment_id = Some("d-human".into());
     assert_planned(&dry_run(&[undeployed()], &snapshot)[0]);
+}
+
+#[test]
+fn a_stage_behind_the_newest_deployment_is_not_redeployed_it_may_be_a_rollback() {
+    let mut snapshot = snapshot();
+    snapshot.rest_apis[0]
+        .deployments
+        .push(deployment("d-new", ago(60), Some("release 2")));
+    let actions = dry_run(&[undeployed()], &snapshot);
+    assert_skipped(
+        action(&actions, "redeploy_stage"),
+        "stage prod serves deployment d-old, older than the API's newest deployment d-new (STAGE_NOT_ON_LATEST_DEPLOYMENT)",
+    );
+}
+
+#[test]
+fn a_remedy_this_build_cannot_apply_is_still_listed_as_skipped() {
+    let finding = Finding::new("VPC_LINK_FAILED", "the VPC link failed").resource("vl-1");
+    let actions = dry_run(&[finding], &snapshot());
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions[0].action, "recreate_vpc_link");
+    assert_eq!(actions[0].target, "vl-1");
+    assert_skipped(
+        &actions[0],
+        "recreate_vpc_link is not built yet: repair by hand",
+    );
 }
 
 fn tag_marker(seconds_ago: i64, incident: &str) -> String {
@@ -828,8 +867,10 @@ fn websocket_execution_logging_is_set_through_apigatewayv2_and_http_apis_get_non
         "{:?}",
         actions[0].calls
     );
-    // HTTP APIs have no execution logging: nothing to plan.
-    assert!(dry_run(&[ws_logging()], &v2_snapshot("HTTP", false)).is_empty());
+    // HTTP APIs have no execution logging: nothing can be planned, and the report says so.
+    let http = dry_run(&[ws_logging()], &v2_snapshot("HTTP", false));
+    assert_skipped(&http[0], "its change cannot be planned");
+    assert!(http[0].calls.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -681,3 +681,29 @@ async fn a_stage_deleted_between_diagnosis_and_apply_fails_without_a_change() {
     );
     assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_rolled_back_stage_is_reported_and_never_redeployed() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private", "--rolled-back", "--undeployed-change"]);
+    let event = json!({ "api_id": id(&ids, "api_id") });
+    let before = moto.state();
+    let report = moto
+        .handle_at(apply_config(), &event, chrono::Utc::now())
+        .await;
+    assert_eq!(
+        crate::support::findings(&report, "STAGE_NOT_ON_LATEST_DEPLOYMENT").len(),
+        1,
+        "{:#}",
+        report["findings"]
+    );
+    let redeploy = actions(&report, "redeploy_stage")[0];
+    assert_eq!(redeploy["status"], "skipped", "{redeploy:#}");
+    assert!(
+        redeploy["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("(STAGE_NOT_ON_LATEST_DEPLOYMENT)")),
+        "{redeploy:#}"
+    );
+    assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());
+}
