@@ -224,7 +224,8 @@ async fn read(
         incident.client.as_ref(),
         // CloudTrail is searched only for named targets (2 lookups per second is too slow for
         // a sweep) and when the trigger did not already say when the policy changed.
-        matches!(incident.scope, Scope::Named(_)) && incident.change.is_none(),
+        matches!(incident.scope, Scope::Named(_))
+            && incident.change.as_ref().is_none_or(|c| !c.policy_change),
     ))
     .await;
     let fatal = nothing_found(&snapshot);

@@ -86,8 +86,8 @@ pub struct RestApi {
     /// Resources and methods of the current definition.
     #[serde(default)]
     pub resources: Vec<Resource>,
-    /// Changes to the resource policy that CloudTrail recorded since the oldest deployment a
-    /// stage serves; `None` when not looked up.
+    /// The newest change to the resource policy that CloudTrail recorded since the oldest
+    /// deployment a stage serves (empty: none); `None` when not looked up.
     #[serde(default)]
     pub policy_changes: Option<Vec<PolicyChange>>,
 }

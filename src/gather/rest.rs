@@ -239,57 +239,74 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
         .collect())
 }
 
-/// Changes to a REST API's resource policy that CloudTrail recorded since `since` (epoch
-/// seconds): `UpdateRestApi` calls whose patch touches `/policy`.
+/// `UpdateRestApi` events read at most (newest first, 50 a page) before giving up.
+const POLICY_LOOKUP_PAGES: usize = 10;
+
+/// The newest change to a REST API's resource policy that CloudTrail recorded since `since`
+/// (epoch seconds): an `UpdateRestApi` call on this API whose patch touches `/policy`. Looked
+/// up by event name (the API id is in the request, whatever CloudTrail names as resource),
+/// newest first, stopping at the first match; an empty list when there is none.
 pub async fn policy_changes(
     session: Session<'_>,
     api_id: &str,
     since: i64,
 ) -> Result<Vec<PolicyChange>, CallFailure> {
     use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
-    let client = &session.aws.cloudtrail;
-    let by_api = LookupAttribute::builder()
-        .attribute_key(LookupAttributeKey::ResourceName)
-        .attribute_value(api_id)
+    const STEP: &str = "cloudtrail:LookupEvents";
+    let failure = |code: &str, detail: String| CallFailure {
+        step: STEP.to_string(),
+        kind: crate::aws::FailureKind::Other,
+        code: code.to_string(),
+        detail,
+    };
+    let updates = LookupAttribute::builder()
+        .attribute_key(LookupAttributeKey::EventName)
+        .attribute_value("UpdateRestApi")
         .build()
-        .map_err(|e| CallFailure {
-            step: "cloudtrail:LookupEvents".to_string(),
-            kind: crate::aws::FailureKind::Other,
-            code: "InvalidRequest".to_string(),
-            detail: e.to_string(),
-        })?;
-    let pages = session
-        .paginate(
-            "cloudtrail:LookupEvents",
-            |token| {
-                client
+        .map_err(|e| failure("InvalidRequest", e.to_string()))?;
+    let mut token: Option<String> = None;
+    for _ in 0..POLICY_LOOKUP_PAGES {
+        let page = session
+            .call(
+                STEP,
+                session
+                    .aws
+                    .cloudtrail
                     .lookup_events()
-                    .lookup_attributes(by_api.clone())
+                    .lookup_attributes(updates.clone())
                     .start_time(aws_smithy_types::DateTime::from_secs(since))
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-        )
-        .await?;
-    Ok(pages
-        .iter()
-        .flat_map(|page| page.events())
-        .filter(|e| e.event_name() == Some("UpdateRestApi"))
-        .filter(|e| {
-            let record = e
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
+        for event in page.events() {
+            let record = event
                 .cloud_trail_event()
                 .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
-            crate::intake::patch_touches_policy(
-                record.as_ref().and_then(|r| r.get("requestParameters")),
-            )
-        })
-        .filter_map(|e| {
-            Some(PolicyChange {
-                event_name: e.event_name()?.to_string(),
-                event_id: e.event_id().unwrap_or_default().to_string(),
-                event_time: e.event_time()?.secs(),
-            })
-        })
-        .collect())
+            let parameters = record.as_ref().and_then(|r| r.get("requestParameters"));
+            let this_api = parameters
+                .and_then(|p| p.get("restApiId"))
+                .and_then(serde_json::Value::as_str)
+                == Some(api_id);
+            if this_api && crate::intake::patch_touches_policy(parameters) {
+                let change = PolicyChange {
+                    event_name: event.event_name().unwrap_or("UpdateRestApi").to_string(),
+                    event_id: event.event_id().unwrap_or_default().to_string(),
+                    event_time: event.event_time().map_or(since, |t| t.secs()),
+                };
+                return Ok(vec![change]);
+            }
+        }
+        match page.next_token() {
+            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
+            _ => return Ok(Vec::new()),
+        }
+    }
+    Err(failure(
+        "TooManyEvents",
+        format!(
+            "no policy change of {api_id} among the newest {} UpdateRestApi events; older ones were not read",
+            POLICY_LOOKUP_PAGES * 50
+        ),
+    ))
 }
