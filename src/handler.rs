@@ -84,7 +84,6 @@ pub async fn handle(
             incident_id: incident.id.clone(),
             now,
             cooldown_seconds: doctor.config.cooldown_seconds,
-            region: snapshot.region.clone(),
         };
         let mut actions = plan::plan(
             &findings,

@@ -62,7 +62,6 @@ pub struct Context {
     pub incident_id: String,
     pub now: DateTime<Utc>,
     pub cooldown_seconds: u64,
-    pub region: String,
 }
 
 impl Context {

@@ -41,7 +41,6 @@ fn context(cooldown_seconds: u64) -> Context {
         incident_id: "inc-1".into(),
         now: now(),
         cooldown_seconds,
-        region: "us-east-1".into(),
     }
 }
 

@@ -35,6 +35,16 @@ pub async fn gather(
     policy_history: bool,
 ) -> Snapshot {
     snapshot.lookups = resolution.lookups;
+    // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
+    let logged =
+        !resolution.rest_apis.is_empty() || resolution.v2_apis.iter().any(V2Api::is_websocket);
+    let account = async {
+        if logged {
+            Some(rest::account(session).await)
+        } else {
+            None
+        }
+    };
     let wanted = &resolution.stages;
     let rest_reads = resolution.rest_apis.into_iter().map(|api| {
         let stages = wanted.get(&api.id).cloned().flatten();
@@ -44,11 +54,14 @@ pub async fn gather(
         let stages = wanted.get(&api.id).cloned().flatten();
         Box::pin(v2_details(session, api, stages))
     });
-    let (rest_apis, v2_apis) = futures::join!(
+    let (rest_apis, v2_apis, account) = futures::join!(
         futures::future::join_all(rest_reads),
-        futures::future::join_all(v2_reads)
+        futures::future::join_all(v2_reads),
+        account
     );
     let mut failures = Failures::default();
+    snapshot.account_settings =
+        account.and_then(|read| read.map_err(|f| failures.0.push(f.incomplete())).ok());
     let mut missing_stages = Vec::new();
     for (api, missing, incomplete) in rest_apis {
         missing_stages.extend(missing.into_iter().map(|s| (api.id.clone(), s)));
@@ -71,13 +84,6 @@ pub async fn gather(
         }
     }
 
-    // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
-    if !snapshot.rest_apis.is_empty() || snapshot.v2_apis.iter().any(V2Api::is_websocket) {
-        snapshot.account_settings = rest::account(session)
-            .await
-            .map_err(|f| failures.0.push(f.incomplete()))
-            .ok();
-    }
     let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();
     let needs_surroundings = snapshot.rest_apis.iter().any(RestApi::is_private) || client.is_some();
     if has_targets {

@@ -37,7 +37,6 @@ fn apply_plan(
         incident_id: "test-incident".into(),
         now: chrono::Utc::now(),
         cooldown_seconds: 900,
-        region: REGION.into(),
     };
     let incident = apigw_doctor::intake::parse(
         event,
