@@ -1,8 +1,8 @@
 //! `enable_execution_logging`: sets execution logging to `INFO` on a REST or WebSocket stage;
 //! verified when the stage reports `INFO`. A tag on the stage is the cooldown marker.
 
-use super::redeploy_stage::ApiKind;
-use super::{protected_by_tags, stage, Change, Marker};
+use super::stage::{self, ApiKind, StageNow};
+use super::{protected_by_tags, Change, Marker};
 use crate::aws::{CallFailure, Session};
 use crate::finding::Finding;
 use crate::gather::rest;
@@ -10,7 +10,7 @@ use crate::snapshot::Snapshot;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigatewayv2::types::{LoggingLevel, RouteSettings};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The stage-wide method setting that holds a REST stage's execution log level.
 const REST_LOG_LEVEL_PATH: &str = "/*/*/logging/loglevel";
@@ -25,43 +25,27 @@ pub struct EnableExecutionLogging {
     pub region: String,
 }
 
-/// The stage's log level, the account's CloudWatch role and the tags that may protect them.
+/// The stage (its log level and the tags that may protect it) and the account's CloudWatch role.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
-    pub logging_level: Option<String>,
+    pub stage: StageNow,
     /// `None`: the account settings were not read.
     pub cloudwatch_role: Option<Option<String>>,
-    pub stage_tags: BTreeMap<String, String>,
-    pub api_tags: BTreeMap<String, String>,
 }
 
 impl EnableExecutionLogging {
     pub fn from_snapshot(finding: &Finding, snapshot: &Snapshot) -> Option<(Self, State)> {
         let api_id = finding.api_id.as_deref()?;
         let stage_name = finding.stage.as_deref()?;
-        let role = snapshot
-            .account_settings
-            .as_ref()
-            .map(|a| a.cloudwatch_role_arn.clone());
-        let (kind, state) = if let Some(api) = snapshot.rest_api(api_id) {
-            let stage = api.stages.iter().find(|s| s.name == stage_name)?;
-            let state = State {
-                logging_level: stage.logging_level.clone(),
-                cloudwatch_role: role,
-                stage_tags: stage.tags.clone(),
-                api_tags: api.tags.clone(),
-            };
-            (ApiKind::Rest, state)
-        } else {
-            let api = snapshot.v2_api(api_id).filter(|a| a.is_websocket())?;
-            let stage = api.stages.iter().find(|s| s.name == stage_name)?;
-            let state = State {
-                logging_level: stage.logging_level.clone(),
-                cloudwatch_role: role,
-                stage_tags: stage.tags.clone(),
-                api_tags: api.tags.clone(),
-            };
-            (ApiKind::WebSocket, state)
+        let (kind, stage) = stage::in_snapshot(snapshot, api_id, stage_name)?;
+        // HTTP APIs have no execution logging.
+        (kind != ApiKind::Http).then_some(())?;
+        let state = State {
+            stage,
+            cloudwatch_role: snapshot
+                .account_settings
+                .as_ref()
+                .map(|a| a.cloudwatch_role_arn.clone()),
         };
         let change = EnableExecutionLogging {
             api_id: api_id.to_string(),
@@ -73,7 +57,7 @@ impl EnableExecutionLogging {
     }
 
     fn is_rest(&self) -> bool {
-        self.kind == ApiKind::Rest
+        self.kind.is_rest()
     }
 
     fn stage_arn(&self) -> String {
@@ -170,11 +154,11 @@ impl Change for EnableExecutionLogging {
     }
 
     fn undo(&self, state: &State) -> String {
-        self.set_level(state.logging_level.as_deref().unwrap_or("OFF"))
+        self.set_level(state.stage.logging_level.as_deref().unwrap_or("OFF"))
     }
 
     fn describe(&self, state: &State) -> Value {
-        json!({ "logging_level": state.logging_level.as_deref().unwrap_or("OFF") })
+        json!({ "logging_level": state.stage.logging_level.as_deref().unwrap_or("OFF") })
     }
 
     fn refusal(&self, state: &State) -> Option<String> {
@@ -184,12 +168,13 @@ impl Change for EnableExecutionLogging {
                 self.region
             ));
         }
-        protected_by_tags("the stage", &state.stage_tags)
-            .or_else(|| protected_by_tags("the API", &state.api_tags))
+        protected_by_tags("the stage", &state.stage.tags)
+            .or_else(|| protected_by_tags("the API", &state.stage.api_tags))
     }
 
     fn done(&self, state: &State) -> Option<String> {
         state
+            .stage
             .logging_level
             .as_deref()
             .filter(|l| !l.eq_ignore_ascii_case("OFF"))
@@ -197,20 +182,17 @@ impl Change for EnableExecutionLogging {
     }
 
     fn last_applied(&self, state: &State) -> Option<Marker> {
-        Marker::from_tags(&state.stage_tags, Self::ACTION)
+        Marker::from_tags(&state.stage.tags, Self::ACTION)
     }
 
     async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
-        let (now, account) = futures::join!(
-            stage::read(session, &self.api_id, self.is_rest(), &self.stage, false),
+        let (stage, account) = futures::join!(
+            stage::read(session, &self.api_id, self.kind, &self.stage, false),
             rest::account(session)
         );
-        let now = now?;
         Ok(State {
-            logging_level: now.logging_level,
+            stage: stage?,
             cloudwatch_role: Some(account?.cloudwatch_role_arn),
-            stage_tags: now.tags,
-            api_tags: now.api_tags,
         })
     }
 
@@ -287,7 +269,7 @@ impl Change for EnableExecutionLogging {
     }
 
     fn verify(&self, state: &State, _written: &()) -> Result<String, String> {
-        match state.logging_level.as_deref() {
+        match state.stage.logging_level.as_deref() {
             Some(level) if level.eq_ignore_ascii_case("INFO") => {
                 Ok(format!("stage {} logs at INFO", self.stage))
             }

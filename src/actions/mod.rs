@@ -187,13 +187,19 @@ pub(crate) fn assess<C: Change>(
     action.risk = change.risk(state);
     action.undo = change.undo(state);
     action.before = change.describe(state);
+    obstacle(change, state, context)
+}
+
+/// Why `change` must not be made, judged on `state`: a refusal rule, the change already in
+/// place, or the cooldown. The plan asks on the snapshot, the apply again on a fresh read.
+fn obstacle<C: Change>(change: &C, state: &C::State, context: &Context) -> Option<String> {
     change
         .refusal(state)
         .or_else(|| change.done(state).map(|d| format!("already done: {d}")))
         .or_else(|| {
             cooldown(
                 C::ACTION,
-                &action.target,
+                &change.target(),
                 change.last_applied(state),
                 context,
             )
@@ -254,13 +260,7 @@ pub(crate) async fn run<C: Change>(session: Session<'_>, change: &C, context: &C
         }
     };
     let before = change.describe(&state);
-    if let Some(reason) = change.refusal(&state) {
-        return Verdict::new(Status::Skipped, reason, before);
-    }
-    if let Some(done) = change.done(&state) {
-        return Verdict::new(Status::Skipped, format!("already done: {done}"), before);
-    }
-    if let Some(reason) = cooldown(C::ACTION, &target, change.last_applied(&state), context) {
+    if let Some(reason) = obstacle(change, &state, context) {
         return Verdict::new(Status::Skipped, reason, before);
     }
     let marker = context.marker();

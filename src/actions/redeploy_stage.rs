@@ -3,22 +3,14 @@
 //! description is the cooldown marker. `CreateDeployment` has no idempotency token, so it is
 //! sent once, never retried: a retry after a lost answer would deploy twice.
 
-use super::{protected_by_tags, stage, Change, Marker};
+use super::stage::{self, ApiKind, StageNow};
+use super::{protected_by_tags, Change, Marker};
 use crate::aws::{CallFailure, Session};
 use crate::finding::Finding;
 use crate::snapshot::{Deployment, Snapshot};
 use aws_config::retry::RetryConfig;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-
-/// Which API Gateway the stage belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKind {
-    Rest,
-    Http,
-    WebSocket,
-}
 
 /// Redeploy one stage.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,50 +24,14 @@ pub struct RedeployStage {
     pub seen_deployment: Option<String>,
 }
 
-/// The stage, the API's deployments and the tags that may protect them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct State {
-    pub deployment_id: Option<String>,
-    pub auto_deploy: bool,
-    pub deployments: Vec<Deployment>,
-    pub stage_tags: BTreeMap<String, String>,
-    pub api_tags: BTreeMap<String, String>,
-}
-
 const DESCRIPTION_PREFIX: &str = "apigw-doctor redeploy_stage";
 
 impl RedeployStage {
     /// The redeploy a finding on a stage asks for, and the stage as the snapshot shows it.
-    pub fn from_snapshot(finding: &Finding, snapshot: &Snapshot) -> Option<(Self, State)> {
+    pub fn from_snapshot(finding: &Finding, snapshot: &Snapshot) -> Option<(Self, StageNow)> {
         let api_id = finding.api_id.as_deref()?;
         let stage_name = finding.stage.as_deref()?;
-        let (kind, state) = if let Some(api) = snapshot.rest_api(api_id) {
-            let stage = api.stages.iter().find(|s| s.name == stage_name)?;
-            let state = State {
-                deployment_id: stage.deployment_id.clone(),
-                auto_deploy: false,
-                deployments: api.deployments.clone(),
-                stage_tags: stage.tags.clone(),
-                api_tags: api.tags.clone(),
-            };
-            (ApiKind::Rest, state)
-        } else {
-            let api = snapshot.v2_api(api_id)?;
-            let stage = api.stages.iter().find(|s| s.name == stage_name)?;
-            let kind = if api.is_websocket() {
-                ApiKind::WebSocket
-            } else {
-                ApiKind::Http
-            };
-            let state = State {
-                deployment_id: stage.deployment_id.clone(),
-                auto_deploy: stage.auto_deploy,
-                deployments: api.deployments.clone(),
-                stage_tags: stage.tags.clone(),
-                api_tags: api.tags.clone(),
-            };
-            (kind, state)
-        };
+        let (kind, state) = stage::in_snapshot(snapshot, api_id, stage_name)?;
         let change = RedeployStage {
             api_id: api_id.to_string(),
             kind,
@@ -122,12 +78,12 @@ impl RedeployStage {
     }
 
     fn is_rest(&self) -> bool {
-        self.kind == ApiKind::Rest
+        self.kind.is_rest()
     }
 }
 
 impl Change for RedeployStage {
-    type State = State;
+    type State = StageNow;
     type Written = String;
     const ACTION: &'static str = "redeploy_stage";
 
@@ -150,7 +106,7 @@ impl Change for RedeployStage {
         }]
     }
 
-    fn risk(&self, state: &State) -> String {
+    fn risk(&self, state: &StageNow) -> String {
         format!(
             "stage {} starts serving the API's current definition: every change made since deployment {} goes live with it, not only the one behind {}",
             self.stage,
@@ -159,7 +115,7 @@ impl Change for RedeployStage {
         )
     }
 
-    fn undo(&self, state: &State) -> String {
+    fn undo(&self, state: &StageNow) -> String {
         let Some(old) = &state.deployment_id else {
             return format!(
                 "stage {} had no deployment before: delete the new deployment",
@@ -179,11 +135,11 @@ impl Change for RedeployStage {
         }
     }
 
-    fn describe(&self, state: &State) -> Value {
+    fn describe(&self, state: &StageNow) -> Value {
         json!({ "deployment_id": state.deployment_id })
     }
 
-    fn refusal(&self, state: &State) -> Option<String> {
+    fn refusal(&self, state: &StageNow) -> Option<String> {
         if self.kind == ApiKind::Http && state.auto_deploy {
             return Some(format!(
                 "stage {} of HTTP API {} deploys automatically (autoDeploy): API Gateway deploys every change itself, so there is nothing to redeploy",
@@ -202,11 +158,11 @@ impl Change for RedeployStage {
                 newest.id
             ));
         }
-        protected_by_tags("the stage", &state.stage_tags)
+        protected_by_tags("the stage", &state.tags)
             .or_else(|| protected_by_tags("the API", &state.api_tags))
     }
 
-    fn done(&self, state: &State) -> Option<String> {
+    fn done(&self, state: &StageNow) -> Option<String> {
         (state.deployment_id != self.seen_deployment).then(|| {
             format!(
                 "the stage now serves deployment {}, not {} that the diagnosis saw",
@@ -216,7 +172,7 @@ impl Change for RedeployStage {
         })
     }
 
-    fn last_applied(&self, state: &State) -> Option<Marker> {
+    fn last_applied(&self, state: &StageNow) -> Option<Marker> {
         state
             .deployments
             .iter()
@@ -224,15 +180,8 @@ impl Change for RedeployStage {
             .max_by_key(|m| m.at)
     }
 
-    async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
-        let now = stage::read(session, &self.api_id, self.is_rest(), &self.stage, true).await?;
-        Ok(State {
-            deployment_id: now.deployment_id,
-            auto_deploy: now.auto_deploy,
-            deployments: now.deployments,
-            stage_tags: now.tags,
-            api_tags: now.api_tags,
-        })
+    async fn read(&self, session: Session<'_>) -> Result<StageNow, CallFailure> {
+        stage::read(session, &self.api_id, self.kind, &self.stage, true).await
     }
 
     async fn write(&self, session: Session<'_>, marker: &Marker) -> Result<String, CallFailure> {
@@ -284,7 +233,7 @@ impl Change for RedeployStage {
         Ok(())
     }
 
-    fn verify(&self, state: &State, written: &String) -> Result<String, String> {
+    fn verify(&self, state: &StageNow, written: &String) -> Result<String, String> {
         if state.deployment_id.as_ref() == Some(written) {
             Ok(format!(
                 "stage {} now serves deployment {written}",
