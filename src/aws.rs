@@ -326,6 +326,16 @@ impl Aws {
     }
 }
 
+/// How a `Session::scan` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scanned<T> {
+    Found(T),
+    /// Every page was read; nothing was found.
+    Exhausted,
+    /// The page limit was reached first.
+    Capped,
+}
+
 /// One invocation's view of the clients: every call is rate-limited and bounded by the deadline.
 #[derive(Clone, Copy)]
 pub struct Session<'a> {
@@ -374,15 +384,41 @@ impl Session<'_> {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let mut pages = Vec::new();
+        self.scan(step, request, next_token, usize::MAX, |page| {
+            pages.push(page);
+            None::<()>
+        })
+        .await?;
+        Ok(pages)
+    }
+
+    /// Like `paginate`, but hands each page to `visit` and stops at the first page for which it
+    /// finds something, or after `max_pages`.
+    pub async fn scan<P, E, F, Fut, T>(
+        &self,
+        step: &str,
+        request: F,
+        next_token: impl Fn(&P) -> Option<&str>,
+        max_pages: usize,
+        mut visit: impl FnMut(P) -> Option<T>,
+    ) -> Result<Scanned<T>, CallFailure>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
         let mut token: Option<String> = None;
-        loop {
+        for _ in 0..max_pages {
             let page = self.call(step, request(token.clone())).await?;
             let next = next_token(&page).map(str::to_string);
-            pages.push(page);
+            if let Some(found) = visit(page) {
+                return Ok(Scanned::Found(found));
+            }
             match next {
                 Some(next) if Some(&next) != token.as_ref() => token = Some(next),
-                _ => return Ok(pages),
+                _ => return Ok(Scanned::Exhausted),
             }
         }
+        Ok(Scanned::Capped)
     }
 }

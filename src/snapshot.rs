@@ -87,9 +87,9 @@ pub struct RestApi {
     #[serde(default)]
     pub resources: Vec<Resource>,
     /// The newest change to the resource policy that CloudTrail recorded since the oldest
-    /// deployment a stage serves (empty: none); `None` when not looked up.
+    /// deployment a stage serves (`None`: none, or not looked up).
     #[serde(default)]
-    pub policy_changes: Option<Vec<PolicyChange>>,
+    pub last_policy_change: Option<PolicyChange>,
 }
 
 /// One CloudTrail record of a change to a REST API's resource policy.

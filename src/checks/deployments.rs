@@ -145,11 +145,7 @@ fn policy_change(incident: &Incident, api: &RestApi) -> Option<(DateTime<Utc>, S
             format!("the triggering CloudTrail event {}", change.event_name),
         ));
     }
-    let newest = api
-        .policy_changes
-        .as_ref()?
-        .iter()
-        .max_by_key(|c| c.event_time)?;
+    let newest = api.last_policy_change.as_ref()?;
     Some((
         DateTime::<Utc>::from_timestamp(newest.event_time, 0)?,
         format!(

@@ -160,10 +160,11 @@ async fn rest_details(
         .filter_map(|d| d.created_date)
         .min();
     if let (true, Some(_), Some(since)) = (policy_history, &api.policy, oldest_in_use) {
-        api.policy_changes = rest::policy_changes(session, &api.id, since)
+        api.last_policy_change = rest::last_policy_change(session, &api.id, since)
             .await
             .map_err(|f| failures.0.push(f.incomplete()))
-            .ok();
+            .ok()
+            .flatten();
     }
     (api, missing, failures.0)
 }

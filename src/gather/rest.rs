@@ -1,7 +1,7 @@
 //! Reads REST APIs (API Gateway v1): the API, its stages, deployments and resources, and the
 //! account settings.
 
-use crate::aws::{CallFailure, Session};
+use crate::aws::{CallFailure, Scanned, Session};
 use crate::snapshot::{
     AccountSettings, Deployment, Method, PolicyChange, Resource, RestApi, RestStage,
 };
@@ -40,7 +40,7 @@ macro_rules! rest_api {
             stages: Vec::new(),
             deployments: Vec::new(),
             resources: Vec::new(),
-            policy_changes: None,
+            last_policy_change: None,
         }
     }};
 }
@@ -239,18 +239,18 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
         .collect())
 }
 
-/// `UpdateRestApi` events read at most (newest first, 50 a page) before giving up.
+/// Pages of `UpdateRestApi` events (50 each, newest first) read at most before giving up.
 const POLICY_LOOKUP_PAGES: usize = 10;
 
 /// The newest change to a REST API's resource policy that CloudTrail recorded since `since`
 /// (epoch seconds): an `UpdateRestApi` call on this API whose patch touches `/policy`. Looked
 /// up by event name (the API id is in the request, whatever CloudTrail names as resource),
-/// newest first, stopping at the first match; an empty list when there is none.
-pub async fn policy_changes(
+/// newest first, stopping at the first match.
+pub async fn last_policy_change(
     session: Session<'_>,
     api_id: &str,
     since: i64,
-) -> Result<Vec<PolicyChange>, CallFailure> {
+) -> Result<Option<PolicyChange>, CallFailure> {
     use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
     const STEP: &str = "cloudtrail:LookupEvents";
     let failure = |code: &str, detail: String| CallFailure {
@@ -264,49 +264,55 @@ pub async fn policy_changes(
         .attribute_value("UpdateRestApi")
         .build()
         .map_err(|e| failure("InvalidRequest", e.to_string()))?;
-    let mut token: Option<String> = None;
-    for _ in 0..POLICY_LOOKUP_PAGES {
-        let page = session
-            .call(
-                STEP,
-                session
-                    .aws
-                    .cloudtrail
+    let client = &session.aws.cloudtrail;
+    let scanned = session
+        .scan(
+            STEP,
+            |token| {
+                client
                     .lookup_events()
                     .lookup_attributes(updates.clone())
                     .start_time(aws_smithy_types::DateTime::from_secs(since))
-                    .set_next_token(token.clone())
-                    .send(),
-            )
-            .await?;
-        for event in page.events() {
-            let record = event
-                .cloud_trail_event()
-                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
-            let parameters = record.as_ref().and_then(|r| r.get("requestParameters"));
-            let this_api = parameters
-                .and_then(|p| p.get("restApiId"))
-                .and_then(serde_json::Value::as_str)
-                == Some(api_id);
-            if this_api && crate::intake::patch_touches_policy(parameters) {
-                let change = PolicyChange {
-                    event_name: event.event_name().unwrap_or("UpdateRestApi").to_string(),
-                    event_id: event.event_id().unwrap_or_default().to_string(),
-                    event_time: event.event_time().map_or(since, |t| t.secs()),
-                };
-                return Ok(vec![change]);
-            }
-        }
-        match page.next_token() {
-            Some(next) if Some(next) != token.as_deref() => token = Some(next.to_string()),
-            _ => return Ok(Vec::new()),
-        }
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+            POLICY_LOOKUP_PAGES,
+            |page| {
+                page.events()
+                    .iter()
+                    .find_map(|e| policy_change_of(e, api_id, since))
+            },
+        )
+        .await?;
+    match scanned {
+        Scanned::Found(change) => Ok(Some(change)),
+        Scanned::Exhausted => Ok(None),
+        Scanned::Capped => Err(failure(
+            "TooManyEvents",
+            format!(
+                "no policy change of {api_id} among the newest {} UpdateRestApi events; older ones were not read",
+                POLICY_LOOKUP_PAGES * 50
+            ),
+        )),
     }
-    Err(failure(
-        "TooManyEvents",
-        format!(
-            "no policy change of {api_id} among the newest {} UpdateRestApi events; older ones were not read",
-            POLICY_LOOKUP_PAGES * 50
-        ),
-    ))
+}
+
+/// The event as a change to `api_id`'s policy, if it is one.
+fn policy_change_of(
+    event: &aws_sdk_cloudtrail::types::Event,
+    api_id: &str,
+    since: i64,
+) -> Option<PolicyChange> {
+    let record: serde_json::Value = serde_json::from_str(event.cloud_trail_event()?).ok()?;
+    let parameters = record.get("requestParameters");
+    let this_api = parameters
+        .and_then(|p| p.get("restApiId"))
+        .and_then(serde_json::Value::as_str)
+        == Some(api_id);
+    (this_api && crate::intake::patch_touches_policy(parameters)).then(|| PolicyChange {
+        event_name: event.event_name().unwrap_or("UpdateRestApi").to_string(),
+        event_id: event.event_id().unwrap_or_default().to_string(),
+        event_time: event.event_time().map_or(since, |t| t.secs()),
+    })
 }
