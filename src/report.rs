@@ -109,10 +109,8 @@ impl Report {
         }
     }
 
-    /// Exit status of SPEC §3 for a run that finished: 1 when an error finding remains or a
-    /// check could not run.
-    /// SPEC §3: an error finding that a verified action repaired no longer remains; a failed
-    /// action is a failure of the run.
+    /// Exit status of SPEC §3 for a run that finished: 1 when an error finding remains (one a
+    /// verified action repaired does not), an action failed, or a check could not run.
     pub fn exit_code(&self) -> i32 {
         let errors = self.findings.iter().any(|f| {
             f.severity == Severity::Error
