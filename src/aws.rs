@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use crate::snapshot::Incomplete;
+pub use crate::failure::{CallFailure, FailureKind};
 
 /// Counts every request the SDK transmits, retries included (SPEC §4 `aws_calls`).
 #[derive(Debug, Clone, Default)]
@@ -88,37 +88,6 @@ impl Limits {
             "ec2" => self.ec2.until_ready().await,
             "cloudtrail" => self.lookup_events.until_ready().await,
             _ => {}
-        }
-    }
-}
-
-/// What went wrong with a call, in the terms a report and an exit code need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    NotFound,
-    AccessDenied,
-    Throttled,
-    Unreachable,
-    Deadline,
-    Other,
-}
-
-/// A failed AWS call: becomes an `incomplete` entry, or the one-line reason for exit 2.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{step}: {code}: {detail}")]
-pub struct CallFailure {
-    pub step: String,
-    pub kind: FailureKind,
-    pub code: String,
-    pub detail: String,
-}
-
-impl CallFailure {
-    pub fn incomplete(&self) -> Incomplete {
-        Incomplete {
-            step: self.step.clone(),
-            error: self.code.clone(),
-            detail: self.detail.clone(),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The operator's command line (SPEC §3): argument parsing, output and exit codes.
 
+use crate::action::Action;
 use crate::aws::{self, Aws};
-use crate::config::{self, Config, Mode};
+use crate::config::{Config, Mode};
 use crate::handler::{self, Doctor, Invocation, Outcome};
 use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -238,7 +239,7 @@ async fn execute(cli: Cli) -> Result<i32, Unusable> {
         .actions
         .as_ref()
         .map(|list| {
-            config::parse_actions(&list.join(",")).map_err(|e| Unusable(format!("--actions: {e}")))
+            Action::parse_list(&list.join(",")).map_err(|e| Unusable(format!("--actions: {e}")))
         })
         .transpose()?;
     if let Some(account) = &common.account {

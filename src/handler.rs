@@ -1,12 +1,14 @@
 //! Event JSON → report: the one function both entry points (Lambda and CLI) call.
 
-use crate::actions::{self, Context, LockTable};
+use crate::action::Action;
+use crate::apply;
 use crate::aws::{Aws, CallFailure};
 use crate::checks;
 use crate::config::{Config, Mode};
 use crate::gather;
 use crate::intake::{self, Incident, IntakeSettings, InvalidEvent, Scope};
-use crate::plan;
+use crate::lock::LockTable;
+use crate::plan::{self, Context};
 use crate::report::Report;
 use crate::resolve;
 use crate::snapshot::{LookupKey, Snapshot};
@@ -30,7 +32,7 @@ pub struct Invocation {
     /// Diagnose from this snapshot instead of reading AWS.
     pub snapshot_in: Option<Snapshot>,
     /// The CLI's `--actions`: narrows like an event's `actions`.
-    pub actions: Option<Vec<String>>,
+    pub actions: Option<Vec<Action>>,
     /// The CLI's `--account`, used when the event names none.
     pub account: Option<String>,
 }
@@ -85,7 +87,7 @@ pub async fn handle(
             now,
             cooldown_seconds: doctor.config.cooldown_seconds,
         };
-        let mut actions = plan::plan(
+        let mut plan = plan::plan(
             &findings,
             &snapshot,
             &incident,
@@ -100,17 +102,20 @@ pub async fn handle(
                 .as_deref()
                 .map(|table| LockTable::new(table, &incident.id));
             let session = aws.session(invocation.deadline);
-            Box::pin(actions::apply(
+            let verdicts = Box::pin(apply::apply(
                 session,
                 &context,
                 lock.as_ref(),
-                &mut actions,
+                &plan.changes,
             ))
             .await;
+            for (row, verdict) in verdicts {
+                plan.record(row, verdict);
+            }
         }
         let mut report = Report::new(&incident, &snapshot, mode.as_str());
         report.findings = findings;
-        report.actions = actions;
+        report.actions = plan.rows;
         report.stats.aws_calls = doctor.aws.as_ref().map_or(0, Aws::calls) - calls_before;
         report.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::info!(

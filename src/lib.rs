@@ -1,20 +1,17 @@
-//! apigw-doctor: diagnoses failing Amazon API Gateway APIs from their live configuration and,
-//! when allowed, repairs them. See SPEC.md for the contract and DESIGN.md for the flow:
-//! intake → resolve → gather → snapshot → checks → plan → report.
+//! apigw-doctor's I/O shell around the pure core (`apigw-doctor-core`): AWS clients, resolve,
+//! gather, the apply step, the lock table, the handler, the CLI and the Lambda runtime.
+//! The flow: intake → resolve → gather → snapshot → checks → plan → apply → report.
 
-pub mod actions;
+pub mod apply;
 pub mod aws;
-pub mod catalog;
-pub mod checks;
 pub mod cli;
-pub mod config;
-pub mod finding;
 pub mod gather;
 pub mod handler;
-pub mod intake;
 pub mod lambda;
-pub mod plan;
-pub mod policy;
-pub mod report;
+pub mod lock;
 pub mod resolve;
-pub mod snapshot;
+
+pub use apigw_doctor_core::{
+    action, catalog, checks, config, failure, finding, intake, partition, plan, policy, report,
+    snapshot,
+};

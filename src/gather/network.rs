@@ -42,10 +42,6 @@ pub async fn vpc_endpoints(
             id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
             vpc_id: e.vpc_id().unwrap_or_default().to_string(),
             service_name: e.service_name().unwrap_or_default().to_string(),
-            endpoint_type: e
-                .vpc_endpoint_type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
             state: e
                 .state()
                 .map(|s| s.as_str().to_ascii_lowercase())
@@ -131,7 +127,6 @@ pub async fn security_groups(
         .map(|g| SecurityGroup {
             id: g.group_id().unwrap_or_default().to_string(),
             name: g.group_name().unwrap_or_default().to_string(),
-            vpc_id: g.vpc_id().unwrap_or_default().to_string(),
             ingress: rules(g.ip_permissions()),
             egress: rules(g.ip_permissions_egress()),
         })
@@ -165,7 +160,6 @@ pub async fn network_acls(
         .flat_map(|page| page.network_acls())
         .map(|acl| NetworkAcl {
             id: acl.network_acl_id().unwrap_or_default().to_string(),
-            vpc_id: acl.vpc_id().unwrap_or_default().to_string(),
             subnet_ids: acl
                 .associations()
                 .iter()
@@ -212,7 +206,6 @@ pub async fn subnets(session: Session<'_>, ids: &[String]) -> Result<Vec<Subnet>
         .iter()
         .map(|s| Subnet {
             id: s.subnet_id().unwrap_or_default().to_string(),
-            vpc_id: s.vpc_id().unwrap_or_default().to_string(),
             cidr: s.cidr_block().map(str::to_string),
         })
         .collect())

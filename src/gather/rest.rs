@@ -34,8 +34,6 @@ macro_rules! rest_api {
                 .policy()
                 .filter(|p| !p.trim().is_empty())
                 .map(str::to_string),
-            disable_execute_api_endpoint: api.disable_execute_api_endpoint(),
-            created_date: epoch(api.created_date()),
             tags: tags(api.tags()),
             stages: Vec::new(),
             deployments: Vec::new(),
@@ -98,11 +96,7 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<RestStage>
         .map(|s| RestStage {
             name: s.stage_name().unwrap_or_default().to_string(),
             deployment_id: s.deployment_id().map(str::to_string),
-            created_date: epoch(s.created_date()),
-            last_updated_date: epoch(s.last_updated_date()),
             tags: tags(s.tags()),
-            variables: tags(s.variables()),
-            web_acl_arn: s.web_acl_arn().map(str::to_string),
             logging_level: s
                 .method_settings()
                 .and_then(|m| m.get("*/*"))

@@ -13,14 +13,12 @@ fn from_parts(
     id: Option<&str>,
     name: Option<&str>,
     protocol: Option<&aws_sdk_apigatewayv2::types::ProtocolType>,
-    disable_execute_api_endpoint: Option<bool>,
     api_tags: Option<&HashMap<String, String>>,
 ) -> V2Api {
     V2Api {
         id: id.unwrap_or_default().to_string(),
         name: name.unwrap_or_default().to_string(),
         protocol: protocol.map(|p| p.as_str().to_string()).unwrap_or_default(),
-        disable_execute_api_endpoint: disable_execute_api_endpoint.unwrap_or(false),
         tags: tags(api_tags),
         stages: Vec::new(),
         deployments: Vec::new(),
@@ -46,15 +44,7 @@ pub async fn list_apis(session: Session<'_>) -> Result<Vec<V2Api>, CallFailure> 
     Ok(pages
         .iter()
         .flat_map(|page| page.items())
-        .map(|a| {
-            from_parts(
-                a.api_id(),
-                a.name(),
-                a.protocol_type(),
-                a.disable_execute_api_endpoint(),
-                a.tags(),
-            )
-        })
+        .map(|a| from_parts(a.api_id(), a.name(), a.protocol_type(), a.tags()))
         .collect())
 }
 
@@ -70,7 +60,6 @@ pub async fn get_api(session: Session<'_>, id: &str) -> Result<V2Api, CallFailur
         a.api_id().or(Some(id)),
         a.name(),
         a.protocol_type(),
-        a.disable_execute_api_endpoint(),
         a.tags(),
     ))
 }

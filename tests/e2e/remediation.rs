@@ -29,11 +29,8 @@ fn apply_plan(
     findings: &[apigw_doctor::finding::Finding],
     snapshot: &apigw_doctor::snapshot::Snapshot,
     event: &Value,
-) -> (
-    Vec<apigw_doctor::plan::Action>,
-    apigw_doctor::actions::Context,
-) {
-    let context = apigw_doctor::actions::Context {
+) -> (apigw_doctor::plan::Plan, apigw_doctor::plan::Context) {
+    let context = apigw_doctor::plan::Context {
         incident_id: "test-incident".into(),
         now: chrono::Utc::now(),
         cooldown_seconds: 900,
@@ -55,6 +52,19 @@ fn apply_plan(
         &context,
     );
     (plan, context)
+}
+
+/// Applies a plan's changes and puts the verdicts on its rows, as the handler does.
+async fn apply_now(
+    aws: &apigw_doctor::aws::Aws,
+    context: &apigw_doctor::plan::Context,
+    plan: &mut apigw_doctor::plan::Plan,
+) {
+    let verdicts =
+        apigw_doctor::apply::apply(aws.session(None), context, None, &plan.changes).await;
+    for (row, verdict) in verdicts {
+        plan.record(row, verdict);
+    }
 }
 
 fn statuses(report: &Value) -> Vec<(String, String)> {
@@ -379,30 +389,33 @@ async fn websocket_logging_keeps_the_other_route_settings_and_v2_stages_redeploy
         &event,
     )
     .await;
-    let finding = apigw_doctor::finding::Finding::new("UNDEPLOYED_CHANGES", "test")
-        .api(&ws)
-        .stage(Some("prod"));
+    let finding =
+        apigw_doctor::finding::Finding::new(apigw_doctor::catalog::Code::UndeployedChanges, "test")
+            .api(&ws)
+            .stage(Some("prod"));
     let (mut plan, context) = apply_plan(&[finding], &outcome.snapshot, &event);
     let aws = moto.aws().await;
-    assert_eq!(plan.len(), 1);
+    assert_eq!(plan.rows.len(), 1);
     let seen = outcome
         .snapshot
         .v2_api(&ws)
         .and_then(|a| a.stages[0].deployment_id.clone());
-    apigw_doctor::actions::apply(aws.session(None), &context, None, &mut plan).await;
+    apply_now(&aws, &context, &mut plan).await;
     assert_eq!(
-        plan[0].status,
+        plan.rows[0].status,
         apigw_doctor::plan::Status::Verified,
         "{:?}",
-        plan[0]
+        plan.rows[0]
     );
-    let now_serving = plan[0].after["deployment_id"].as_str().map(str::to_string);
+    let now_serving = plan.rows[0].after["deployment_id"]
+        .as_str()
+        .map(str::to_string);
     assert!(
         now_serving.is_some() && now_serving != seen,
         "{:?}",
-        plan[0]
+        plan.rows[0]
     );
-    assert!(plan[0].calls[0].starts_with(&format!(
+    assert!(plan.rows[0].calls[0].starts_with(&format!(
         "apigatewayv2:CreateDeployment ApiId={ws} StageName=prod"
     )));
 }
@@ -656,7 +669,7 @@ async fn a_stage_deleted_between_diagnosis_and_apply_fails_without_a_change() {
     )
     .await;
     let (mut plan, context) = apply_plan(&outcome.report.findings, &outcome.snapshot, &event);
-    assert_eq!(plan.len(), 1, "{plan:?}");
+    assert_eq!(plan.rows.len(), 1, "{plan:?}");
 
     let aws = moto.aws().await;
     aws.apigateway
@@ -667,15 +680,15 @@ async fn a_stage_deleted_between_diagnosis_and_apply_fails_without_a_change() {
         .await
         .expect("delete the stage");
     let before = moto.state();
-    apigw_doctor::actions::apply(aws.session(None), &context, None, &mut plan).await;
+    apply_now(&aws, &context, &mut plan).await;
     assert_eq!(
-        plan[0].status,
+        plan.rows[0].status,
         apigw_doctor::plan::Status::Failed,
         "{:?}",
-        plan[0]
+        plan.rows[0]
     );
     assert_eq!(
-        plan[0].reason.as_deref(),
+        plan.rows[0].reason.as_deref(),
         Some(format!("nothing was changed: could not re-read the resource: apigateway:GetStages NotFoundException (stage prod of API {api} no longer exists)").as_str())
     );
     assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());

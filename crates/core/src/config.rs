@@ -1,0 +1,165 @@
+//! Configuration from the environment (SPEC §2), validated at start.
+
+use crate::action::Action;
+use std::collections::BTreeMap;
+use strum::IntoEnumIterator;
+
+/// Whether changes may be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    DryRun,
+    Apply,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::DryRun => "dry-run",
+            Mode::Apply => "apply",
+        }
+    }
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub mode: Mode,
+    pub actions: Vec<Action>,
+    pub cooldown_seconds: u64,
+    pub log_lookback_minutes: i64,
+    pub lock_table: Option<String>,
+    pub report_topic_arn: Option<String>,
+    pub event_bus: Option<String>,
+    pub member_role_name: Option<String>,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Reads a given set of variables (the environment, or a test's).
+    pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let mode = match get("APIGW_DOCTOR_MODE") {
+            None | Some("dry-run") => Mode::DryRun,
+            Some("apply") => Mode::Apply,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "APIGW_DOCTOR_MODE",
+                    message: format!("expected dry-run or apply, got {other:?}"),
+                })
+            }
+        };
+        let actions = match get("APIGW_DOCTOR_ACTIONS") {
+            None => Action::iter().filter(|a| a.allowed_by_default()).collect(),
+            Some(list) => Action::parse_list(list).map_err(|message| ConfigError {
+                variable: "APIGW_DOCTOR_ACTIONS",
+                message,
+            })?,
+        };
+        let cooldown_seconds = match get("APIGW_DOCTOR_COOLDOWN_SECONDS") {
+            None => 900,
+            Some(v) => v.parse::<u64>().map_err(|_| ConfigError {
+                variable: "APIGW_DOCTOR_COOLDOWN_SECONDS",
+                message: format!("expected a whole number of seconds, got {v:?}"),
+            })?,
+        };
+        let log_lookback_minutes = match get("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES") {
+            None => 30,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=10080).contains(m))
+                .ok_or_else(|| ConfigError {
+                    variable: "APIGW_DOCTOR_LOG_LOOKBACK_MINUTES",
+                    message: format!("expected minutes between 1 and 10080, got {v:?}"),
+                })?,
+        };
+        let arn = |name: &'static str, service: &str| -> Result<Option<String>, ConfigError> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) if v.starts_with("arn:") && v.split(':').nth(2) == Some(service) => {
+                    Ok(Some(v.to_string()))
+                }
+                Some(v) => Err(ConfigError {
+                    variable: name,
+                    message: format!("expected an {service} ARN, got {v:?}"),
+                }),
+            }
+        };
+        Ok(Config {
+            mode,
+            actions,
+            cooldown_seconds,
+            log_lookback_minutes,
+            lock_table: get("APIGW_DOCTOR_LOCK_TABLE").map(str::to_string),
+            report_topic_arn: arn("APIGW_DOCTOR_REPORT_TOPIC_ARN", "sns")?,
+            event_bus: get("APIGW_DOCTOR_EVENT_BUS").map(str::to_string),
+            member_role_name: get("APIGW_DOCTOR_MEMBER_ROLE_NAME").map(str::to_string),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_dry_run_without_private_dns() {
+        let config = Config::from_vars(&BTreeMap::new()).expect("defaults are valid");
+        assert_eq!(config.mode, Mode::DryRun);
+        assert_eq!(config.cooldown_seconds, 900);
+        assert_eq!(config.log_lookback_minutes, 30);
+        assert!(!config.actions.contains(&Action::EnablePrivateDns));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (name, value) in [
+            ("APIGW_DOCTOR_MODE", "yolo"),
+            ("APIGW_DOCTOR_ACTIONS", "redeploy_stage,reboot"),
+            ("APIGW_DOCTOR_COOLDOWN_SECONDS", "-1"),
+            ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "0"),
+            ("APIGW_DOCTOR_REPORT_TOPIC_ARN", "my-topic"),
+        ] {
+            let error = Config::from_vars(&vars(&[(name, value)])).expect_err(name);
+            assert_eq!(error.variable, name);
+            assert!(error.to_string().starts_with(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn explicit_actions_replace_the_default_list() {
+        let config = Config::from_vars(&vars(&[
+            ("APIGW_DOCTOR_MODE", "apply"),
+            (
+                "APIGW_DOCTOR_ACTIONS",
+                " enable_private_dns , redeploy_stage,redeploy_stage",
+            ),
+        ]))
+        .expect("valid");
+        assert_eq!(config.mode, Mode::Apply);
+        assert_eq!(
+            config.actions,
+            vec![Action::EnablePrivateDns, Action::RedeployStage]
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! What a person types in the Lambda console (SPEC §1.1): strict, every field named on error.
+
+use super::{invalid, Incident, IntakeSettings, InvalidEvent, Scope, Source, TargetRef};
+use crate::action::Action;
+use crate::catalog::Symptom;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use strum::IntoEnumIterator;
+
+/// The error a caller saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorHint {
+    pub status: Option<u16>,
+    pub error_type: Option<String>,
+    pub message: Option<String>,
+}
+
+/// The request that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestHint {
+    pub url: Option<String>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Where the failing client runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientHint {
+    pub vpc_id: Option<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    pub subnet_id: Option<String>,
+    pub source_ip: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManualEvent {
+    api_id: Option<String>,
+    api_name: Option<String>,
+    stage: Option<String>,
+    symptom: Option<String>,
+    error: Option<ErrorHint>,
+    request: Option<RequestHint>,
+    client: Option<ClientHint>,
+    connection_id: Option<String>,
+    dry_run: Option<bool>,
+    actions: Option<Vec<String>>,
+    #[serde(default)]
+    sweep: bool,
+    account: Option<String>,
+}
+
+pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, InvalidEvent> {
+    let manual: ManualEvent = serde_path_to_error::deserialize(event).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            invalid(format!("manual event: {}", e.inner()))
+        } else {
+            invalid(format!("manual event: field `{path}`: {}", e.inner()))
+        }
+    })?;
+    let symptom = match &manual.symptom {
+        None => None,
+        Some(name) => Some(name.parse::<Symptom>().map_err(|_| {
+            let known: Vec<&str> = Symptom::iter().map(<&str>::from).collect();
+            invalid(format!(
+                "manual event: field `symptom`: unknown symptom {name:?}, expected one of {}",
+                known.join(", ")
+            ))
+        })?),
+    };
+    let mut actions = Vec::new();
+    for name in manual.actions.iter().flatten() {
+        let action = name.parse::<Action>().map_err(|_| {
+            invalid(format!(
+                "manual event: field `actions`: unknown action {name:?}, expected one of {}",
+                Action::names().join(", ")
+            ))
+        })?;
+        actions.push(action);
+    }
+    if let Some(account) = &manual.account {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(format!(
+                "manual event: field `account`: expected a 12-digit account id, got {account:?}"
+            )));
+        }
+    }
+    for (field, value) in [
+        ("api_id", &manual.api_id),
+        ("api_name", &manual.api_name),
+        ("stage", &manual.stage),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(invalid(format!(
+                "manual event: field `{field}`: must not be empty"
+            )));
+        }
+    }
+    if let Some(ip) = manual.client.as_ref().and_then(|c| c.source_ip.as_deref()) {
+        if ip.parse::<std::net::IpAddr>().is_err() {
+            return Err(invalid(format!(
+                "manual event: field `client.source_ip`: not an IP address: {ip:?}"
+            )));
+        }
+    }
+
+    let scope = match (&manual.api_id, &manual.api_name, manual.sweep) {
+        (None, None, true) => Scope::Sweep,
+        (None, None, false) => {
+            return Err(invalid(
+                "manual event: name a target with `api_id` or `api_name`, or set `\"sweep\": true`",
+            ))
+        }
+        (_, _, true) => {
+            return Err(invalid(
+                "manual event: `sweep` diagnoses every API; do not combine it with `api_id` or `api_name`",
+            ))
+        }
+        (api_id, api_name, false) => Scope::Named(vec![TargetRef {
+            api_id: api_id.clone(),
+            api_name: if api_id.is_some() { None } else { api_name.clone() },
+            stage: manual.stage.clone(),
+            v2_hint: false,
+        }]),
+    };
+    let id = format!("manual-{}", settings.now.format("%Y%m%dT%H%M%S%.3fZ"));
+    let mut incident = Incident::base(Source::Manual, id, settings);
+    incident.scope = scope;
+    incident.symptom = symptom.or_else(|| {
+        manual
+            .error
+            .as_ref()
+            .and_then(|e| e.status)
+            .and_then(symptom_for_status)
+    });
+    incident.account = manual.account;
+    incident.error = manual.error;
+    incident.request = manual.request;
+    incident.client = manual.client;
+    incident.connection_id = manual.connection_id;
+    incident.dry_run = manual.dry_run;
+    incident.actions = manual.actions.map(|_| actions);
+    Ok(incident)
+}
+
+/// The symptom an HTTP status implies when the person did not name one.
+fn symptom_for_status(status: u16) -> Option<Symptom> {
+    match status {
+        403 => Some(Symptom::Forbidden),
+        410 => Some(Symptom::Gone),
+        504 => Some(Symptom::Timeout),
+        400..=499 => Some(Symptom::ClientError),
+        500..=599 => Some(Symptom::ServerError),
+        _ => None,
+    }
+}

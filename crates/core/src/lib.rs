@@ -1,0 +1,19 @@
+//! The functional core of apigw-doctor: the model (incident, snapshot, finding, report), intake,
+//! the policy evaluator, the checks and the plan — pure functions over plain data. No AWS SDK
+//! reaches this crate; the `apigw-doctor` package around it does the I/O.
+//!
+//! intake (event → Incident) → [shell: resolve, gather → Snapshot] → checks (findings)
+//!   → plan (actions and their rules) → [shell: apply] → report
+
+pub mod action;
+pub mod catalog;
+pub mod checks;
+pub mod config;
+pub mod failure;
+pub mod finding;
+pub mod intake;
+pub mod partition;
+pub mod plan;
+pub mod policy;
+pub mod report;
+pub mod snapshot;

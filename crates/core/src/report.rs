@@ -1,0 +1,246 @@
+//! The report (SPEC §4): built from the incident, snapshot, findings and plan; JSON and text.
+
+use crate::catalog::{Remedy, Severity, Symptom};
+use crate::finding::Finding;
+use crate::intake::{AlarmInfo, Incident, Source, Window};
+use crate::plan::{ActionRow, Status};
+use crate::snapshot::{Incomplete, Snapshot};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+pub const REPORT_SCHEMA: &str = "apigw-doctor/report/v1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentSection {
+    pub source: Source,
+    pub id: String,
+    pub alarm: Option<AlarmInfo>,
+    pub symptom: Option<Symptom>,
+    pub region: String,
+    pub account: Option<String>,
+    pub window: Window,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub api_id: String,
+    pub api_name: String,
+    pub kind: &'static str,
+    pub endpoint_type: String,
+    pub stages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub aws_calls: u64,
+    pub duration_ms: u64,
+}
+
+/// The one object `--format json` prints and the Lambda function returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub incident: IncidentSection,
+    pub mode: &'static str,
+    pub targets: Vec<Target>,
+    pub findings: Vec<Finding>,
+    pub actions: Vec<ActionRow>,
+    pub incomplete: Vec<Incomplete>,
+    pub stats: Stats,
+}
+
+impl Report {
+    pub fn new(incident: &Incident, snapshot: &Snapshot, mode: &'static str) -> Self {
+        let targets = snapshot
+            .rest_apis
+            .iter()
+            .map(|a| Target {
+                api_id: a.id.clone(),
+                api_name: a.name.clone(),
+                kind: "rest",
+                endpoint_type: a.endpoint_type().to_string(),
+                stages: a.stages.iter().map(|s| s.name.clone()).collect(),
+            })
+            .chain(snapshot.v2_apis.iter().map(|a| Target {
+                api_id: a.id.clone(),
+                api_name: a.name.clone(),
+                kind: if a.protocol == "WEBSOCKET" {
+                    "websocket"
+                } else {
+                    "http"
+                },
+                endpoint_type: "REGIONAL".to_string(),
+                stages: a.stages.iter().map(|s| s.name.clone()).collect(),
+            }))
+            .collect();
+        Report {
+            schema: REPORT_SCHEMA,
+            tool: Tool {
+                name: "apigw-doctor",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            incident: IncidentSection {
+                source: incident.source,
+                id: incident.id.clone(),
+                alarm: incident.alarm.clone(),
+                symptom: incident.symptom,
+                region: snapshot.region.clone(),
+                account: snapshot.account.clone(),
+                window: incident.window,
+                notes: incident.notes.clone(),
+            },
+            mode,
+            targets,
+            findings: Vec::new(),
+            actions: Vec::new(),
+            incomplete: snapshot.incomplete.clone(),
+            stats: Stats {
+                aws_calls: 0,
+                duration_ms: 0,
+            },
+        }
+    }
+
+    /// Exit status of SPEC §3 for a run that finished: 1 when an error finding remains (one a
+    /// verified action repaired does not), an action failed, or a check could not run.
+    pub fn exit_code(&self) -> i32 {
+        let errors = self.findings.iter().any(|f| {
+            f.severity == Severity::Error
+                && !self
+                    .actions
+                    .iter()
+                    .any(|a| a.status == Status::Verified && a.repairs(f))
+        });
+        let failed = self.actions.iter().any(|a| a.status == Status::Failed);
+        if errors || failed || !self.incomplete.is_empty() {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// A summary a person reads at 3 a.m.: what was looked at, what is wrong, what to do.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let i = &self.incident;
+        let _ = writeln!(
+            out,
+            "apigw-doctor {} — {} incident {} ({}, {})",
+            self.tool.version,
+            label(i.source),
+            i.id,
+            i.region,
+            self.mode
+        );
+        if let Some(alarm) = &i.alarm {
+            let _ = writeln!(
+                out,
+                "alarm: {} is {} ({} {})",
+                alarm.name,
+                alarm.state,
+                alarm.namespace.as_deref().unwrap_or("-"),
+                alarm.metric.as_deref().unwrap_or("-")
+            );
+        }
+        if let Some(symptom) = &i.symptom {
+            let _ = writeln!(out, "symptom: {symptom}");
+        }
+        for note in &i.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+        for t in &self.targets {
+            let _ = writeln!(
+                out,
+                "target: {} {} ({} {}) stages: {}",
+                t.api_id,
+                t.api_name,
+                t.kind,
+                t.endpoint_type,
+                if t.stages.is_empty() {
+                    "-".to_string()
+                } else {
+                    t.stages.join(", ")
+                }
+            );
+        }
+        let _ = writeln!(out);
+        if self.findings.is_empty() {
+            let _ = writeln!(out, "No problem found.");
+        }
+        for (n, f) in self.findings.iter().enumerate() {
+            let severity = match f.severity {
+                Severity::Error => "ERROR",
+                Severity::Warning => "WARNING",
+                Severity::Info => "INFO",
+            };
+            let _ = writeln!(out, "{}. [{severity}] {}", n + 1, f.code);
+            let _ = writeln!(out, "   {}", f.summary);
+            if let Some(resource) = &f.resource {
+                let _ = writeln!(out, "   resource: {resource}");
+            }
+            match &f.remedy {
+                Remedy::Action(action) => {
+                    let _ = writeln!(out, "   remedy: action {action}");
+                }
+                Remedy::Manual(manual) => {
+                    let _ = writeln!(out, "   remedy: {manual}");
+                }
+            }
+        }
+        if !self.actions.is_empty() {
+            let _ = writeln!(out, "\nActions:");
+            for a in &self.actions {
+                let status = label(a.status);
+                let _ = writeln!(out, "- {} on {}: {status}", a.action, a.target);
+                if let Some(reason) = &a.reason {
+                    let _ = writeln!(out, "  why: {reason}");
+                }
+                for call in &a.calls {
+                    let _ = writeln!(out, "  call: {call}");
+                }
+                if !a.risk.is_empty() {
+                    let _ = writeln!(out, "  risk: {}", a.risk);
+                }
+                if !a.undo.is_empty() {
+                    let _ = writeln!(out, "  undo: {}", a.undo);
+                }
+                let changed =
+                    !a.after.is_null() && a.after.as_object().is_none_or(|o| !o.is_empty());
+                if changed {
+                    let _ = writeln!(out, "  before: {}  after: {}", a.before, a.after);
+                }
+            }
+        }
+        if !self.incomplete.is_empty() {
+            let _ = writeln!(out, "\nCould not check:");
+            for i in &self.incomplete {
+                let _ = writeln!(out, "- {}: {} ({})", i.step, i.error, i.detail);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\n{} finding(s), {} action(s), {} AWS call(s), {} ms",
+            self.findings.len(),
+            self.actions.len(),
+            self.stats.aws_calls,
+            self.stats.duration_ms
+        );
+        out
+    }
+}
+
+/// The name an enum has in the JSON report, for the text report to use the same word.
+fn label(value: impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

@@ -1,0 +1,361 @@
+//! Everything read from AWS for one diagnosis, as plain data that can be written out and replayed.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Identifies the snapshot format so an old file is rejected with a clear message.
+pub const SNAPSHOT_SCHEMA: &str = "apigw-doctor/snapshot/v2";
+
+/// The state of the account, as far as the checks need it, at the time of the diagnosis.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub schema: String,
+    pub region: String,
+    pub account: Option<String>,
+    /// How each target named by the incident was looked up, and what it resolved to.
+    pub lookups: Vec<TargetLookup>,
+    pub rest_apis: Vec<RestApi>,
+    pub v2_apis: Vec<V2Api>,
+    /// Whether the network around the APIs was read (only when some check needs it).
+    pub network_read: bool,
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+    pub subnets: Vec<Subnet>,
+    pub vpcs: Vec<Vpc>,
+    /// API Gateway's account settings in this region (read when a REST or WebSocket API is a target).
+    #[serde(default)]
+    pub account_settings: Option<AccountSettings>,
+    /// Reads that failed; the checks that need them report nothing rather than guess.
+    pub incomplete: Vec<Incomplete>,
+}
+
+/// API Gateway's per-region account settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// The IAM role API Gateway uses to write execution and access logs to CloudWatch Logs.
+    pub cloudwatch_role_arn: Option<String>,
+}
+
+/// One way the incident named a target, and the API ids it matched.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetLookup {
+    pub key: LookupKey,
+    pub api_ids: Vec<String>,
+    /// Stages the incident named that do not exist on a matched API.
+    pub missing_stages: Vec<ApiStage>,
+}
+
+/// A stage of an API, by name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiStage {
+    pub api_id: String,
+    pub stage: String,
+}
+
+/// How a target was named.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "by", content = "value", rename_all = "snake_case")]
+pub enum LookupKey {
+    ApiName(String),
+    ApiId(String),
+    Sweep,
+}
+
+/// A REST API (API Gateway v1) with its stages and deployments.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RestApi {
+    pub id: String,
+    pub name: String,
+    /// `PRIVATE`, `REGIONAL` or `EDGE`.
+    pub endpoint_types: Vec<String>,
+    pub vpc_endpoint_ids: Vec<String>,
+    /// The resource policy exactly as API Gateway returned it (possibly backslash-escaped).
+    pub policy: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub stages: Vec<RestStage>,
+    pub deployments: Vec<Deployment>,
+    /// Resources and methods of the current definition.
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+    /// The newest change to the resource policy that CloudTrail recorded since the oldest
+    /// deployment a stage serves (`None`: none, or not looked up).
+    #[serde(default)]
+    pub last_policy_change: Option<PolicyChange>,
+}
+
+/// One CloudTrail record of a change to a REST API's resource policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyChange {
+    pub event_name: String,
+    pub event_id: String,
+    /// Epoch seconds.
+    pub event_time: i64,
+}
+
+/// A resource (path) of a REST API and its methods.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    pub path: String,
+    pub methods: Vec<Method>,
+}
+
+/// A method of a REST API resource.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Method {
+    pub http_method: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM` or `COGNITO_USER_POOLS`.
+    pub authorization_type: String,
+}
+
+impl RestApi {
+    /// The endpoint type that decides how the API is reached.
+    pub fn endpoint_type(&self) -> &str {
+        self.endpoint_types
+            .first()
+            .map(String::as_str)
+            .unwrap_or("EDGE")
+    }
+
+    pub fn is_private(&self) -> bool {
+        self.endpoint_types.iter().any(|t| t == "PRIVATE")
+    }
+}
+
+/// A stage of a REST API.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RestStage {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// `loggingLevel` of the stage-wide method settings (`*/*`): `INFO`, `ERROR` or `OFF`.
+    #[serde(default)]
+    pub logging_level: Option<String>,
+    /// Where access logs go; `None` when the stage writes none.
+    #[serde(default)]
+    pub access_log_destination: Option<String>,
+}
+
+/// A deployment of a REST, HTTP or WebSocket API.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    pub id: String,
+    pub description: Option<String>,
+    pub created_date: Option<i64>,
+    /// What the deployment serves, path → methods (`GetDeployment embed=apisummary`); read only
+    /// for deployments a stage points at.
+    #[serde(default)]
+    pub api_summary: Option<BTreeMap<String, Vec<String>>>,
+}
+
+impl Deployment {
+    /// The newest of several deployments; `None` when their creation times cannot tell.
+    pub fn newest(deployments: &[Deployment]) -> Option<&Deployment> {
+        let newest = deployments.iter().max_by_key(|d| d.created_date)?;
+        let ties = deployments
+            .iter()
+            .filter(|d| d.created_date == newest.created_date)
+            .count();
+        (newest.created_date.is_some() && ties == 1).then_some(newest)
+    }
+}
+
+/// An HTTP or WebSocket API (API Gateway v2).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct V2Api {
+    pub id: String,
+    pub name: String,
+    /// `HTTP` or `WEBSOCKET`.
+    pub protocol: String,
+    pub tags: BTreeMap<String, String>,
+    pub stages: Vec<V2Stage>,
+    #[serde(default)]
+    pub deployments: Vec<Deployment>,
+}
+
+impl V2Api {
+    pub fn is_websocket(&self) -> bool {
+        self.protocol.eq_ignore_ascii_case("WEBSOCKET")
+    }
+}
+
+/// A stage of an HTTP or WebSocket API.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct V2Stage {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    pub auto_deploy: bool,
+    pub tags: BTreeMap<String, String>,
+    /// `defaultRouteSettings.loggingLevel` (WebSocket execution logging): `INFO`, `ERROR`, `OFF`.
+    #[serde(default)]
+    pub logging_level: Option<String>,
+    #[serde(default)]
+    pub access_log_destination: Option<String>,
+}
+
+/// A VPC endpoint of any service (the checks pick the execute-api ones).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VpcEndpoint {
+    pub id: String,
+    pub vpc_id: String,
+    pub service_name: String,
+    /// Lower-case, as EC2 reports it: `available`, `pending`, `deleted`, …
+    pub state: String,
+    pub private_dns_enabled: bool,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub dns_names: Vec<String>,
+    pub policy: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl VpcEndpoint {
+    /// Whether this is an interface endpoint for API Gateway's execute-api service.
+    pub fn is_execute_api(&self) -> bool {
+        self.service_name.ends_with(".execute-api")
+    }
+
+    pub fn is_available(&self) -> bool {
+        self.state.eq_ignore_ascii_case("available")
+    }
+}
+
+/// A security group and its rules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub ingress: Vec<SecurityGroupRule>,
+    pub egress: Vec<SecurityGroupRule>,
+}
+
+/// One permission of a security group: a protocol, a port range and its peers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupRule {
+    /// `-1` for all, `tcp`/`6`, `udp`/`17`, …
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub cidrs: Vec<String>,
+    pub group_ids: Vec<String>,
+    pub prefix_list_ids: Vec<String>,
+}
+
+/// A network ACL with its entries and the subnets it applies to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAcl {
+    pub id: String,
+    pub subnet_ids: Vec<String>,
+    pub entries: Vec<NetworkAclEntry>,
+}
+
+/// One numbered rule of a network ACL.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAclEntry {
+    pub rule_number: i32,
+    pub egress: bool,
+    pub protocol: String,
+    /// `allow` or `deny`.
+    pub action: String,
+    pub cidr: Option<String>,
+    pub port_from: Option<i32>,
+    pub port_to: Option<i32>,
+}
+
+/// A subnet's address range.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub id: String,
+    pub cidr: Option<String>,
+}
+
+/// A VPC's address ranges and DNS attributes (`None`: not read).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub id: String,
+    pub cidrs: Vec<String>,
+    pub dns_support: Option<bool>,
+    pub dns_hostnames: Option<bool>,
+}
+
+/// A read or check that could not be done, with why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Incomplete {
+    pub step: String,
+    pub error: String,
+    pub detail: String,
+}
+
+impl Snapshot {
+    pub fn new(region: &str, account: Option<String>) -> Self {
+        Snapshot {
+            schema: SNAPSHOT_SCHEMA.to_string(),
+            region: region.to_string(),
+            account,
+            ..Snapshot::default()
+        }
+    }
+
+    pub fn rest_api(&self, id: &str) -> Option<&RestApi> {
+        self.rest_apis.iter().find(|a| a.id == id)
+    }
+
+    pub fn v2_api(&self, id: &str) -> Option<&V2Api> {
+        self.v2_apis.iter().find(|a| a.id == id)
+    }
+
+    pub fn vpc_endpoint(&self, id: &str) -> Option<&VpcEndpoint> {
+        self.vpc_endpoints.iter().find(|e| e.id == id)
+    }
+
+    pub fn security_group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.security_groups.iter().find(|g| g.id == id)
+    }
+
+    pub fn subnet(&self, id: &str) -> Option<&Subnet> {
+        self.subnets.iter().find(|s| s.id == id)
+    }
+
+    pub fn vpc(&self, id: &str) -> Option<&Vpc> {
+        self.vpcs.iter().find(|v| v.id == id)
+    }
+
+    /// The network ACL that applies to a subnet.
+    pub fn network_acl_for_subnet(&self, subnet_id: &str) -> Option<&NetworkAcl> {
+        self.network_acls
+            .iter()
+            .find(|acl| acl.subnet_ids.iter().any(|s| s == subnet_id))
+    }
+
+    /// Execute-api interface endpoints that are not deleted.
+    pub fn execute_api_endpoints(&self) -> impl Iterator<Item = &VpcEndpoint> {
+        self.vpc_endpoints
+            .iter()
+            .filter(|e| e.is_execute_api() && !e.state.eq_ignore_ascii_case("deleted"))
+    }
+
+    /// Whether a read whose step starts with `prefix` failed, so checks built on it must stay silent.
+    pub fn read_failed(&self, prefix: &str) -> bool {
+        self.incomplete.iter().any(|i| i.step.starts_with(prefix))
+    }
+}

@@ -1,0 +1,220 @@
+//! The optional lock table (`APIGW_DOCTOR_LOCK_TABLE`, partition key `pk`): a conditional-write
+//! lock per action and resource, so parallel runs never apply the same change twice, and an
+//! audit record of every apply.
+
+use crate::action::Action;
+use crate::aws::Session;
+use crate::catalog::Code;
+use crate::failure::CallFailure;
+use crate::plan::{Context, Status, Verdict};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{SecondsFormat, Utc};
+use std::collections::HashMap;
+
+/// How long a lock holds when its owner dies without releasing it. One apply of any action
+/// here takes seconds; a Lambda invocation at most 15 minutes.
+const LOCK_SECONDS: i64 = 900;
+
+const CONDITION_FAILED: &str = "ConditionalCheckFailedException";
+
+/// What the audit record says of one attempted change.
+#[derive(Debug)]
+pub struct Audit<'a> {
+    pub action: Action,
+    pub target: String,
+    pub finding: Code,
+    pub calls: Vec<String>,
+    pub verdict: &'a Verdict,
+}
+
+/// A DynamoDB table shared by every run that may apply changes.
+#[derive(Debug, Clone)]
+pub struct LockTable {
+    table: String,
+    /// Unique to this run, so only the run that took a lock releases it.
+    owner: String,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn text(item: &HashMap<String, AttributeValue>, key: &str) -> String {
+    item.get(key)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_else(|| "(unknown)".to_string())
+}
+
+impl LockTable {
+    pub fn new(table: &str, incident_id: &str) -> Self {
+        let started = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        LockTable {
+            table: table.to_string(),
+            owner: format!("{incident_id} pid={} at={started}", std::process::id()),
+        }
+    }
+
+    fn lock_key(action: Action, target: &str) -> String {
+        format!("lock#{action}#{target}")
+    }
+
+    /// Takes the lock for `action` on `target`, or says who holds it.
+    pub async fn acquire(
+        &self,
+        session: Session<'_>,
+        context: &Context,
+        action: Action,
+        target: &str,
+    ) -> Result<(), Verdict> {
+        let now = Utc::now();
+        let put = session
+            .aws
+            .dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(Self::lock_key(action, target)))
+            .item("owner", s(&self.owner))
+            .item("incident", s(&context.incident_id))
+            .item(
+                "acquired_at",
+                s(now.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            )
+            .item(
+                "expires_at",
+                AttributeValue::N((now.timestamp() + LOCK_SECONDS).to_string()),
+            )
+            .condition_expression("attribute_not_exists(#pk) OR #expires < :now")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_names("#expires", "expires_at")
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .send();
+        match session.call("dynamodb:PutItem", put).await {
+            Ok(_) => Ok(()),
+            Err(failure) if failure.code == CONDITION_FAILED => {
+                let holder = self.holder(session, context, action, target).await;
+                Err(Verdict::new(
+                    Status::Skipped,
+                    format!(
+                        "another run holds the lock on {action} for {target} in {} ({holder}): it is making this change now",
+                        self.table
+                    ),
+                    serde_json::Value::Null,
+                ))
+            }
+            Err(failure) => Err(Verdict::new(
+                Status::Failed,
+                format!(
+                    "nothing was changed: could not take the lock in {}: {} {} ({})",
+                    self.table, failure.step, failure.code, failure.detail
+                ),
+                serde_json::Value::Null,
+            )),
+        }
+    }
+
+    /// Who holds the lock, for the reason a person reads.
+    async fn holder(
+        &self,
+        session: Session<'_>,
+        context: &Context,
+        action: Action,
+        target: &str,
+    ) -> String {
+        let get = session
+            .aws
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(Self::lock_key(action, target)))
+            .consistent_read(true)
+            .send();
+        match session.call("dynamodb:GetItem", get).await {
+            Ok(out) => match out.item() {
+                Some(item) => {
+                    let incident = text(item, "incident");
+                    let earlier = if incident == context.incident_id {
+                        ", perhaps left by an earlier run for this incident"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "incident {incident}, since {}, expiring at epoch {}{earlier}",
+                        text(item, "acquired_at"),
+                        item.get("expires_at")
+                            .and_then(|v| v.as_n().ok())
+                            .map_or("(unknown)", String::as_str)
+                    )
+                }
+                None => "released since".to_string(),
+            },
+            Err(failure) => format!("holder unknown: {}", failure.code),
+        }
+    }
+
+    /// Releases a lock this run holds; a lock that expired and was taken over is left alone.
+    pub async fn release(
+        &self,
+        session: Session<'_>,
+        action: Action,
+        target: &str,
+    ) -> Result<(), CallFailure> {
+        let delete = session
+            .aws
+            .dynamodb
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(Self::lock_key(action, target)))
+            .condition_expression("#owner = :me")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":me", s(&self.owner))
+            .send();
+        match session.call("dynamodb:DeleteItem", delete).await {
+            Err(failure) if failure.code != CONDITION_FAILED => Err(failure),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes what this run did: incident, action, target, before, after, outcome.
+    pub async fn record(
+        &self,
+        session: Session<'_>,
+        context: &Context,
+        audit: &Audit<'_>,
+    ) -> Result<(), CallFailure> {
+        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true);
+        let verdict = audit.verdict;
+        let status = serde_json::to_value(verdict.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let put = session
+            .aws
+            .dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .item(
+                "pk",
+                s(format!(
+                    "audit#{}#{}#{}#{now}",
+                    context.incident_id, audit.action, audit.target
+                )),
+            )
+            .item("incident", s(&context.incident_id))
+            .item("action", s(audit.action.as_str()))
+            .item("target", s(&audit.target))
+            .item("finding", s(audit.finding.as_str()))
+            .item("outcome", s(status))
+            .item("reason", s(&verdict.reason))
+            .item("before", s(verdict.before.to_string()))
+            .item("after", s(verdict.after.to_string()))
+            .item(
+                "calls",
+                AttributeValue::L(audit.calls.iter().map(s).collect()),
+            )
+            .item("recorded_at", s(&now))
+            .item("owner", s(&self.owner))
+            .send();
+        session.call("dynamodb:PutItem", put).await.map(|_| ())
+    }
+}
