@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY     = testing
 export AWS_REGION                = us-east-1
 export APIGW_DOCTOR_PYTHON       = $(abspath $(VENV))/bin/python
 
-.PHONY: venv test demo bench lint clean
+.PHONY: venv test test-core docs demo bench clean
 
 venv: $(VENV)/.installed
 
@@ -21,20 +21,30 @@ $(VENV)/.installed: tests/moto/requirements.txt
 	touch $@
 
 # Only test-profile cargo commands: a plain `cargo build` here would compile every SDK crate a
-# second time with other features.
+# second time with other features (the tests turn on the SDK's test-util).
 test: venv
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 	$(VENV)/bin/cfn-lint template.yaml
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace
 
+# The pure core alone: no SDK crate is compiled, so an edit to a check is tested in seconds.
+test-core:
+	$(CARGO) test -p apigw-doctor-core
+
+# Regenerates docs/findings.md from the catalog (a core test fails while it is stale).
+docs:
+	UPDATE_DOCS=1 $(CARGO) test -p apigw-doctor-core the_findings_reference
+
+# The demo and the benchmark run the binary the test build made: `cargo test --no-run` is the
+# same build as `make test`'s, so after `make test` it compiles nothing.
 demo: venv
-	$(CARGO) build --bin apigw-doctor
+	$(CARGO) test --workspace --no-run
 	scripts/demo.sh
 
 # Figures, not a test: AWS calls, run time, process wall time and peak RSS per scenario.
 bench: venv
-	$(CARGO) build --bin apigw-doctor
+	$(CARGO) test --workspace --no-run
 	scripts/bench.sh
 
 clean:

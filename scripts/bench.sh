@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}
 python=${APIGW_DOCTOR_PYTHON:-.venv/bin/python}
 bin=${CARGO_TARGET_DIR:-target}/debug/apigw-doctor
-[ -x "$bin" ] || { echo "build first: cargo build (or make demo)" >&2; exit 2; }
+[ -x "$bin" ] || { echo "build first: cargo test --workspace --no-run (or make demo)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'kill "$moto_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 export AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
