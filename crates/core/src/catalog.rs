@@ -239,7 +239,7 @@ impl Code {
                 Error,
                 PrivateApi,
                 "No execute-api interface endpoint exists in the client VPC (or, with no client given, in any VPC the policy names).",
-                manual("Create an interface VPC endpoint for com.amazonaws.<region>.execute-api in the client's VPC."),
+                manual("Create an interface VPC endpoint for the region's execute-api service (the summary names it) in the client's VPC."),
                 UNREACHABLE,
                 Some("private_api"),
             ),

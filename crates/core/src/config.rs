@@ -51,6 +51,8 @@ impl Config {
     /// Reads a given set of variables (the environment, or a test's).
     pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        // Set but empty means what it says: no action may be applied (SPEC §2), never the default.
+        let set = |name: &str| vars.get(name).map(|v| v.trim());
         let mode = match get("APIGW_DOCTOR_MODE") {
             None | Some("dry-run") => Mode::DryRun,
             Some("apply") => Mode::Apply,
@@ -61,7 +63,7 @@ impl Config {
                 })
             }
         };
-        let actions = match get("APIGW_DOCTOR_ACTIONS") {
+        let actions = match set("APIGW_DOCTOR_ACTIONS") {
             None => Action::iter().filter(|a| a.allowed_by_default()).collect(),
             Some(list) => Action::parse_list(list).map_err(|message| ConfigError {
                 variable: "APIGW_DOCTOR_ACTIONS",
@@ -144,6 +146,18 @@ mod tests {
             assert_eq!(error.variable, name);
             assert!(error.to_string().starts_with(name), "{error}");
         }
+    }
+
+    #[test]
+    fn an_empty_action_list_allows_no_action() {
+        let config = Config::from_vars(&vars(&[
+            ("APIGW_DOCTOR_MODE", "apply"),
+            ("APIGW_DOCTOR_ACTIONS", ""),
+        ]))
+        .expect("valid");
+        assert!(config.actions.is_empty(), "{:?}", config.actions);
+        let unset = Config::from_vars(&vars(&[("APIGW_DOCTOR_MODE", "apply")])).expect("valid");
+        assert!(unset.actions.contains(&Action::RedeployStage));
     }
 
     #[test]

@@ -139,9 +139,15 @@ impl Rules for RedeployStage {
     }
 
     fn refusal(&self, state: &StageNow) -> Option<String> {
-        if self.kind == ApiKind::Http && state.auto_deploy {
+        // Both HTTP and WebSocket stages can deploy automatically (v2 `autoDeploy`).
+        if !self.is_rest() && state.auto_deploy {
+            let kind = if self.kind == ApiKind::WebSocket {
+                "WebSocket"
+            } else {
+                "HTTP"
+            };
             return Some(format!(
-                "stage {} of HTTP API {} deploys automatically (autoDeploy): API Gateway deploys every change itself, so there is nothing to redeploy",
+                "stage {} of {kind} API {} deploys automatically (autoDeploy): API Gateway deploys every change itself, so there is nothing to redeploy",
                 self.stage, self.api_id
             ));
         }

@@ -489,6 +489,15 @@ fn an_http_stage_with_auto_deploy_is_not_redeployed() {
 }
 
 #[test]
+fn a_websocket_stage_with_auto_deploy_is_not_redeployed_either() {
+    let actions = dry_run(&[v2_undeployed()], &v2_snapshot("WEBSOCKET", true));
+    assert_skipped(&actions[0], "stage prod of WebSocket API");
+    assert_skipped(&actions[0], "autoDeploy");
+    let manual = dry_run(&[v2_undeployed()], &v2_snapshot("WEBSOCKET", false));
+    assert_planned(&manual[0]);
+}
+
+#[test]
 fn an_http_stage_without_auto_deploy_is_redeployed_through_apigatewayv2() {
     let actions = dry_run(&[v2_undeployed()], &v2_snapshot("HTTP", false));
     assert_planned(&actions[0]);
