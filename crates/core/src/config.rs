@@ -35,6 +35,8 @@ pub struct Config {
     pub mode: Mode,
     pub actions: Vec<Action>,
     pub cooldown_seconds: u64,
+    /// At most this many changes are applied in one run (SPEC §7 blast radius).
+    pub max_changes: usize,
     pub log_lookback_minutes: i64,
     pub lock_table: Option<String>,
     pub report_topic_arn: Option<String>,
@@ -77,6 +79,13 @@ impl Config {
                 message: format!("expected a whole number of seconds, got {v:?}"),
             })?,
         };
+        let max_changes = match get("APIGW_DOCTOR_MAX_CHANGES") {
+            None => 3,
+            Some(v) => v.parse::<usize>().map_err(|_| ConfigError {
+                variable: "APIGW_DOCTOR_MAX_CHANGES",
+                message: format!("expected a whole number of changes, got {v:?}"),
+            })?,
+        };
         let log_lookback_minutes = match get("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES") {
             None => 30,
             Some(v) => v
@@ -104,6 +113,7 @@ impl Config {
             mode,
             actions,
             cooldown_seconds,
+            max_changes,
             log_lookback_minutes,
             lock_table: get("APIGW_DOCTOR_LOCK_TABLE").map(str::to_string),
             report_topic_arn: arn("APIGW_DOCTOR_REPORT_TOPIC_ARN", "sns")?,
@@ -129,6 +139,7 @@ mod tests {
         let config = Config::from_vars(&BTreeMap::new()).expect("defaults are valid");
         assert_eq!(config.mode, Mode::DryRun);
         assert_eq!(config.cooldown_seconds, 900);
+        assert_eq!(config.max_changes, 3);
         assert_eq!(config.log_lookback_minutes, 30);
         assert!(!config.actions.contains(&Action::EnablePrivateDns));
     }
@@ -139,6 +150,7 @@ mod tests {
             ("APIGW_DOCTOR_MODE", "yolo"),
             ("APIGW_DOCTOR_ACTIONS", "redeploy_stage,reboot"),
             ("APIGW_DOCTOR_COOLDOWN_SECONDS", "-1"),
+            ("APIGW_DOCTOR_MAX_CHANGES", "three"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "0"),
             ("APIGW_DOCTOR_REPORT_TOPIC_ARN", "my-topic"),
         ] {

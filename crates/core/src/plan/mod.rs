@@ -23,7 +23,7 @@ use crate::catalog::Code;
 use crate::config::{Config, Mode};
 use crate::failure::{CallFailure, FailureKind};
 use crate::finding::Finding;
-use crate::intake::Incident;
+use crate::intake::{Incident, Scope};
 use crate::snapshot::Snapshot;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -299,8 +299,15 @@ impl Verdict {
     }
 }
 
-/// Whether this run may apply `action`: the configured list, narrowed by the event's `actions`.
+/// Whether this run may apply `action`: the configured list, narrowed by the event's `actions`;
+/// a sweep changes nothing unless its event lists the actions itself (SPEC §7 blast radius).
 fn allowed(config: &Config, incident: &Incident, action: Action) -> Result<(), String> {
+    if incident.scope == Scope::Sweep && incident.actions.is_none() {
+        return Err(
+            "a sweep plans but applies nothing unless its event lists `actions` (blast radius)"
+                .to_string(),
+        );
+    }
     if !config.actions.contains(&action) {
         return Err(if action == Action::EnablePrivateDns {
             "enable_private_dns changes DNS for every client of the VPC, so it runs only when listed explicitly in APIGW_DOCTOR_ACTIONS".to_string()
@@ -415,10 +422,28 @@ pub fn plan(
         }
         entries.push((row, change));
     }
-    entries.sort_by_key(|(row, _)| row.action);
+    // Most relevant to the symptom first; among equals, the order of application.
+    let relevant = |code: Code| {
+        incident
+            .symptom
+            .is_some_and(|s| code.entry().symptoms.contains(&s))
+    };
+    entries.sort_by_key(|(row, _)| (!relevant(row.finding), row.action));
     let mut plan = Plan::default();
-    for (index, (row, change)) in entries.into_iter().enumerate() {
-        if let Some(change) = change.filter(|_| row.status == Status::Planned) {
+    let mut budget = config.max_changes;
+    for (index, (mut row, change)) in entries.into_iter().enumerate() {
+        let change = change.filter(|_| row.status == Status::Planned);
+        if change.is_some() && budget == 0 {
+            row.status = Status::Skipped;
+            row.reason = Some(format!(
+                "change budget: at most {} change(s) per run (APIGW_DOCTOR_MAX_CHANGES); the next run takes this one",
+                config.max_changes
+            ));
+            plan.rows.push(row);
+            continue;
+        }
+        if let Some(change) = change {
+            budget -= 1;
             plan.changes.push(Planned {
                 row: index,
                 finding: row.finding,

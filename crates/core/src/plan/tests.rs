@@ -960,3 +960,152 @@ fn a_refused_call_is_failed_with_the_step_and_code() {
         "the change was refused: apigateway:CreateDeployment AccessDeniedException (detail)"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// blast radius: sweeps, the change budget, relevance first (SPEC §7)
+// ---------------------------------------------------------------------------------------------
+
+const THREE_ACTIONS: &str = "redeploy_stage,enable_private_dns,enable_execution_logging";
+
+fn three_findings() -> [Finding; 3] {
+    [undeployed(), private_dns_off(), logging_off()]
+}
+
+#[test]
+fn a_sweep_plans_but_applies_nothing_unless_its_event_lists_actions() {
+    let config = config(&[
+        ("APIGW_DOCTOR_MODE", "apply"),
+        ("APIGW_DOCTOR_ACTIONS", THREE_ACTIONS),
+    ]);
+    let sweep = incident(json!({ "sweep": true }));
+    let plan = full_plan(
+        &three_findings(),
+        &snapshot(),
+        &sweep,
+        &config,
+        &context(900),
+    );
+    assert!(plan.changes.is_empty(), "{plan:#?}");
+    for row in &plan.rows {
+        assert_skipped(row, "a sweep plans but applies nothing");
+        assert!(
+            !row.calls.is_empty(),
+            "the plan still says what it would do"
+        );
+    }
+    let listed = incident(json!({ "sweep": true, "actions": ["redeploy_stage"] }));
+    let plan = full_plan(
+        &three_findings(),
+        &snapshot(),
+        &listed,
+        &config,
+        &context(900),
+    );
+    assert_planned(action(&plan.rows, Action::RedeployStage));
+    assert_skipped(
+        action(&plan.rows, Action::EnablePrivateDns),
+        "not in this event's `actions`",
+    );
+    assert_eq!(plan.changes.len(), 1);
+}
+
+#[test]
+fn the_change_budget_skips_the_changes_past_it_naming_the_budget() {
+    for (budget, planned) in [("0", 0), ("1", 1), ("2", 2), ("3", 3)] {
+        let config = config(&[
+            ("APIGW_DOCTOR_MODE", "apply"),
+            ("APIGW_DOCTOR_ACTIONS", THREE_ACTIONS),
+            ("APIGW_DOCTOR_MAX_CHANGES", budget),
+        ]);
+        let plan = full_plan(
+            &three_findings(),
+            &snapshot(),
+            &manual(),
+            &config,
+            &context(900),
+        );
+        assert_eq!(plan.changes.len(), planned, "budget {budget}: {plan:#?}");
+        let over: Vec<&ActionRow> = plan
+            .rows
+            .iter()
+            .filter(|r| r.status == Status::Skipped)
+            .collect();
+        assert_eq!(over.len(), 3 - planned, "budget {budget}");
+        for row in over {
+            assert_skipped(row, "APIGW_DOCTOR_MAX_CHANGES");
+        }
+    }
+}
+
+#[test]
+fn a_skipped_action_does_not_spend_the_budget() {
+    let config = config(&[
+        ("APIGW_DOCTOR_MODE", "apply"),
+        ("APIGW_DOCTOR_MAX_CHANGES", "2"),
+    ]);
+    // enable_private_dns is not listed: skipped, so the other two both fit.
+    let plan = full_plan(
+        &three_findings(),
+        &snapshot(),
+        &manual(),
+        &config,
+        &context(900),
+    );
+    assert_eq!(plan.changes.len(), 2, "{plan:#?}");
+    assert_skipped(
+        action(&plan.rows, Action::EnablePrivateDns),
+        "APIGW_DOCTOR_ACTIONS",
+    );
+}
+
+#[test]
+fn changes_most_relevant_to_the_symptom_come_first_and_get_the_budget() {
+    let config = config(&[
+        ("APIGW_DOCTOR_MODE", "apply"),
+        ("APIGW_DOCTOR_ACTIONS", THREE_ACTIONS),
+        ("APIGW_DOCTOR_MAX_CHANGES", "2"),
+    ]);
+    // A 410: private DNS explains no "gone", the other two may.
+    let gone = incident(json!({ "api_id": API, "symptom": "gone" }));
+    let plan = full_plan(
+        &three_findings(),
+        &snapshot(),
+        &gone,
+        &config,
+        &context(900),
+    );
+    let order: Vec<Action> = plan.rows.iter().map(|r| r.action).collect();
+    assert_eq!(
+        order,
+        vec![
+            Action::RedeployStage,
+            Action::EnableExecutionLogging,
+            Action::EnablePrivateDns
+        ]
+    );
+    assert_skipped(
+        action(&plan.rows, Action::EnablePrivateDns),
+        "change budget",
+    );
+    // Without a symptom, the order of application.
+    let plan = full_plan(
+        &three_findings(),
+        &snapshot(),
+        &manual(),
+        &config,
+        &context(900),
+    );
+    let order: Vec<Action> = plan.rows.iter().map(|r| r.action).collect();
+    assert_eq!(
+        order,
+        vec![
+            Action::RedeployStage,
+            Action::EnablePrivateDns,
+            Action::EnableExecutionLogging
+        ]
+    );
+    assert_skipped(
+        action(&plan.rows, Action::EnableExecutionLogging),
+        "change budget",
+    );
+}
