@@ -542,6 +542,12 @@ impl Code {
         }
     }
 
+    /// Whether this code commonly explains `symptom`: what orders findings and changes
+    /// "most relevant to the incident's symptom first". No symptom: nothing is more relevant.
+    pub fn explains(self, symptom: Option<Symptom>) -> bool {
+        symptom.is_some_and(|s| self.entry().symptoms.contains(&s))
+    }
+
     /// The code as the report writes it.
     pub fn as_str(self) -> &'static str {
         self.into()

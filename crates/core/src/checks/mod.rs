@@ -31,10 +31,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
 
 /// Symptom match first, then severity, then the catalog's order.
 fn order(findings: &mut [Finding], symptom: Option<Symptom>) {
-    findings.sort_by_key(|f| {
-        let relevant = symptom.is_some_and(|s| f.code.entry().symptoms.contains(&s));
-        (!relevant, f.severity, f.code)
-    });
+    findings.sort_by_key(|f| (!f.code.explains(symptom), f.severity, f.code));
 }
 
 /// Every check module's source, for the test that holds the catalog and the modules' `Emits:`

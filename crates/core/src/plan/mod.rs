@@ -422,13 +422,10 @@ pub fn plan(
         }
         entries.push((row, change));
     }
-    // Most relevant to the symptom first; among equals, the order of application.
-    let relevant = |code: Code| {
-        incident
-            .symptom
-            .is_some_and(|s| code.entry().symptoms.contains(&s))
-    };
-    entries.sort_by_key(|(row, _)| (!relevant(row.finding), row.action));
+    // Most relevant to the symptom first; among equals, the order of application. Relevance may
+    // put a redeploy before an integration change: each integration action redeploys its own
+    // stages, so no change depends on one ordered after it.
+    entries.sort_by_key(|(row, _)| (!row.finding.explains(incident.symptom), row.action));
     let mut plan = Plan::default();
     let mut budget = config.max_changes;
     for (index, (mut row, change)) in entries.into_iter().enumerate() {
