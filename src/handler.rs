@@ -109,9 +109,7 @@ pub async fn handle(
                 &plan.changes,
             ))
             .await;
-            for (row, verdict) in verdicts {
-                plan.record(row, verdict);
-            }
+            plan.record(verdicts);
         }
         let mut report = Report::new(&incident, &snapshot, mode.as_str());
         report.findings = findings;

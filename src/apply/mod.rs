@@ -29,9 +29,9 @@ pub(crate) trait Io: Rules {
     async fn mark(&self, session: Session<'_>, marker: &Marker) -> Result<(), CallFailure>;
 }
 
-/// Runs one change: re-read, refuse or skip, write, mark, re-read, verdict.
+/// Runs one change: re-read, refuse or skip, write, mark, re-read, verdict. The verdict's
+/// `before` is the re-read state the change was judged on.
 async fn run<C: Io>(session: Session<'_>, change: &C, context: &Context) -> Verdict {
-    let target = change.target();
     let state = match change.read(session).await {
         Ok(state) => state,
         Err(failure) => {
@@ -42,29 +42,35 @@ async fn run<C: Io>(session: Session<'_>, change: &C, context: &Context) -> Verd
         }
     };
     let before = change.describe(&state);
-    if let Some(reason) = obstacle(change, &state, context) {
-        let mut verdict = Verdict::new(Status::Skipped, reason, before.clone());
-        verdict.before = before;
-        return verdict;
-    }
+    let mut verdict = match obstacle(change, &state, context) {
+        Some(reason) => Verdict::new(Status::Skipped, reason, before.clone()),
+        None => write_and_verify(session, change, context, &before).await,
+    };
+    verdict.before = before;
+    verdict
+}
+
+/// Write, mark, re-read and judge: the part of [`run`] that changes something.
+async fn write_and_verify<C: Io>(
+    session: Session<'_>,
+    change: &C,
+    context: &Context,
+    before: &serde_json::Value,
+) -> Verdict {
+    let target = change.target();
     let marker = context.marker();
     tracing::info!(action = %C::ACTION, %target, %before, "applying change");
     let written = match change.write(session, &marker).await {
         Ok(written) => written,
-        Err(failure) => {
-            let mut verdict = Verdict::write_failed(&failure);
-            verdict.before = before;
-            return verdict;
-        }
+        Err(failure) => return Verdict::write_failed(&failure),
     };
     let unmarked = change.mark(session, &marker).await.err();
     let reread = change.read(session).await;
-    let mut verdict = Verdict::after_write(change, reread.as_ref(), &written, unmarked.as_ref());
-    verdict.before = before;
+    let verdict = Verdict::after_write(change, reread.as_ref(), &written, unmarked.as_ref());
     tracing::info!(
         action = %C::ACTION,
         %target,
-        before = %verdict.before,
+        %before,
         after = %verdict.after,
         status = ?verdict.status,
         "change made"
@@ -91,7 +97,7 @@ pub async fn apply(
                 action: change.action(),
                 target: change.target(),
                 finding: planned.finding,
-                calls: calls(change, context),
+                calls: change.calls(&context.marker()),
                 verdict: &verdict,
             };
             let unbounded = session.aws.session(None);
@@ -105,16 +111,6 @@ pub async fn apply(
         verdicts.push((planned.row, verdict));
     }
     verdicts
-}
-
-/// The calls a change makes, as the audit record lists them.
-fn calls(change: &Change, context: &Context) -> Vec<String> {
-    let marker = context.marker();
-    match change {
-        Change::RedeployStage(c) => c.calls(&marker),
-        Change::EnablePrivateDns(c) => c.calls(&marker),
-        Change::EnableExecutionLogging(c) => c.calls(&marker),
-    }
 }
 
 async fn apply_one(

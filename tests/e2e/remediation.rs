@@ -62,9 +62,7 @@ async fn apply_now(
 ) {
     let verdicts =
         apigw_doctor::apply::apply(aws.session(None), context, None, &plan.changes).await;
-    for (row, verdict) in verdicts {
-        plan.record(row, verdict);
-    }
+    plan.record(verdicts);
 }
 
 fn statuses(report: &Value) -> Vec<(String, String)> {

@@ -175,6 +175,15 @@ impl Change {
             Change::EnableExecutionLogging(c) => c.target(),
         }
     }
+
+    /// The exact calls an apply makes, in order.
+    pub fn calls(&self, marker: &Marker) -> Vec<String> {
+        match self {
+            Change::RedeployStage(c) => c.calls(marker),
+            Change::EnablePrivateDns(c) => c.calls(marker),
+            Change::EnableExecutionLogging(c) => c.calls(marker),
+        }
+    }
 }
 
 /// A change the plan allows this run to make: `row` indexes [`Plan::rows`].
@@ -193,12 +202,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Puts an apply's verdict on the row it belongs to.
-    pub fn record(&mut self, row: usize, verdict: Verdict) {
-        if let Some(row) = self.rows.get_mut(row) {
-            row.status = verdict.status;
-            row.reason = Some(verdict.reason);
-            row.after = verdict.after;
+    /// Puts an apply's verdicts on the rows they belong to.
+    pub fn record(&mut self, verdicts: impl IntoIterator<Item = (usize, Verdict)>) {
+        for (row, verdict) in verdicts {
+            if let Some(row) = self.rows.get_mut(row) {
+                row.status = verdict.status;
+                row.reason = Some(verdict.reason);
+                row.after = verdict.after;
+            }
         }
     }
 }
@@ -364,20 +375,18 @@ fn described(
             .map(|(c, s)| describe(c, &s, code, context, Change::EnablePrivateDns)),
         Action::EnableExecutionLogging => EnableExecutionLogging::from_snapshot(finding, snapshot)
             .map(|(c, s)| describe(c, &s, code, context, Change::EnableExecutionLogging)),
-        Action::RecreateVpcLink | Action::AddIntegrationHeader => {
-            let target = target_of(finding)
-                .or_else(|| finding.resource.clone())
-                .unwrap_or_default();
-            let reason = format!("{action} is not built yet: repair by hand");
-            return (ActionRow::new(action, target, code), None, Some(reason));
-        }
+        Action::RecreateVpcLink | Action::AddIntegrationHeader => None,
     };
     found.unwrap_or_else(|| {
         let target = target_of(finding)
             .or_else(|| finding.resource.clone())
             .unwrap_or_default();
-        let reason =
-            format!("{target} is not in what this run read, so its change cannot be planned");
+        let reason = match action {
+            Action::RecreateVpcLink | Action::AddIntegrationHeader => {
+                format!("{action} is not built yet: repair by hand")
+            }
+            _ => format!("{target} is not in what this run read, so its change cannot be planned"),
+        };
         (ActionRow::new(action, target, code), None, Some(reason))
     })
 }
