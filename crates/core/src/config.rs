@@ -2,6 +2,7 @@
 
 use crate::action::Action;
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use strum::IntoEnumIterator;
 
 /// Whether changes may be made.
@@ -72,31 +73,38 @@ impl Config {
                 message,
             })?,
         };
-        let cooldown_seconds = match get("APIGW_DOCTOR_COOLDOWN_SECONDS") {
-            None => 900,
-            Some(v) => v.parse::<u64>().map_err(|_| ConfigError {
-                variable: "APIGW_DOCTOR_COOLDOWN_SECONDS",
-                message: format!("expected a whole number of seconds, got {v:?}"),
-            })?,
-        };
-        let max_changes = match get("APIGW_DOCTOR_MAX_CHANGES") {
-            None => 3,
-            Some(v) => v.parse::<usize>().map_err(|_| ConfigError {
-                variable: "APIGW_DOCTOR_MAX_CHANGES",
-                message: format!("expected a whole number of changes, got {v:?}"),
-            })?,
-        };
-        let log_lookback_minutes = match get("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES") {
-            None => 30,
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|m| (1..=10080).contains(m))
-                .ok_or_else(|| ConfigError {
-                    variable: "APIGW_DOCTOR_LOG_LOOKBACK_MINUTES",
-                    message: format!("expected minutes between 1 and 10080, got {v:?}"),
-                })?,
-        };
+        // A whole number within `allowed`, or the default when unset.
+        let number =
+            |name: &'static str, default: u64, allowed: RangeInclusive<u64>, expected: &str| {
+                let Some(v) = get(name) else {
+                    return Ok(default);
+                };
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| allowed.contains(n))
+                    .ok_or_else(|| ConfigError {
+                        variable: name,
+                        message: format!("expected {expected}, got {v:?}"),
+                    })
+            };
+        let cooldown_seconds = number(
+            "APIGW_DOCTOR_COOLDOWN_SECONDS",
+            900,
+            0..=u64::MAX,
+            "a whole number of seconds",
+        )?;
+        let max_changes = number(
+            "APIGW_DOCTOR_MAX_CHANGES",
+            3,
+            0..=u64::from(u16::MAX),
+            "a whole number of changes",
+        )?;
+        let log_lookback_minutes = number(
+            "APIGW_DOCTOR_LOG_LOOKBACK_MINUTES",
+            30,
+            1..=10080,
+            "minutes between 1 and 10080",
+        )?;
         let arn = |name: &'static str, service: &str| -> Result<Option<String>, ConfigError> {
             match get(name) {
                 None => Ok(None),
@@ -113,8 +121,9 @@ impl Config {
             mode,
             actions,
             cooldown_seconds,
-            max_changes,
-            log_lookback_minutes,
+            // Both bounded above, so the conversions cannot fail.
+            max_changes: usize::try_from(max_changes).unwrap_or(usize::MAX),
+            log_lookback_minutes: i64::try_from(log_lookback_minutes).unwrap_or(10080),
             lock_table: get("APIGW_DOCTOR_LOCK_TABLE").map(str::to_string),
             report_topic_arn: arn("APIGW_DOCTOR_REPORT_TOPIC_ARN", "sns")?,
             event_bus: get("APIGW_DOCTOR_EVENT_BUS").map(str::to_string),
@@ -151,6 +160,9 @@ mod tests {
             ("APIGW_DOCTOR_ACTIONS", "redeploy_stage,reboot"),
             ("APIGW_DOCTOR_COOLDOWN_SECONDS", "-1"),
             ("APIGW_DOCTOR_MAX_CHANGES", "three"),
+            ("APIGW_DOCTOR_MAX_CHANGES", "-1"),
+            ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "10081"),
+            ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "-5"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "0"),
             ("APIGW_DOCTOR_REPORT_TOPIC_ARN", "my-topic"),
         ] {

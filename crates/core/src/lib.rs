@@ -12,6 +12,7 @@ pub mod config;
 pub mod failure;
 pub mod finding;
 pub mod intake;
+mod json;
 pub mod partition;
 pub mod plan;
 pub mod policy;

@@ -6,6 +6,7 @@ mod manual;
 
 use crate::action::Action;
 use crate::catalog::Symptom;
+use crate::json;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -176,7 +177,7 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
         other => {
             return Err(invalid(format!(
                 "event must be a JSON object, got {}",
-                json_kind(other)
+                json::kind(other)
             )))
         }
     };
@@ -228,17 +229,6 @@ fn check_depth(event: &Value) -> Result<(), InvalidEvent> {
         }
     }
     Ok(())
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {

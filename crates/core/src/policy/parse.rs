@@ -1,5 +1,6 @@
 //! Parsing of IAM policy documents (API Gateway resource policies, VPC endpoint policies) into a typed model.
 
+use crate::json;
 use crate::partition::Partition;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -146,7 +147,7 @@ fn parse_layer(text: &str, depth: usize) -> Result<PolicyDocument, PolicyError> 
     match serde_json::from_str::<Value>(trimmed) {
         Ok(Value::Object(map)) => document_from_map(map),
         Ok(Value::String(inner)) if depth < MAX_UNWRAP_DEPTH => parse_layer(&inner, depth + 1),
-        Ok(other) => Err(PolicyError::NotAnObject(json_kind(&other).to_string())),
+        Ok(other) => Err(PolicyError::NotAnObject(json::kind(&other).to_string())),
         Err(err) => {
             // GetRestApi returns the document with `"` and `/` escaped but without the surrounding
             // quotes, so it only parses once read back as the body of a JSON string literal.
@@ -160,17 +161,6 @@ fn parse_layer(text: &str, depth: usize) -> Result<PolicyDocument, PolicyError> 
             }
             Err(PolicyError::Json(err.to_string()))
         }
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -211,7 +201,7 @@ fn parse_statements(value: Value) -> Result<Vec<Statement>, PolicyError> {
         other => {
             return Err(invalid(format!(
                 "Statement must be an object or an array, found {}",
-                json_kind(&other)
+                json::kind(&other)
             )))
         }
     };
@@ -223,7 +213,7 @@ fn parse_statements(value: Value) -> Result<Vec<Statement>, PolicyError> {
                 .map_err(|message| invalid(format!("statement #{index}: {message}"))),
             other => Err(invalid(format!(
                 "statement #{index}: must be an object, found {}",
-                json_kind(&other)
+                json::kind(&other)
             ))),
         })
         .collect()
@@ -309,7 +299,7 @@ fn string_value(value: &Value, element: &str) -> Result<String, PolicyError> {
         Value::String(s) => Ok(s.clone()),
         other => Err(invalid(format!(
             "{element} must be a string, found {}",
-            json_kind(other)
+            json::kind(other)
         ))),
     }
 }
@@ -321,7 +311,7 @@ fn parse_effect(value: &Value) -> Result<Effect, String> {
         Value::String(s) => Err(format!("Effect must be \"Allow\" or \"Deny\", found {s:?}")),
         other => Err(format!(
             "Effect must be a string, found {}",
-            json_kind(other)
+            json::kind(other)
         )),
     }
 }
@@ -335,14 +325,14 @@ fn string_list(value: &Value, element: &str) -> Result<Vec<String>, String> {
                 Value::String(s) => Ok(s.clone()),
                 other => Err(format!(
                     "{element} entries must be strings, found {}",
-                    json_kind(other)
+                    json::kind(other)
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?,
         other => {
             return Err(format!(
                 "{element} must be a string or an array of strings, found {}",
-                json_kind(other)
+                json::kind(other)
             ))
         }
     };
@@ -374,7 +364,7 @@ fn parse_principal(value: &Value, element: &str) -> Result<Vec<PrincipalId>, Str
         }
         other => Err(format!(
             "{element} must be \"*\" or an object, found {}",
-            json_kind(other)
+            json::kind(other)
         )),
     }
 }
@@ -383,7 +373,7 @@ fn parse_conditions(value: &Value) -> Result<Vec<Condition>, String> {
     let Value::Object(operators) = value else {
         return Err(format!(
             "Condition must be an object, found {}",
-            json_kind(value)
+            json::kind(value)
         ));
     };
     let mut conditions = Vec::new();
@@ -391,7 +381,7 @@ fn parse_conditions(value: &Value) -> Result<Vec<Condition>, String> {
         let Value::Object(keys) = keys else {
             return Err(format!(
                 "Condition operator {operator:?} must map to an object, found {}",
-                json_kind(keys)
+                json::kind(keys)
             ));
         };
         // An operator with no keys would hold vacuously, which no policy author means.
@@ -417,7 +407,7 @@ fn condition_values(value: &Value) -> Result<Vec<String>, String> {
         Value::Number(n) => Ok(n.to_string()),
         other => Err(format!(
             "values must be strings, booleans or numbers, found {}",
-            json_kind(other)
+            json::kind(other)
         )),
     };
     match value {
