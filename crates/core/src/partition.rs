@@ -7,9 +7,10 @@
 //! in the China regions, `gov.ic.c2s.…` / `gov.sgov.sc2s.…` in the ISO regions and
 //! `com.amazonaws.…` elsewhere, GovCloud included (EC2 DescribeVpcEndpointServices).
 
-/// One partition's naming, derived from a region name.
+/// One region's partition naming, derived from the region name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
+pub struct Partition<'r> {
+    pub region: &'r str,
     /// The partition in ARNs: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`.
     pub arn: &'static str,
     /// The suffix of service hostnames: `amazonaws.com`, `amazonaws.com.cn`, …
@@ -18,8 +19,8 @@ pub struct Partition {
     pub service_prefix: &'static str,
 }
 
-impl Partition {
-    pub fn of(region: &str) -> Self {
+impl<'r> Partition<'r> {
+    pub fn of(region: &'r str) -> Self {
         let (arn, dns_suffix, service_prefix) = if region.starts_with("cn-") {
             ("aws-cn", "amazonaws.com.cn", "cn.com.amazonaws")
         } else if region.starts_with("us-gov-") {
@@ -32,25 +33,34 @@ impl Partition {
             ("aws", "amazonaws.com", "com.amazonaws")
         };
         Partition {
+            region,
             arn,
             dns_suffix,
             service_prefix,
         }
     }
 
-    /// `<service>.<region>.<dns suffix>`, e.g. an API's default host `<api-id>.execute-api…`.
-    pub fn host(&self, label: &str, region: &str) -> String {
-        format!("{label}.{region}.{}", self.dns_suffix)
+    /// `<label>.<region>.<dns suffix>`, e.g. an API's default host `<api-id>.execute-api…`.
+    pub fn host(&self, label: &str) -> String {
+        format!("{label}.{}.{}", self.region, self.dns_suffix)
     }
 
-    /// The VPC endpoint service name of an AWS service in `region`.
-    pub fn endpoint_service(&self, region: &str, service: &str) -> String {
-        format!("{}.{region}.{service}", self.service_prefix)
+    /// The VPC endpoint service name of an AWS service in this region.
+    pub fn endpoint_service(&self, service: &str) -> String {
+        format!("{}.{}.{service}", self.service_prefix, self.region)
     }
 
     /// `arn:<partition>:<service>:<region>:<account>:<resource>`.
-    pub fn arn(&self, service: &str, region: &str, account: &str, resource: &str) -> String {
-        format!("arn:{}:{service}:{region}:{account}:{resource}", self.arn)
+    pub fn arn(&self, service: &str, account: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{account}:{resource}",
+            self.arn, self.region
+        )
+    }
+
+    /// The ARN of a global resource (IAM): no region.
+    pub fn global_arn(&self, service: &str, account: &str, resource: &str) -> String {
+        format!("arn:{}:{service}::{account}:{resource}", self.arn)
     }
 }
 
@@ -63,15 +73,15 @@ mod tests {
         let p = Partition::of("us-east-1");
         assert_eq!(p.arn, "aws");
         assert_eq!(
-            p.host("a1b2c3d4e5.execute-api", "us-east-1"),
+            p.host("a1b2c3d4e5.execute-api"),
             "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
         );
         assert_eq!(
-            p.endpoint_service("us-east-1", "execute-api"),
+            p.endpoint_service("execute-api"),
             "com.amazonaws.us-east-1.execute-api"
         );
         assert_eq!(
-            p.arn("execute-api", "us-east-1", "111122223333", "a1/prod/GET/"),
+            p.arn("execute-api", "111122223333", "a1/prod/GET/"),
             "arn:aws:execute-api:us-east-1:111122223333:a1/prod/GET/"
         );
     }
@@ -81,16 +91,20 @@ mod tests {
         let p = Partition::of("cn-north-1");
         assert_eq!(p.arn, "aws-cn");
         assert_eq!(
-            p.host("a1b2c3d4e5.execute-api", "cn-north-1"),
+            p.host("a1b2c3d4e5.execute-api"),
             "a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn"
         );
         assert_eq!(
-            p.endpoint_service("cn-north-1", "execute-api"),
+            p.endpoint_service("execute-api"),
             "cn.com.amazonaws.cn-north-1.execute-api"
         );
         assert_eq!(
-            p.arn("apigateway", "cn-northwest-1", "", "/restapis/a1"),
+            Partition::of("cn-northwest-1").arn("apigateway", "", "/restapis/a1"),
             "arn:aws-cn:apigateway:cn-northwest-1::/restapis/a1"
+        );
+        assert_eq!(
+            p.global_arn("iam", "111122223333", "role/caller"),
+            "arn:aws-cn:iam::111122223333:role/caller"
         );
     }
 
@@ -99,11 +113,11 @@ mod tests {
         let p = Partition::of("us-gov-west-1");
         assert_eq!(p.arn, "aws-us-gov");
         assert_eq!(
-            p.host("a1b2c3d4e5.execute-api", "us-gov-west-1"),
+            p.host("a1b2c3d4e5.execute-api"),
             "a1b2c3d4e5.execute-api.us-gov-west-1.amazonaws.com"
         );
         assert_eq!(
-            p.endpoint_service("us-gov-west-1", "execute-api"),
+            p.endpoint_service("execute-api"),
             "com.amazonaws.us-gov-west-1.execute-api"
         );
     }

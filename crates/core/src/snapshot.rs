@@ -1,5 +1,6 @@
 //! Everything read from AWS for one diagnosis, as plain data that can be written out and replayed.
 
+use crate::partition::Partition;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -314,6 +315,11 @@ impl Snapshot {
             account,
             ..Snapshot::default()
         }
+    }
+
+    /// The partition naming of the region the snapshot was read in.
+    pub fn partition(&self) -> Partition<'_> {
+        Partition::of(&self.region)
     }
 
     pub fn rest_api(&self, id: &str) -> Option<&RestApi> {

@@ -27,7 +27,7 @@ enum Host<'a> {
     Other,
 }
 
-fn classify<'a>(host: &'a str, partition: &Partition) -> Host<'a> {
+fn classify<'a>(host: &'a str, partition: &Partition<'_>) -> Host<'a> {
     let host = host.trim_end_matches('.');
     let Some((first, rest)) = host.split_once('.') else {
         return Host::Other;
@@ -77,7 +77,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let Some(host) = uri.host() else {
         return Vec::new();
     };
-    let partition = Partition::of(&snapshot.region);
+    let partition = snapshot.partition();
     let mut findings = Vec::new();
     let apis = snapshot
         .rest_apis
@@ -92,7 +92,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     for (api_id, private, associated) in apis {
         let host_header = header(&request.headers, "Host");
         let api_header = header(&request.headers, "x-apigw-api-id");
-        let private_name = partition.host(&format!("{api_id}.execute-api"), &snapshot.region);
+        let private_name = partition.host(&format!("{api_id}.execute-api"));
         let problem = match classify(host, &partition) {
             _ if private && uri.scheme_str() == Some("http") => {
                 Some("private APIs answer only HTTPS, and the URL uses http".to_string())
@@ -147,7 +147,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                         json!([
                             format!("https://{private_name}/<stage>/<path> from a VPC whose execute-api endpoint has private DNS on"),
                             format!("https://<vpce-dns-name>/<stage>/<path> with header x-apigw-api-id: {api_id}"),
-                            format!("https://{}/<stage>/<path> for an associated endpoint", partition.host(&format!("{api_id}-<vpce-id>.execute-api"), &snapshot.region)),
+                            format!("https://{}/<stage>/<path> for an associated endpoint", partition.host(&format!("{api_id}-<vpce-id>.execute-api"))),
                         ])
                     } else {
                         json!([format!("https://{private_name}/<stage>/<path>")])

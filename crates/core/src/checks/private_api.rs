@@ -8,7 +8,6 @@ use super::net::{self, AclVerdict, Peer, EPHEMERAL_PORTS, HTTPS};
 use crate::catalog::Code;
 use crate::finding::Finding;
 use crate::intake::{ClientHint, Incident};
-use crate::partition::Partition;
 use crate::policy;
 use crate::snapshot::{RestApi, Snapshot, VpcEndpoint};
 use serde_json::json;
@@ -149,7 +148,7 @@ fn endpoint_missing(
     client: Option<&ClientHint>,
 ) -> Vec<Finding> {
     let has_endpoint = |vpc: &str| snapshot.execute_api_endpoints().any(|e| e.vpc_id == vpc);
-    let service = Partition::of(&snapshot.region).endpoint_service(&snapshot.region, "execute-api");
+    let service = snapshot.partition().endpoint_service("execute-api");
     let missing_in = |vpc: &str, why: &str| {
         Finding::new(
             Code::ExecuteApiEndpointMissing,
@@ -214,8 +213,9 @@ fn ways_in<'a>(
 
 fn dns(snapshot: &Snapshot, api: &RestApi, ways_in: &[&VpcEndpoint]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let private_name =
-        Partition::of(&snapshot.region).host(&format!("{}.execute-api", api.id), &snapshot.region);
+    let private_name = snapshot
+        .partition()
+        .host(&format!("{}.execute-api", api.id));
     let mut vpcs_seen = BTreeSet::new();
     for endpoint in ways_in {
         if !endpoint.private_dns_enabled {

@@ -4,7 +4,6 @@
 use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::intake::Incident;
-use crate::partition::Partition;
 use crate::snapshot::{Snapshot, VpcEndpoint};
 use serde_json::json;
 
@@ -34,8 +33,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
         .chain(snapshot.v2_apis.iter().map(|a| (a.id.as_str(), "REGIONAL")));
     public_apis
         .map(|(api_id, endpoint_type)| {
-            let name = Partition::of(&snapshot.region)
-                .host(&format!("{api_id}.execute-api"), &snapshot.region);
+            let name = snapshot.partition().host(&format!("{api_id}.execute-api"));
             let (severity, whom) = match client_vpc {
                 Some(vpc) => (Severity::Error, format!("the client's VPC {vpc}")),
                 None => (Severity::Warning, format!("VPC(s) {}", vpcs.join(", "))),

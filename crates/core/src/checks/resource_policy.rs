@@ -24,9 +24,9 @@ struct MethodCall {
 impl MethodCall {
     /// Methods without IAM authorization reach the policy as anonymous callers; IAM-signed ones
     /// are evaluated as a principal of the API's own account.
-    fn principal(&self, partition: &Partition, account: &str) -> Principal {
+    fn principal(&self, partition: &Partition<'_>, account: &str) -> Principal {
         if self.authorization == "AWS_IAM" {
-            Principal::aws(partition.arn("iam", "", account, "role/caller"))
+            Principal::aws(partition.global_arn("iam", account, "role/caller"))
         } else {
             Principal::Anonymous
         }
@@ -41,7 +41,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
         return Vec::new();
     }
     let probe = Probe {
-        partition: Partition::of(&snapshot.region),
+        partition: snapshot.partition(),
         account,
         incident,
     };
@@ -120,9 +120,8 @@ fn method_calls(
 ) -> Vec<MethodCall> {
     let arn = |method: &str, path: &str| {
         let verb = if method == "ANY" { "*" } else { method };
-        Partition::of(&snapshot.region).arn(
+        snapshot.partition().arn(
             "execute-api",
-            &snapshot.region,
             account,
             &format!("{}/{stage}/{verb}/{}", api.id, path.trim_start_matches('/')),
         )
@@ -171,7 +170,7 @@ fn method_calls(
 
 /// What stays fixed while methods are evaluated: the partition, the account and the incident.
 struct Probe<'a> {
-    partition: Partition,
+    partition: Partition<'a>,
     account: &'a str,
     incident: &'a Incident,
 }

@@ -62,7 +62,6 @@ impl EnableExecutionLogging {
         let collection = if self.is_rest() { "restapis" } else { "apis" };
         Partition::of(&self.region).arn(
             "apigateway",
-            &self.region,
             "",
             &format!("/{collection}/{}/stages/{}", self.api_id, self.stage),
         )

@@ -74,7 +74,7 @@ impl Rules for EnablePrivateDns {
         format!(
             "every client in {} will resolve {} to this endpoint: public (REGIONAL or EDGE) APIs called from that VPC by their default URL will start answering 403",
             self.vpc_id,
-            Partition::of(&self.region).host("*.execute-api", &self.region)
+            Partition::of(&self.region).host("*.execute-api")
         )
     }
 
