@@ -4,9 +4,8 @@
 
 use crate::action::Action;
 use crate::aws::Session;
-use crate::catalog::Code;
 use crate::failure::CallFailure;
-use crate::plan::{Context, Status, Verdict};
+use crate::plan::{Context, Planned, Status, Verdict};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{SecondsFormat, Utc};
 use std::collections::HashMap;
@@ -16,16 +15,6 @@ use std::collections::HashMap;
 const LOCK_SECONDS: i64 = 900;
 
 const CONDITION_FAILED: &str = "ConditionalCheckFailedException";
-
-/// What the audit record says of one attempted change.
-#[derive(Debug)]
-pub struct Audit<'a> {
-    pub action: Action,
-    pub target: String,
-    pub finding: Code,
-    pub calls: Vec<String>,
-    pub verdict: &'a Verdict,
-}
 
 /// A DynamoDB table shared by every run that may apply changes.
 #[derive(Debug, Clone)]
@@ -175,19 +164,18 @@ impl LockTable {
         }
     }
 
-    /// Writes what this run did: incident, action, target, before, after, outcome.
+    /// Writes what this run did with a planned change: incident, action, target, finding, calls,
+    /// before, after, outcome.
     pub async fn record(
         &self,
         session: Session<'_>,
         context: &Context,
-        audit: &Audit<'_>,
+        planned: &Planned,
+        verdict: &Verdict,
     ) -> Result<(), CallFailure> {
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true);
-        let verdict = audit.verdict;
-        let status = serde_json::to_value(verdict.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let (action, target) = (planned.change.action(), planned.change.target());
+        let calls = planned.change.calls(&context.marker());
         let put = session
             .aws
             .dynamodb
@@ -196,22 +184,19 @@ impl LockTable {
             .item(
                 "pk",
                 s(format!(
-                    "audit#{}#{}#{}#{now}",
-                    context.incident_id, audit.action, audit.target
+                    "audit#{}#{action}#{target}#{now}",
+                    context.incident_id
                 )),
             )
             .item("incident", s(&context.incident_id))
-            .item("action", s(audit.action.as_str()))
-            .item("target", s(&audit.target))
-            .item("finding", s(audit.finding.as_str()))
-            .item("outcome", s(status))
+            .item("action", s(action.as_str()))
+            .item("target", s(&target))
+            .item("finding", s(planned.finding.as_str()))
+            .item("outcome", s(verdict.status.as_str()))
             .item("reason", s(&verdict.reason))
             .item("before", s(verdict.before.to_string()))
             .item("after", s(verdict.after.to_string()))
-            .item(
-                "calls",
-                AttributeValue::L(audit.calls.iter().map(s).collect()),
-            )
+            .item("calls", AttributeValue::L(calls.iter().map(s).collect()))
             .item("recorded_at", s(&now))
             .item("owner", s(&self.owner))
             .send();

@@ -13,7 +13,7 @@ mod stage;
 
 use crate::aws::Session;
 use crate::failure::CallFailure;
-use crate::lock::{Audit, LockTable};
+use crate::lock::LockTable;
 use crate::plan::{obstacle, Change, Context, Marker, Planned, Rules, Status, Verdict};
 
 /// The I/O of one action: what [`run`] needs besides the action's pure rules.
@@ -93,15 +93,8 @@ pub async fn apply(
         // The audit trail is of changes attempted; a skip changed nothing. Written even when
         // the invocation's deadline has passed, like the lock's release.
         if let Some(lock) = lock.filter(|_| verdict.status != Status::Skipped) {
-            let audit = Audit {
-                action: change.action(),
-                target: change.target(),
-                finding: planned.finding,
-                calls: change.calls(&context.marker()),
-                verdict: &verdict,
-            };
             let unbounded = session.aws.session(None);
-            if let Err(failure) = lock.record(unbounded, context, &audit).await {
+            if let Err(failure) = lock.record(unbounded, context, planned, &verdict).await {
                 verdict.reason.push_str(&format!(
                     "; the audit record could not be written ({} {})",
                     failure.step, failure.code

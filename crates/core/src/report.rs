@@ -198,7 +198,7 @@ impl Report {
         if !self.actions.is_empty() {
             let _ = writeln!(out, "\nActions:");
             for a in &self.actions {
-                let status = label(a.status);
+                let status = a.status.as_str();
                 let _ = writeln!(out, "- {} on {}: {status}", a.action, a.target);
                 if let Some(reason) = &a.reason {
                     let _ = writeln!(out, "  why: {reason}");

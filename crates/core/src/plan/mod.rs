@@ -30,8 +30,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// Where an action stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Status {
     Planned,
     Applied,
@@ -55,6 +56,13 @@ pub struct ActionRow {
     pub undo: String,
     pub before: Value,
     pub after: Value,
+}
+
+impl Status {
+    /// The status as the report writes it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 impl ActionRow {

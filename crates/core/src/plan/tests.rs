@@ -1109,3 +1109,17 @@ fn changes_most_relevant_to_the_symptom_come_first_and_get_the_budget() {
         "change budget",
     );
 }
+
+#[test]
+fn a_status_has_one_name_in_json_text_and_the_audit_record() {
+    for status in [
+        Status::Planned,
+        Status::Applied,
+        Status::Verified,
+        Status::Skipped,
+        Status::Failed,
+        Status::Pending,
+    ] {
+        assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+    }
+}
