@@ -717,3 +717,99 @@ async fn a_rolled_back_stage_is_reported_and_never_redeployed() {
     );
     assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn an_apply_mode_sweep_changes_nothing_unless_its_event_lists_actions() {
+    let moto = Moto::start();
+    moto.seed(REPAIRABLE);
+    let before = moto.state();
+    let report = moto
+        .handle_at(
+            apply_config(),
+            &json!({ "sweep": true }),
+            chrono::Utc::now(),
+        )
+        .await;
+    assert_eq!(report["mode"], "apply");
+    assert_eq!(
+        statuses(&report),
+        pairs(&[
+            ("redeploy_stage", "skipped"),
+            ("enable_private_dns", "skipped"),
+            ("enable_execution_logging", "skipped"),
+        ]),
+        "{:#}",
+        report["actions"]
+    );
+    for action in report["actions"].as_array().expect("actions") {
+        assert!(
+            action["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("a sweep plans but applies nothing")),
+            "{action:#}"
+        );
+    }
+    assert_eq!(
+        differences(&before, &moto.state()),
+        Vec::<String>::new(),
+        "a sweep changed the emulator's state"
+    );
+
+    // A sweep whose event lists an action makes that change, and only that one.
+    let listed = json!({ "sweep": true, "actions": ["redeploy_stage"] });
+    let report = moto
+        .handle_at(apply_config(), &listed, chrono::Utc::now())
+        .await;
+    assert_eq!(
+        statuses(&report),
+        pairs(&[
+            ("redeploy_stage", "verified"),
+            ("enable_private_dns", "skipped"),
+            ("enable_execution_logging", "skipped"),
+        ]),
+        "{:#}",
+        report["actions"]
+    );
+}
+
+#[tokio::test]
+async fn the_change_budget_holds_on_the_emulator_and_the_dry_run_shows_it() {
+    let moto = Moto::start();
+    let ids = moto.seed(REPAIRABLE);
+    let event = json!({ "api_id": id(&ids, "api_id") });
+    let budget = |mode: &str| {
+        config(&[
+            ("APIGW_DOCTOR_MODE", mode),
+            ("APIGW_DOCTOR_ACTIONS", ALL_ACTIONS),
+            ("APIGW_DOCTOR_MAX_CHANGES", "1"),
+        ])
+    };
+    let expected = |first: &str| {
+        pairs(&[
+            ("redeploy_stage", first),
+            ("enable_private_dns", "skipped"),
+            ("enable_execution_logging", "skipped"),
+        ])
+    };
+    let now = chrono::Utc::now();
+    let dry = moto.handle_at(budget("dry-run"), &event, now).await;
+    assert_eq!(statuses(&dry), expected("planned"), "{:#}", dry["actions"]);
+    let applied = moto.handle_at(budget("apply"), &event, now).await;
+    assert_eq!(
+        statuses(&applied),
+        expected("verified"),
+        "{:#}",
+        applied["actions"]
+    );
+    for report in [&dry, &applied] {
+        for name in ["enable_private_dns", "enable_execution_logging"] {
+            let action = actions(report, name)[0];
+            assert!(
+                action["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("APIGW_DOCTOR_MAX_CHANGES")),
+                "{action:#}"
+            );
+        }
+    }
+}
