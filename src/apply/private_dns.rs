@@ -1,5 +1,5 @@
-//! `enable_private_dns`'s I/O: the endpoint and its VPC's DNS attributes, `ModifyVpcEndpoint`,
-//! and the marker tag on the endpoint.
+//! `enable_private_dns`'s I/O: the endpoint, the other endpoints of its VPC and the VPC's DNS
+//! attributes, `ModifyVpcEndpoint`, and the marker tag on the endpoint.
 
 use super::Io;
 use crate::aws::Session;
@@ -11,11 +11,13 @@ use aws_sdk_ec2::types::{Tag, VpcAttributeName};
 impl Io for EnablePrivateDns {
     async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
         let (endpoints, support, hostnames) = futures::join!(
-            network::vpc_endpoints(session, std::slice::from_ref(&self.endpoint_id)),
+            network::vpc_endpoints(session, &[]),
             network::vpc_dns_attribute(session, &self.vpc_id, VpcAttributeName::EnableDnsSupport),
             network::vpc_dns_attribute(session, &self.vpc_id, VpcAttributeName::EnableDnsHostnames),
         );
-        let endpoint = endpoints?
+        let endpoints = endpoints?;
+        let serving = self.serving(&endpoints);
+        let endpoint = endpoints
             .into_iter()
             .find(|e| e.id == self.endpoint_id)
             .ok_or_else(|| CallFailure {
@@ -29,6 +31,7 @@ impl Io for EnablePrivateDns {
             tags: endpoint.tags,
             dns_support: Some(support?),
             dns_hostnames: Some(hostnames?),
+            serving,
         })
     }
 

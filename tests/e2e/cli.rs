@@ -105,6 +105,11 @@ fn diagnose_text_output_names_codes_and_remedies() {
             &id(&ids, "api_id"),
             "--client-vpc",
             &id(&ids, "vpc_id"),
+            "--url",
+            &format!(
+                "https://{}.execute-api.us-east-1.amazonaws.com/prod/items",
+                id(&ids, "api_id")
+            ),
             "--format",
             "text",
         ],

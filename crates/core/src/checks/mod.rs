@@ -9,6 +9,7 @@ mod private_api;
 mod public_from_vpc;
 mod resource_policy;
 mod targets;
+mod ways_in;
 
 use crate::catalog::Symptom;
 use crate::finding::Finding;

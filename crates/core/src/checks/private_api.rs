@@ -5,7 +5,8 @@
 //! and network ACLs (SPEC §5).
 
 use super::net::{self, AclVerdict, Peer, EPHEMERAL_PORTS, HTTPS};
-use crate::catalog::Code;
+use super::ways_in::WaysIn;
+use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::intake::{ClientHint, Incident};
 use crate::policy;
@@ -17,7 +18,11 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let client = incident.client.as_ref();
     let mut findings = Vec::new();
     for api in snapshot.rest_apis.iter().filter(|a| a.is_private()) {
-        let named = NamedInPolicy::of(api);
+        let document = api
+            .policy
+            .as_deref()
+            .and_then(|p| policy::parse_policy(p).ok());
+        let ways = WaysIn::of(snapshot, api, document.as_ref(), client);
         if api.policy.is_none() {
             findings.push(
                 Finding::new(
@@ -35,81 +40,22 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
         if !snapshot.network_read || snapshot.read_failed("ec2:DescribeVpcEndpoints") {
             continue;
         }
-        findings.extend(endpoints_not_available(snapshot, api, &named));
-        findings.extend(endpoint_missing(snapshot, api, &named, client));
-        let ways_in = ways_in(snapshot, &named, client);
-        findings.extend(dns(snapshot, api, &ways_in));
-        findings.extend(security_groups(snapshot, api, &ways_in, client));
-        findings.extend(network_acls(snapshot, api, &ways_in, client));
+        findings.extend(endpoints_not_available(snapshot, api, &ways));
+        findings.extend(endpoint_missing(snapshot, api, &ways, client));
+        let network = ways.network();
+        findings.extend(dns(snapshot, api, &network, incident));
+        findings.extend(security_groups(snapshot, api, &network, client));
+        findings.extend(network_acls(snapshot, api, &network, client));
     }
     findings
 }
 
-/// The endpoints and VPCs an API names: its endpoint configuration and its policy's conditions.
-pub(super) struct NamedInPolicy {
-    /// Endpoint ids with where each was named.
-    pub endpoints: Vec<(String, &'static str)>,
-    pub vpcs: Vec<String>,
-}
-
-impl NamedInPolicy {
-    pub fn of(api: &RestApi) -> Self {
-        let document = api
-            .policy
-            .as_deref()
-            .and_then(|p| policy::parse_policy(p).ok());
-        Self::from_document(api, document.as_ref())
-    }
-
-    /// The same, from a policy the caller has already parsed.
-    pub fn from_document(api: &RestApi, document: Option<&policy::PolicyDocument>) -> Self {
-        let mut endpoints: Vec<(String, &'static str)> = api
-            .vpc_endpoint_ids
-            .iter()
-            .map(|id| (id.clone(), "endpoint configuration"))
-            .collect();
-        let mut vpcs = Vec::new();
-        if let Some(document) = document {
-            for id in condition_values(document, "aws:SourceVpce") {
-                if id.starts_with("vpce-") && !endpoints.iter().any(|(e, _)| *e == id) {
-                    endpoints.push((id, "resource policy"));
-                }
-            }
-            for id in condition_values(document, "aws:SourceVpc") {
-                if id.starts_with("vpc-") && !vpcs.contains(&id) {
-                    vpcs.push(id);
-                }
-            }
-        }
-        NamedInPolicy { endpoints, vpcs }
-    }
-}
-
-/// Every value a policy's conditions give for `key`, whatever the operator.
-fn condition_values(document: &policy::PolicyDocument, key: &str) -> Vec<String> {
-    document
-        .statements
-        .iter()
-        .flat_map(|s| s.conditions.iter())
-        .filter(|c| c.key.eq_ignore_ascii_case(key))
-        .flat_map(|c| c.values.iter().cloned())
-        .collect()
-}
-
-fn endpoints_not_available(
-    snapshot: &Snapshot,
-    api: &RestApi,
-    named: &NamedInPolicy,
-) -> Vec<Finding> {
-    named
-        .endpoints
+fn endpoints_not_available(snapshot: &Snapshot, api: &RestApi, ways: &WaysIn) -> Vec<Finding> {
+    ways.named
         .iter()
         .filter_map(|(id, named_in)| {
             let (problem, state) = match snapshot.vpc_endpoint(id) {
-                None => (
-                    "does not exist in this account and region".to_string(),
-                    None,
-                ),
+                None => return Some(not_visible(snapshot, api, id, named_in)),
                 Some(e) if !e.is_execute_api() => (
                     format!("is an endpoint for {}, not for execute-api", e.service_name),
                     Some(e.state.clone()),
@@ -141,10 +87,33 @@ fn endpoints_not_available(
         .collect()
 }
 
+/// An endpoint id this account cannot see: it may well be a consumer account's endpoint (private
+/// APIs are often called from other accounts), so a warning that says where to look.
+fn not_visible(snapshot: &Snapshot, api: &RestApi, id: &str, named_in: &str) -> Finding {
+    Finding::new(
+        Code::VpcEndpointNotAvailable,
+        format!(
+            "VPC endpoint {id}, named in the {named_in} of API {}, is not visible in account {} ({}); if it belongs to a consumer account, check it there (--account <that account>).",
+            api.id,
+            snapshot.account.as_deref().unwrap_or("(unknown)"),
+            snapshot.region
+        ),
+    )
+    .severity(Severity::Warning)
+    .api(&api.id)
+    .resource(id)
+    .evidence(json!({
+        "vpc_endpoint_id": id,
+        "named_in": named_in,
+        "state": null,
+        "visible_in_this_account": false,
+    }))
+}
+
 fn endpoint_missing(
     snapshot: &Snapshot,
     api: &RestApi,
-    named: &NamedInPolicy,
+    ways: &WaysIn,
     client: Option<&ClientHint>,
 ) -> Vec<Finding> {
     let has_endpoint = |vpc: &str| snapshot.execute_api_endpoints().any(|e| e.vpc_id == vpc);
@@ -165,13 +134,13 @@ fn endpoint_missing(
             vec![missing_in(vpc, "the client's VPC")]
         };
     }
-    let mut findings: Vec<Finding> = named
+    let mut findings: Vec<Finding> = ways
         .vpcs
         .iter()
         .filter(|vpc| !has_endpoint(vpc))
         .map(|vpc| missing_in(vpc, "named by aws:SourceVpc in the resource policy"))
         .collect();
-    if named.vpcs.is_empty() && snapshot.execute_api_endpoints().next().is_none() {
+    if ways.vpcs.is_empty() && snapshot.execute_api_endpoints().next().is_none() {
         findings.push(
             Finding::new(
                 Code::ExecuteApiEndpointMissing,
@@ -185,51 +154,66 @@ fn endpoint_missing(
     findings
 }
 
-/// The available execute-api endpoints a request to this API can come through: those in the
-/// client's VPC when it is known, else those the API names, else every one in the region.
-fn ways_in<'a>(
-    snapshot: &'a Snapshot,
-    named: &NamedInPolicy,
-    client: Option<&ClientHint>,
-) -> Vec<&'a VpcEndpoint> {
-    let available = || {
-        snapshot
-            .execute_api_endpoints()
-            .filter(|e| e.is_available())
-    };
-    if let Some(vpc) = client.and_then(|c| c.vpc_id.as_deref()) {
-        return available().filter(|e| e.vpc_id == vpc).collect();
-    }
-    let by_name: Vec<&VpcEndpoint> = available()
-        .filter(|e| {
-            named.endpoints.iter().any(|(id, _)| *id == e.id) || named.vpcs.contains(&e.vpc_id)
-        })
-        .collect();
-    if by_name.is_empty() && named.endpoints.is_empty() && named.vpcs.is_empty() {
-        return available().collect();
-    }
-    by_name
-}
-
-fn dns(snapshot: &Snapshot, api: &RestApi, ways_in: &[&VpcEndpoint]) -> Vec<Finding> {
+/// Private DNS is judged per VPC: one available execute-api endpoint with private DNS on serves
+/// the whole VPC. Error only when the request shows the default hostname; otherwise a warning,
+/// since private DNS off is also a deliberate choice (SPEC §5).
+fn dns(
+    snapshot: &Snapshot,
+    api: &RestApi,
+    ways_in: &[&VpcEndpoint],
+    incident: &Incident,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let private_name = snapshot
-        .partition()
-        .host(&format!("{}.execute-api", api.id));
+    let partition = snapshot.partition();
+    let private_name = partition.host(&format!("{}.execute-api", api.id));
+    let default_host_used = incident
+        .request
+        .as_ref()
+        .and_then(|r| r.url.as_deref()?.parse::<http::Uri>().ok())
+        .and_then(|uri| uri.host().map(|h| h.eq_ignore_ascii_case(&private_name)))
+        .unwrap_or(false);
     let mut vpcs_seen = BTreeSet::new();
     for endpoint in ways_in {
-        if !endpoint.private_dns_enabled {
+        if !vpcs_seen.insert(endpoint.vpc_id.clone()) {
+            continue;
+        }
+        let in_vpc: Vec<&VpcEndpoint> = snapshot
+            .execute_api_endpoints()
+            .filter(|e| e.is_available() && e.vpc_id == endpoint.vpc_id)
+            .collect();
+        if !in_vpc.iter().any(|e| e.private_dns_enabled) {
+            let url_forms: Vec<String> = in_vpc
+                .iter()
+                .flat_map(|e| {
+                    let own = e.dns_names.first().map(|name| {
+                        format!("https://{name}/<stage>/... with header x-apigw-api-id: {} (or Host: {private_name})", api.id)
+                    });
+                    let associated = api.vpc_endpoint_ids.contains(&e.id).then(|| {
+                        format!(
+                            "https://{}/<stage>/...",
+                            partition.host(&format!("{}-{}.execute-api", api.id, e.id))
+                        )
+                    });
+                    own.into_iter().chain(associated)
+                })
+                .collect();
+            let severity = if default_host_used {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             findings.push(
                 Finding::new(
                     Code::VpcEndpointPrivateDnsDisabled,
                     format!(
-                        "Private DNS is off on {}, so {private_name} does not resolve to it from {}; call {} with header x-apigw-api-id: {} instead, or enable private DNS.",
-                        endpoint.id,
+                        "No execute-api endpoint in VPC {} has private DNS on, so {private_name} does not resolve to an endpoint from that VPC{}; call {} instead, or enable private DNS on {}.",
                         endpoint.vpc_id,
-                        endpoint.dns_names.first().map(String::as_str).unwrap_or("the endpoint's DNS name"),
-                        api.id
+                        if default_host_used { ", and the failing request used that name" } else { "" },
+                        url_forms.first().map(String::as_str).unwrap_or("the endpoint's own DNS name with header x-apigw-api-id"),
+                        endpoint.id,
                     ),
                 )
+                .severity(severity)
                 .api(&api.id)
                 .resource(&endpoint.id)
                 .evidence(json!({
@@ -237,16 +221,16 @@ fn dns(snapshot: &Snapshot, api: &RestApi, ways_in: &[&VpcEndpoint]) -> Vec<Find
                     "vpc_id": endpoint.vpc_id,
                     "private_dns_enabled": false,
                     "private_dns_name": private_name,
+                    "default_hostname_used": default_host_used,
+                    "endpoints_in_vpc": in_vpc.iter().map(|e| &e.id).collect::<Vec<_>>(),
                     "endpoint_dns_names": endpoint.dns_names,
+                    "url_forms": url_forms,
                     "headers": {
                         "x-apigw-api-id": api.id,
                         "Host": private_name,
                     },
                 })),
             );
-        }
-        if !vpcs_seen.insert(endpoint.vpc_id.clone()) {
-            continue;
         }
         let Some(vpc) = snapshot.vpc(&endpoint.vpc_id) else {
             continue;

@@ -2,18 +2,17 @@
 //! The API's resource policy and the endpoint's own policy, evaluated for `execute-api:Invoke`
 //! on every deployed method, per way in.
 
-use super::private_api::NamedInPolicy;
+use super::ways_in::WaysIn;
 use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::intake::Incident;
-use crate::partition::Partition;
 use crate::policy::{self, Decision, Evaluation, PolicyDocument, Principal, RequestContext};
 use crate::snapshot::{RestApi, Snapshot, VpcEndpoint};
 use serde_json::{json, Value};
 
 const INVOKE: &str = "execute-api:Invoke";
 
-/// One method call to evaluate: the ARN API Gateway authorizes and who is calling.
+/// One method call to evaluate: the ARN API Gateway authorizes and the method's authorization.
 struct MethodCall {
     method: String,
     path: String,
@@ -21,16 +20,36 @@ struct MethodCall {
     arn: String,
 }
 
+/// How API Gateway combines the resource policy with a method's authorization type
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html>).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Workflow {
+    /// `NONE`: the policy alone decides, so an anonymous caller needs an explicit Allow.
+    PolicyOnly,
+    /// `CUSTOM` (Lambda) and `COGNITO_USER_POOLS`: the policy blocks only by an explicit Deny;
+    /// otherwise the authorizer decides.
+    Authorizer,
+    /// `AWS_IAM`: an explicit Deny blocks; an implicit deny is decided by the caller's identity
+    /// policy too (same account: either may allow; another account: both must).
+    Iam,
+}
+
 impl MethodCall {
-    /// Methods without IAM authorization reach the policy as anonymous callers; IAM-signed ones
-    /// are evaluated as a principal of the API's own account.
-    fn principal(&self, partition: &Partition<'_>, account: &str) -> Principal {
-        if self.authorization == "AWS_IAM" {
-            Principal::aws(partition.global_arn("iam", account, "role/caller"))
-        } else {
-            Principal::Anonymous
+    fn workflow(&self) -> Workflow {
+        match self.authorization.as_str() {
+            "CUSTOM" | "COGNITO_USER_POOLS" => Workflow::Authorizer,
+            "AWS_IAM" => Workflow::Iam,
+            _ => Workflow::PolicyOnly,
         }
     }
+}
+
+/// The signer named by an error message such as "User: arn:aws:sts::…:assumed-role/app/s is not
+/// authorized to perform: execute-api:Invoke …"; `None` for "anonymous" or no message.
+fn caller_in(message: &str) -> Option<&str> {
+    let rest = &message[message.find("User: ")? + "User: ".len()..];
+    let arn = rest.split_whitespace().next()?;
+    arn.starts_with("arn:").then_some(arn)
 }
 
 pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
@@ -41,9 +60,13 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
         return Vec::new();
     }
     let probe = Probe {
-        partition: snapshot.partition(),
         account,
         incident,
+        caller: incident
+            .error
+            .as_ref()
+            .and_then(|e| e.message.as_deref())
+            .and_then(caller_in),
     };
     let mut findings = Vec::new();
     for api in snapshot.rest_apis.iter().filter(|a| a.is_private()) {
@@ -61,7 +84,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                 continue;
             }
         };
-        let named = NamedInPolicy::from_document(api, Some(&document));
+        let ways = WaysIn::of(snapshot, api, Some(&document), incident.client.as_ref());
         let stage_calls: Vec<(&str, Vec<MethodCall>)> = api
             .stages
             .iter()
@@ -73,40 +96,29 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
             })
             .collect();
         let all_calls: Vec<&MethodCall> = stage_calls.iter().flat_map(|(_, c)| c).collect();
-        for endpoint in ways_in(snapshot, &named, incident) {
+        // With no endpoint to name, the request still comes through some interface endpoint.
+        let ways_in: Vec<Option<&VpcEndpoint>> = if ways.endpoints.is_empty() {
+            vec![None]
+        } else {
+            ways.endpoints.iter().copied().map(Some).collect()
+        };
+        for endpoint in ways_in {
             for (stage, calls) in &stage_calls {
-                let verdicts =
-                    Verdicts::of(calls, |call| probe.evaluate(&document, call, endpoint));
+                let verdicts = Verdicts::of(calls, |call| {
+                    probe.evaluate(Gate::ResourcePolicy, &document, call, endpoint)
+                });
                 findings.extend(
                     probe
                         .finding(Gate::ResourcePolicy, api, endpoint, &verdicts)
                         .map(|f| f.stage(Some(stage))),
                 );
             }
-            findings.extend(endpoint_policy(&probe, api, endpoint, &all_calls));
+            if let Some(endpoint) = endpoint {
+                findings.extend(endpoint_policy(&probe, api, endpoint, &all_calls));
+            }
         }
     }
     findings
-}
-
-/// Every available execute-api endpoint a request can come through: those the API names
-/// (endpoint configuration, aws:SourceVpce, endpoints in aws:SourceVpc VPCs) and those in the
-/// client's VPC.
-fn ways_in<'a>(
-    snapshot: &'a Snapshot,
-    named: &NamedInPolicy,
-    incident: &Incident,
-) -> Vec<&'a VpcEndpoint> {
-    let client_vpc = incident.client.as_ref().and_then(|c| c.vpc_id.as_deref());
-    snapshot
-        .execute_api_endpoints()
-        .filter(|e| e.is_available())
-        .filter(|e| {
-            named.endpoints.iter().any(|(id, _)| *id == e.id)
-                || named.vpcs.contains(&e.vpc_id)
-                || client_vpc == Some(e.vpc_id.as_str())
-        })
-        .collect()
 }
 
 /// The methods of a stage as ARNs: the request's method and path when the event gives one,
@@ -168,11 +180,12 @@ fn method_calls(
     }
 }
 
-/// What stays fixed while methods are evaluated: the partition, the account and the incident.
+/// What stays fixed while methods are evaluated: the account, the incident and the caller the
+/// incident names.
 struct Probe<'a> {
-    partition: Partition<'a>,
     account: &'a str,
     incident: &'a Incident,
+    caller: Option<&'a str>,
 }
 
 /// Which policy stands in the way: the API's resource policy or the endpoint's own.
@@ -183,44 +196,92 @@ enum Gate {
 }
 
 impl Probe<'_> {
-    fn context(&self, call: &MethodCall, endpoint: &VpcEndpoint) -> RequestContext {
-        let mut context = RequestContext::new(
-            INVOKE,
-            call.arn.clone(),
-            call.principal(&self.partition, self.account),
-        )
-        .with_key("aws:SourceVpce", endpoint.id.clone())
-        .with_key("aws:SourceVpc", endpoint.vpc_id.clone());
-        if let Some(ip) = self
+    /// Unsigned (and bearer-token) requests are anonymous; IAM-signed ones are the caller the
+    /// incident names, else a caller whose identity is not known.
+    fn principal(&self, call: &MethodCall) -> Principal {
+        match (call.workflow(), self.caller) {
+            (Workflow::Iam, Some(arn)) => Principal::aws(arn),
+            (Workflow::Iam, None) => Principal::Unidentified,
+            _ => Principal::Anonymous,
+        }
+    }
+
+    /// The request as an interface endpoint delivers it: `aws:SourceVpce`, `aws:SourceVpc` and
+    /// `aws:VpcSourceIp` always present (unknown when not given), and no `aws:SourceIp`, which
+    /// requests through a VPC endpoint do not carry
+    /// (<https://repost.aws/knowledge-center/iam-restrict-access-policy>).
+    fn context(&self, call: &MethodCall, endpoint: Option<&VpcEndpoint>) -> RequestContext {
+        let mut context = RequestContext::new(INVOKE, call.arn.clone(), self.principal(call));
+        context = match endpoint {
+            Some(endpoint) => context
+                .with_key("aws:SourceVpce", endpoint.id.clone())
+                .with_key("aws:SourceVpc", endpoint.vpc_id.clone()),
+            None => context
+                .with_unknown_key("aws:SourceVpce")
+                .with_unknown_key("aws:SourceVpc"),
+        };
+        match self
             .incident
             .client
             .as_ref()
             .and_then(|c| c.source_ip.clone())
         {
-            context = context.with_key("aws:VpcSourceIp", ip);
+            Some(ip) => context.with_key("aws:VpcSourceIp", ip),
+            None => context.with_unknown_key("aws:VpcSourceIp"),
         }
-        context
     }
 
+    /// The policy's answer as it stands in the method's authorization workflow. The endpoint
+    /// policy runs before any authorizer, so there an unsigned caller always needs an Allow.
     fn evaluate(
         &self,
+        gate: Gate,
         document: &PolicyDocument,
         call: &MethodCall,
-        endpoint: &VpcEndpoint,
+        endpoint: Option<&VpcEndpoint>,
     ) -> Evaluation {
-        policy::evaluate(document, &self.context(call, endpoint))
+        let context = self.context(call, endpoint);
+        match (gate, call.workflow()) {
+            (Gate::ResourcePolicy, Workflow::Authorizer) => {
+                policy::evaluate_denies(document, &context)
+            }
+            (Gate::ResourcePolicy, Workflow::Iam) => {
+                let mut evaluation = policy::evaluate(document, &context);
+                if evaluation.decision == Decision::ImplicitDeny && !self.caller_elsewhere() {
+                    evaluation.decision = Decision::Unknown;
+                    evaluation.undecided.push(match self.caller {
+                        Some(arn) => format!("no statement allows {arn}, but for a caller of the API's own account its identity policy may allow it (AWS_IAM)"),
+                        None => "no statement allows the caller, so the caller's identity and its identity policy decide (AWS_IAM; name the caller to decide)".to_string(),
+                    });
+                }
+                evaluation
+            }
+            _ => policy::evaluate(document, &context),
+        }
     }
 
-    fn context_evidence(&self, call: &MethodCall, endpoint: &VpcEndpoint) -> Value {
+    /// Whether the incident names a caller from another account: then the resource policy must
+    /// allow it as well as the caller's identity policy.
+    fn caller_elsewhere(&self) -> bool {
+        match self.caller.map(Principal::aws) {
+            Some(Principal::Aws { account, .. }) => !account.is_empty() && account != self.account,
+            _ => false,
+        }
+    }
+
+    fn context_evidence(&self, call: &MethodCall, endpoint: Option<&VpcEndpoint>) -> Value {
         let context = self.context(call, endpoint);
         json!({
             "action": context.action,
             "resource": context.resource,
+            "authorization": call.authorization,
             "principal": match &context.principal {
                 Principal::Anonymous => "anonymous".to_string(),
+                Principal::Unidentified => "a signed caller whose identity is not known".to_string(),
                 Principal::Aws { arn, .. } => arn.clone(),
             },
             "keys": context.keys,
+            "unknown_keys": context.unknown,
         })
     }
 
@@ -230,10 +291,11 @@ impl Probe<'_> {
         &self,
         gate: Gate,
         api: &RestApi,
-        endpoint: &VpcEndpoint,
+        endpoint: Option<&VpcEndpoint>,
         verdicts: &Verdicts,
     ) -> Option<Finding> {
         let (first_call, _) = verdicts.denied.first().or(verdicts.undecided.first())?;
+        let through = endpoint.map_or("any VPC endpoint", |e| e.id.as_str());
         let (code, policy_name) = match gate {
             Gate::ResourcePolicy => (
                 Code::PolicyDeniesVpcEndpoint,
@@ -241,12 +303,12 @@ impl Probe<'_> {
             ),
             Gate::EndpointPolicy => (
                 Code::VpcEndpointPolicyDenies,
-                format!("the policy of VPC endpoint {}", endpoint.id),
+                format!("the policy of VPC endpoint {through}"),
             ),
         };
         let mut evidence = json!({
-            "vpc_endpoint_id": endpoint.id,
-            "vpc_id": endpoint.vpc_id,
+            "vpc_endpoint_id": endpoint.map(|e| &e.id),
+            "vpc_id": endpoint.map(|e| &e.vpc_id),
             "denied_methods": Verdicts::methods(&verdicts.denied),
             "undecided_methods": Verdicts::methods(&verdicts.undecided),
             "undecided": verdicts.undecided_reasons(),
@@ -256,15 +318,14 @@ impl Probe<'_> {
             Some((call, evaluation)) => {
                 if gate == Gate::ResourcePolicy {
                     evidence["smallest_change"] =
-                        json!(smallest_change(evaluation, call, endpoint));
+                        json!(smallest_change(evaluation, call, endpoint, through));
                 }
                 Finding::new(
                     code,
                     format!(
-                        "{} denies execute-api:Invoke on API {} through {} for {} ({}).",
+                        "{} denies execute-api:Invoke on API {} through {through} for {} ({}).",
                         capitalized(&policy_name),
                         api.id,
-                        endpoint.id,
                         names(&verdicts.denied),
                         describe_decision(evaluation)
                     ),
@@ -273,10 +334,9 @@ impl Probe<'_> {
             None => Finding::new(
                 code,
                 format!(
-                    "Whether {policy_name} allows {} on API {} through {} cannot be decided: {}.",
+                    "Whether {policy_name} allows {} on API {} through {through} cannot be decided: {}.",
                     names(&verdicts.undecided),
                     api.id,
-                    endpoint.id,
                     verdicts.undecided_reasons().join("; ")
                 ),
             )
@@ -285,7 +345,7 @@ impl Probe<'_> {
         Some(
             finding
                 .api(&api.id)
-                .resource(&endpoint.id)
+                .resource(endpoint.map_or(&api.id, |e| &e.id))
                 .evidence(evidence),
         )
     }
@@ -384,8 +444,10 @@ fn endpoint_policy(
             )
         }
     };
-    let verdicts = Verdicts::of(calls, |call| probe.evaluate(&document, call, endpoint));
-    let mut finding = probe.finding(Gate::EndpointPolicy, api, endpoint, &verdicts)?;
+    let verdicts = Verdicts::of(calls, |call| {
+        probe.evaluate(Gate::EndpointPolicy, &document, call, Some(endpoint))
+    });
+    let mut finding = probe.finding(Gate::EndpointPolicy, api, Some(endpoint), &verdicts)?;
     finding.evidence["endpoint_policy"] =
         serde_json::from_str::<Value>(text).unwrap_or(Value::String(text.to_string()));
     Some(finding)
@@ -402,10 +464,15 @@ fn describe_decision(evaluation: &Evaluation) -> String {
 }
 
 /// The smallest edit that would let the call through, from the evaluation's condition misses.
-fn smallest_change(evaluation: &Evaluation, call: &MethodCall, endpoint: &VpcEndpoint) -> String {
+fn smallest_change(
+    evaluation: &Evaluation,
+    call: &MethodCall,
+    endpoint: Option<&VpcEndpoint>,
+    through: &str,
+) -> String {
     let value_for = |key: &str| match key.to_ascii_lowercase().as_str() {
-        "aws:sourcevpce" => Some(endpoint.id.as_str()),
-        "aws:sourcevpc" => Some(endpoint.vpc_id.as_str()),
+        "aws:sourcevpce" => endpoint.map(|e| e.id.as_str()),
+        "aws:sourcevpc" => endpoint.map(|e| e.vpc_id.as_str()),
         _ => None,
     };
     if let Some(miss) = evaluation
@@ -421,10 +488,9 @@ fn smallest_change(evaluation: &Evaluation, call: &MethodCall, endpoint: &VpcEnd
     }
     match (&evaluation.decision, evaluation.misses.first()) {
         (Decision::ExplicitDeny, _) => format!(
-            "narrow Deny statement '{}' so that it no longer matches {} through {}",
+            "narrow Deny statement '{}' so that it no longer matches {} through {through}",
             evaluation.statement.as_deref().unwrap_or("?"),
             call.arn,
-            endpoint.id
         ),
         (_, Some(miss)) => format!(
             "statement '{}' requires {} {} {:?}; the request has {}",
@@ -435,8 +501,8 @@ fn smallest_change(evaluation: &Evaluation, call: &MethodCall, endpoint: &VpcEnd
             miss.actual.as_ref().map_or_else(|| "no value".to_string(), |a| format!("{a:?}"))
         ),
         (_, None) => format!(
-            "add a statement: Effect Allow, Principal \"*\", Action execute-api:Invoke, Resource {}, Condition StringEquals aws:SourceVpce {}",
-            call.arn, endpoint.id
+            "add a statement: Effect Allow, Principal \"*\", Action execute-api:Invoke, Resource {}, Condition StringEquals aws:SourceVpce {through}",
+            call.arn
         ),
     }
 }

@@ -305,18 +305,247 @@ fn a_request_time_condition_is_a_warning_naming_what_is_undecided() {
 
 #[test]
 fn unauthenticated_methods_are_anonymous_so_an_account_principal_does_not_allow_them() {
-    let policy = r#"{"Statement":[{"Sid":"AccountOnly","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
-    let found = policy_findings(policy, "NONE");
+    let found = policy_findings(ACCOUNT_ONLY, "NONE");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
         found[0].evidence["denied_methods"][0]["decision"],
         "ImplicitDeny"
     );
     assert_eq!(found[0].evidence["context"]["principal"], "anonymous");
-    assert!(
-        policy_findings(policy, "AWS_IAM").is_empty(),
-        "an IAM caller of the account is allowed"
+}
+
+const ACCOUNT_ONLY: &str = r#"{"Statement":[{"Sid":"AccountOnly","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+
+// apigateway-authorization-flow.html, "IAM authentication and resource policy": whether an
+// IAM caller gets in depends on who it is; the tool never makes a caller up.
+#[test]
+fn iam_methods_with_an_unknown_caller_are_a_warning_naming_the_caller_identity() {
+    let found = policy_findings(ACCOUNT_ONLY, "AWS_IAM");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+    assert_eq!(
+        found[0].evidence["context"]["principal"],
+        "a signed caller whose identity is not known"
     );
+    let undecided = found[0].evidence["undecided"].to_string();
+    assert!(undecided.contains("identity"), "{undecided}");
+    assert!(!found[0].evidence.to_string().contains("role/caller"));
+}
+
+fn policy_findings_for(
+    policy: &str,
+    authorization: &str,
+    event: serde_json::Value,
+) -> Vec<crate::finding::Finding> {
+    let snapshot = snapshot(
+        api_with_method(policy, authorization),
+        vec![endpoint("vpce-1", "vpc-1", true)],
+    );
+    run(&snapshot, &incident(event))
+        .into_iter()
+        .filter(|f| f.code == Code::PolicyDeniesVpcEndpoint)
+        .collect()
+}
+
+fn denied_by(caller: &str) -> serde_json::Value {
+    json!({
+        "api_id": "a1b2c3d4e5",
+        "error": { "status": 403, "message": format!("User: {caller} is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/items") }
+    })
+}
+
+#[test]
+fn iam_caller_named_by_the_error_decides_the_account_principal() {
+    let same = policy_findings_for(
+        ACCOUNT_ONLY,
+        "AWS_IAM",
+        denied_by("arn:aws:sts::123456789012:assumed-role/app/s1"),
+    );
+    assert!(same.is_empty(), "{same:#?}");
+    let other = policy_findings_for(
+        ACCOUNT_ONLY,
+        "AWS_IAM",
+        denied_by("arn:aws:sts::999988887777:assumed-role/app/s1"),
+    );
+    assert_eq!(other.len(), 1, "{other:#?}");
+    assert_eq!(other[0].severity, crate::catalog::Severity::Error);
+    assert_eq!(
+        other[0].evidence["context"]["principal"],
+        "arn:aws:sts::999988887777:assumed-role/app/s1"
+    );
+}
+
+#[test]
+fn iam_caller_of_the_same_account_not_in_the_policy_is_still_undecided() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ci"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    let found = policy_findings_for(
+        policy,
+        "AWS_IAM",
+        denied_by("arn:aws:sts::123456789012:assumed-role/app/s1"),
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+    assert!(found[0].evidence["undecided"]
+        .to_string()
+        .contains("identity policy may allow"));
+}
+
+#[test]
+fn iam_methods_are_blocked_by_an_explicit_deny_whoever_calls() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Sid":"OtherVpceOnly","Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-other"}}}]}"#;
+    let found = policy_findings(policy, "AWS_IAM");
+    let denied: Vec<_> = found
+        .iter()
+        .filter(|f| f.resource.as_deref() == Some("vpce-1"))
+        .collect();
+    assert_eq!(denied.len(), 1, "{found:#?}");
+    assert_eq!(denied[0].severity, crate::catalog::Severity::Error);
+    assert_eq!(
+        denied[0].evidence["denied_methods"][0]["statement"],
+        "OtherVpceOnly"
+    );
+}
+
+#[test]
+fn iam_methods_under_an_everyone_allow_are_quiet() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#;
+    assert!(policy_findings(policy, "AWS_IAM").is_empty());
+}
+
+// apigateway-authorization-flow.html, "Lambda authorizer and resource policy" and "Amazon
+// Cognito authentication and resource policy": the policy is searched for an explicit Deny
+// only; the developer guide's Deny-only private API policy is a working setup there.
+const GUIDE_DENY_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#;
+
+#[test]
+fn authorizer_methods_under_a_deny_only_policy_are_quiet() {
+    for authorization in ["CUSTOM", "COGNITO_USER_POOLS"] {
+        let found = policy_findings(GUIDE_DENY_ONLY, authorization);
+        assert!(found.is_empty(), "{authorization}: {found:#?}");
+    }
+}
+
+#[test]
+fn the_same_deny_only_policy_blocks_methods_without_authorization() {
+    let found = policy_findings(GUIDE_DENY_ONLY, "NONE");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+    assert_eq!(
+        found[0].evidence["denied_methods"][0]["decision"],
+        "ImplicitDeny"
+    );
+}
+
+#[test]
+fn authorizer_methods_are_blocked_through_an_endpoint_the_deny_names_out() {
+    let mut snapshot = snapshot(
+        api_with_method(GUIDE_DENY_ONLY, "CUSTOM"),
+        vec![
+            endpoint("vpce-1", "vpc-1", true),
+            endpoint("vpce-2", "vpc-2", true),
+        ],
+    );
+    snapshot.vpcs.push(Vpc {
+        id: "vpc-2".into(),
+        cidrs: vec!["10.1.0.0/16".into()],
+        dns_support: Some(true),
+        dns_hostnames: Some(true),
+    });
+    let found: Vec<_> = run(
+        &snapshot,
+        &incident(json!({ "api_id": "a1b2c3d4e5", "client": { "vpc_id": "vpc-2" } })),
+    )
+    .into_iter()
+    .filter(|f| f.code == Code::PolicyDeniesVpcEndpoint)
+    .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].resource.as_deref(), Some("vpce-2"));
+    assert_eq!(
+        found[0].evidence["denied_methods"][0]["decision"],
+        "ExplicitDeny"
+    );
+}
+
+#[test]
+fn authorizer_methods_wait_on_an_undecidable_deny_but_not_on_an_undecidable_allow() {
+    let allow = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringLike":{"aws:UserAgent":"curl/*"}}}]}"#;
+    assert!(policy_findings(allow, "CUSTOM").is_empty());
+    let deny = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringLike":{"aws:UserAgent":"curl/*"}}}]}"#;
+    let found = policy_findings(deny, "CUSTOM");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+}
+
+// The VPC endpoint policy is checked before any authorizer runs: an unsigned caller needs an
+// Allow there whatever the method's authorization.
+#[test]
+fn the_endpoint_policy_still_needs_an_allow_for_authorizer_methods() {
+    let mut vpce = endpoint("vpce-1", "vpc-1", true);
+    vpce.policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"execute-api:Invoke","Resource":"*"}]}"#.into());
+    let allow_all = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    let snapshot = snapshot(api_with_method(allow_all, "CUSTOM"), vec![vpce]);
+    let found = codes(&snapshot, &incident(json!({ "api_id": "a1b2c3d4e5" })));
+    assert!(found.contains(&Code::VpcEndpointPolicyDenies), "{found:?}");
+    assert!(!found.contains(&Code::PolicyDeniesVpcEndpoint), "{found:?}");
+}
+
+// Requests through an interface endpoint always carry aws:VpcSourceIp; unknown unless given.
+const VPC_SOURCE_IP_ALLOW: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:VpcSourceIp":"10.0.0.0/16"}}}]}"#;
+
+#[test]
+fn vpc_source_ip_is_unknown_without_a_client_address_never_absent() {
+    let found = policy_findings(VPC_SOURCE_IP_ALLOW, "NONE");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+    let inside = policy_findings_for(
+        VPC_SOURCE_IP_ALLOW,
+        "NONE",
+        json!({ "api_id": "a1b2c3d4e5", "client": { "source_ip": "10.0.4.9" } }),
+    );
+    assert!(inside.is_empty(), "{inside:#?}");
+    let outside = policy_findings_for(
+        VPC_SOURCE_IP_ALLOW,
+        "NONE",
+        json!({ "api_id": "a1b2c3d4e5", "client": { "source_ip": "192.168.4.9" } }),
+    );
+    assert_eq!(outside.len(), 1, "{outside:#?}");
+    assert_eq!(outside[0].severity, crate::catalog::Severity::Error);
+}
+
+// aws:SourceIp is not in requests that come through a VPC endpoint, so a private API that only
+// allows public ranges admits nobody — caught with no client VPC and no endpoint named.
+const SOURCE_IP_ONLY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+
+/// The policy findings for an API that names no endpoint, with no client given.
+fn unnamed_ways_in(policy: &str, endpoints: Vec<VpcEndpoint>) -> Vec<crate::finding::Finding> {
+    let mut api = api_with_method(policy, "NONE");
+    api.vpc_endpoint_ids.clear();
+    run(
+        &snapshot(api, endpoints),
+        &incident(json!({ "api_id": "a1b2c3d4e5" })),
+    )
+    .into_iter()
+    .filter(|f| f.code == Code::PolicyDeniesVpcEndpoint)
+    .collect()
+}
+
+#[test]
+fn a_source_ip_only_policy_is_caught_through_an_unnamed_endpoint() {
+    let found = unnamed_ways_in(SOURCE_IP_ONLY, vec![endpoint("vpce-1", "vpc-1", true)]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+    assert!(found[0].evidence["smallest_change"]
+        .to_string()
+        .contains("aws:SourceIp"));
+}
+
+#[test]
+fn a_source_ip_only_policy_is_caught_with_no_endpoint_at_all() {
+    let found = unnamed_ways_in(SOURCE_IP_ONLY, Vec::new());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+    assert_eq!(found[0].resource.as_deref(), Some("a1b2c3d4e5"));
+    assert!(found[0].summary.contains("any VPC endpoint"));
 }
 
 #[test]
@@ -778,4 +1007,120 @@ fn a_missing_endpoint_in_china_names_the_china_service() {
         "{}",
         missing.summary
     );
+}
+
+fn not_available(policy: &str, endpoints: Vec<VpcEndpoint>) -> Vec<crate::finding::Finding> {
+    let snapshot = snapshot(private_api(Some(policy)), endpoints);
+    run(&snapshot, &incident(json!({ "api_id": "a1b2c3d4e5" })))
+        .into_iter()
+        .filter(|f| f.code == Code::VpcEndpointNotAvailable)
+        .collect()
+}
+
+// SPEC §5 VPC_ENDPOINT_NOT_AVAILABLE: only exact ids count as ways in.
+#[test]
+fn a_pattern_is_not_an_endpoint() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringLike":{"aws:SourceVpce":"vpce-*"}}},{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-0abc*"}}}]}"#;
+    let found = not_available(policy, vec![endpoint("vpce-1", "vpc-1", true)]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn an_id_a_deny_blocks_is_not_a_way_in() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":["vpce-1","vpce-0retired00000000"]}}},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-0retired00000000"}}}]}"#;
+    let found = not_available(policy, vec![endpoint("vpce-1", "vpc-1", true)]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn an_id_named_by_a_deny_string_not_equals_is_a_way_in() {
+    let found = not_available(GUIDE_DENY_ONLY, vec![endpoint("vpce-2", "vpc-1", true)]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].resource.as_deref(), Some("vpce-1"));
+}
+
+#[test]
+fn an_endpoint_this_account_cannot_see_is_a_warning_pointing_at_its_account() {
+    let found = not_available(GUIDE_DENY_ONLY, vec![endpoint("vpce-2", "vpc-1", true)]);
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+    assert!(
+        found[0].summary.contains("--account"),
+        "{}",
+        found[0].summary
+    );
+    assert!(!found[0].summary.contains("does not exist"));
+    assert_eq!(found[0].evidence["visible_in_this_account"], false);
+}
+
+#[test]
+fn a_deleted_or_rejected_endpoint_of_this_account_stays_an_error() {
+    for state in ["deleted", "rejected"] {
+        let mut gone = endpoint("vpce-1", "vpc-1", true);
+        gone.state = state.into();
+        let found = not_available(GUIDE_DENY_ONLY, vec![gone]);
+        assert_eq!(found.len(), 1, "{state}: {found:#?}");
+        assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+        assert!(found[0].summary.contains(state), "{}", found[0].summary);
+    }
+}
+
+fn dns_findings(endpoints: Vec<VpcEndpoint>, incident: &Incident) -> Vec<crate::finding::Finding> {
+    let mut api = private_api(Some(
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+    ));
+    api.vpc_endpoint_ids = vec!["vpce-1".into()];
+    run(&snapshot(api, endpoints), incident)
+        .into_iter()
+        .filter(|f| f.code == Code::VpcEndpointPrivateDnsDisabled)
+        .collect()
+}
+
+// SPEC §5 VPC_ENDPOINT_PRIVATE_DNS_DISABLED: judged per VPC.
+#[test]
+fn a_second_endpoint_with_private_dns_serves_the_whole_vpc() {
+    let found = dns_findings(
+        vec![
+            endpoint("vpce-1", "vpc-1", false),
+            endpoint("vpce-2", "vpc-1", true),
+        ],
+        &incident(json!({ "api_id": "a1b2c3d4e5", "client": { "vpc_id": "vpc-1" } })),
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn private_dns_off_is_a_warning_unless_the_default_hostname_was_used() {
+    let endpoints = || {
+        vec![
+            endpoint("vpce-1", "vpc-1", false),
+            endpoint("vpce-2", "vpc-1", false),
+        ]
+    };
+    let found = dns_findings(endpoints(), &incident(json!({ "api_id": "a1b2c3d4e5" })));
+    assert_eq!(found.len(), 1, "one finding per VPC: {found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+    let forms = found[0].evidence["url_forms"].to_string();
+    assert!(
+        forms.contains("https://a1b2c3d4e5-vpce-1.execute-api.us-east-1.amazonaws.com/"),
+        "{forms}"
+    );
+    assert!(
+        !forms.contains("a1b2c3d4e5-vpce-2"),
+        "vpce-2 is not associated: {forms}"
+    );
+    assert!(forms.contains("vpce-2-abcd.execute-api.us-east-1.vpce.amazonaws.com"));
+    assert!(forms.contains("x-apigw-api-id: a1b2c3d4e5"));
+    let default = with_request(
+        "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/items",
+        json!({}),
+    );
+    let found = dns_findings(endpoints(), &default);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+    let endpoint_url = with_request(
+        "https://vpce-1-abcd.execute-api.us-east-1.vpce.amazonaws.com/prod/items",
+        json!({ "x-apigw-api-id": "a1b2c3d4e5" }),
+    );
+    let found = dns_findings(endpoints(), &endpoint_url);
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
 }

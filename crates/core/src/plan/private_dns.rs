@@ -4,9 +4,10 @@
 
 use super::{protected_by_tags, Marker, Rules};
 use crate::action::Action;
+use crate::catalog::Severity;
 use crate::finding::Finding;
 use crate::partition::Partition;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, VpcEndpoint};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -16,6 +17,9 @@ pub struct EnablePrivateDns {
     pub endpoint_id: String,
     pub vpc_id: String,
     pub region: String,
+    /// Whether the failing request used the API's default hostname (the finding is an error);
+    /// otherwise private DNS off may be deliberate, and the change is refused.
+    pub default_hostname_used: bool,
 }
 
 /// The endpoint and its VPC's DNS attributes (`None`: not known).
@@ -25,6 +29,8 @@ pub struct State {
     pub tags: BTreeMap<String, String>,
     pub dns_support: Option<bool>,
     pub dns_hostnames: Option<bool>,
+    /// Other available execute-api endpoints of the VPC with private DNS on.
+    pub serving: Vec<String>,
 }
 
 impl EnablePrivateDns {
@@ -35,14 +41,33 @@ impl EnablePrivateDns {
             endpoint_id: endpoint.id.clone(),
             vpc_id: endpoint.vpc_id.clone(),
             region: snapshot.region.clone(),
+            default_hostname_used: finding.severity == Severity::Error,
         };
         let state = State {
             private_dns_enabled: endpoint.private_dns_enabled,
             tags: endpoint.tags.clone(),
             dns_support: vpc.and_then(|v| v.dns_support),
             dns_hostnames: vpc.and_then(|v| v.dns_hostnames),
+            serving: change.serving(snapshot.execute_api_endpoints()),
         };
         Some((change, state))
+    }
+}
+
+impl EnablePrivateDns {
+    /// The endpoints among `endpoints` that already serve this VPC with private DNS.
+    pub fn serving<'a>(&self, endpoints: impl IntoIterator<Item = &'a VpcEndpoint>) -> Vec<String> {
+        endpoints
+            .into_iter()
+            .filter(|e| {
+                e.id != self.endpoint_id
+                    && e.vpc_id == self.vpc_id
+                    && e.is_execute_api()
+                    && e.is_available()
+                    && e.private_dns_enabled
+            })
+            .map(|e| e.id.clone())
+            .collect()
     }
 }
 
@@ -97,6 +122,18 @@ impl Rules for EnablePrivateDns {
                 state.dns_support.unwrap_or(false),
                 state.dns_hostnames.unwrap_or(false)
             ));
+        }
+        if !state.serving.is_empty() {
+            return Some(format!(
+                "refused: {} of the same VPC {} already has private DNS on, which serves the whole VPC",
+                state.serving.join(", "),
+                self.vpc_id
+            ));
+        }
+        if !self.default_hostname_used {
+            return Some(
+                "refused: the failing request is not known to use the default hostname, and private DNS off may be deliberate (it changes DNS for every client of the VPC); call the endpoint's own DNS name with x-apigw-api-id instead".to_string(),
+            );
         }
         protected_by_tags("the endpoint", &state.tags)
     }

@@ -184,6 +184,12 @@ fn plan_with(
     full_plan(findings, snapshot, incident, config, context).rows
 }
 
+/// The dry-run plan for one finding, with `enable_private_dns` the only action allowed.
+fn private_dns_plan(finding: Finding, snapshot: &Snapshot) -> Vec<ActionRow> {
+    let config = config(&[("APIGW_DOCTOR_ACTIONS", "enable_private_dns")]);
+    plan_with(&[finding], snapshot, &manual(), &config, &context(900))
+}
+
 /// The plan with the changes an apply would make.
 fn full_plan(
     findings: &[Finding],
@@ -396,14 +402,7 @@ fn an_endpoint_tagged_skip_keeps_private_dns_off() {
     snapshot.vpc_endpoints[0]
         .tags
         .insert("apigw-doctor:skip".into(), "true".into());
-    let config = config(&[("APIGW_DOCTOR_ACTIONS", "enable_private_dns")]);
-    let actions = plan_with(
-        &[private_dns_off()],
-        &snapshot,
-        &manual(),
-        &config,
-        &context(900),
-    );
+    let actions = private_dns_plan(private_dns_off(), &snapshot);
     assert_skipped(&actions[0], "the endpoint is tagged apigw-doctor:skip=true");
 }
 
@@ -411,30 +410,46 @@ fn an_endpoint_tagged_skip_keeps_private_dns_off() {
 fn private_dns_is_refused_while_the_vpc_has_dns_support_off() {
     let mut snapshot = snapshot();
     snapshot.vpcs[0].dns_support = Some(false);
-    let config = config(&[("APIGW_DOCTOR_ACTIONS", "enable_private_dns")]);
-    let actions = plan_with(
-        &[private_dns_off()],
-        &snapshot,
-        &manual(),
-        &config,
-        &context(900),
-    );
+    let actions = private_dns_plan(private_dns_off(), &snapshot);
     assert_skipped(&actions[0], "VPC_DNS_DISABLED");
     assert!(reason(&actions[0]).contains("vpc-1"), "{:?}", actions[0]);
+}
+
+// SPEC §7 enable_private_dns: refused while the finding is only a warning, and while another
+// endpoint of the same VPC already serves it with private DNS.
+#[test]
+fn private_dns_is_refused_when_the_default_hostname_is_not_known_to_be_used() {
+    let actions = private_dns_plan(private_dns_off().severity(Severity::Warning), &snapshot());
+    assert_skipped(&actions[0], "not known to use the default hostname");
+}
+
+#[test]
+fn private_dns_is_refused_while_another_endpoint_of_the_vpc_has_it_on() {
+    let mut snapshot = snapshot();
+    let mut second = snapshot.vpc_endpoints[0].clone();
+    second.id = "vpce-2".into();
+    second.private_dns_enabled = true;
+    snapshot.vpc_endpoints.push(second.clone());
+    let actions = private_dns_plan(private_dns_off(), &snapshot);
+    assert_skipped(
+        &actions[0],
+        "vpce-2 of the same VPC vpc-1 already has private DNS on",
+    );
+    // An endpoint of another VPC, or one being deleted, does not serve this VPC.
+    for (vpc, state) in [("vpc-2", "available"), ("vpc-1", "deleting")] {
+        let last = snapshot.vpc_endpoints.last_mut().expect("second endpoint");
+        last.vpc_id = vpc.into();
+        last.state = state.into();
+        let actions = private_dns_plan(private_dns_off(), &snapshot);
+        assert_planned(&actions[0]);
+    }
 }
 
 #[test]
 fn private_dns_already_on_is_already_done() {
     let mut snapshot = snapshot();
     snapshot.vpc_endpoints[0].private_dns_enabled = true;
-    let config = config(&[("APIGW_DOCTOR_ACTIONS", "enable_private_dns")]);
-    let actions = plan_with(
-        &[private_dns_off()],
-        &snapshot,
-        &manual(),
-        &config,
-        &context(900),
-    );
+    let actions = private_dns_plan(private_dns_off(), &snapshot);
     assert_eq!(actions[0].status, Status::Skipped);
     assert!(
         reason(&actions[0]).starts_with("already done:"),
@@ -655,14 +670,7 @@ fn the_private_dns_tag_on_the_endpoint_holds_the_cooldown() {
         "apigw-doctor:enable_private_dns".into(),
         tag_marker(60, "inc-0"),
     );
-    let config = config(&[("APIGW_DOCTOR_ACTIONS", "enable_private_dns")]);
-    let actions = plan_with(
-        &[private_dns_off()],
-        &snapshot,
-        &manual(),
-        &config,
-        &context(900),
-    );
+    let actions = private_dns_plan(private_dns_off(), &snapshot);
     assert!(reason(&actions[0]).starts_with("cooldown:"), "{actions:#?}");
 }
 

@@ -279,7 +279,7 @@ fn ip_matches(expected: &str, request: &str) -> Result<bool, String> {
 }
 
 /// IAM glob: `*` matches any run of characters (including `/` and `:`), `?` exactly one.
-pub(super) fn wildcard_match(pattern: &str, text: &str) -> bool {
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0, 0);

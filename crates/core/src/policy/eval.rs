@@ -15,6 +15,9 @@ use super::parse::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Principal {
     Anonymous,
+    /// A SigV4-signed caller whose identity is not known: a statement naming specific
+    /// principals may or may not apply to it.
+    Unidentified,
     /// `arn` is the caller's IAM user/role ARN or STS assumed-role session ARN.
     Aws {
         arn: String,
@@ -44,6 +47,8 @@ pub struct RequestContext {
     /// A key mapped to an empty list is explicitly absent; a key missing from the map is absent
     /// or unknowable depending on the key (see the module docs).
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Keys the request surely carries but whose value is not known (stored lowercase).
+    pub unknown: Vec<String>,
 }
 
 impl RequestContext {
@@ -57,7 +62,14 @@ impl RequestContext {
             resource: resource.into(),
             principal,
             keys: BTreeMap::new(),
+            unknown: Vec::new(),
         }
+    }
+
+    /// Marks `key` as carried by the request with a value nobody told us.
+    pub fn with_unknown_key(mut self, key: &str) -> Self {
+        self.unknown.push(key.to_ascii_lowercase());
+        self
     }
 
     /// Adds one value for `key`; calling it again for the same key makes it multivalued.
@@ -190,6 +202,26 @@ struct Verdict {
 /// Decides whether `doc` allows the request in `ctx`. Deny wins over Allow, and a Deny that might
 /// apply makes the answer `Unknown` even when an Allow surely applies.
 pub fn evaluate(doc: &PolicyDocument, ctx: &RequestContext) -> Evaluation {
+    decide(doc, ctx, Phase::Full)
+}
+
+/// The first phase of API Gateway's Lambda-authorizer and Cognito workflows: only an explicit
+/// Deny blocks the request there, and otherwise the authorizer decides
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html>).
+/// `ExplicitDeny` when a Deny applies, `Unknown` when one might, else `Allow` (nothing in the
+/// policy blocks the request).
+pub fn evaluate_denies(doc: &PolicyDocument, ctx: &RequestContext) -> Evaluation {
+    decide(doc, ctx, Phase::DenyOnly)
+}
+
+/// Whether Allow statements take part in the decision.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Full,
+    DenyOnly,
+}
+
+fn decide(doc: &PolicyDocument, ctx: &RequestContext, phase: Phase) -> Evaluation {
     let api = Arn::parse(&ctx.resource)
         .filter(|arn| arn.service == "execute-api")
         .and_then(|arn| {
@@ -257,10 +289,13 @@ pub fn evaluate(doc: &PolicyDocument, ctx: &RequestContext) -> Evaluation {
     let allowed = first(Effect::Allow, Match::Yes);
     if let Some((label, _, _)) = first(Effect::Deny, Match::Maybe) {
         let mut undecided: Vec<String> = undecided_of(Effect::Deny).collect();
-        if allowed.is_none() {
+        if allowed.is_none() && phase == Phase::Full {
             undecided.extend(undecided_of(Effect::Allow));
         }
         return outcome(Decision::Unknown, Some(label), undecided, allow_misses);
+    }
+    if phase == Phase::DenyOnly {
+        return outcome(Decision::Allow, None, Vec::new(), Vec::new());
     }
     if let Some((label, _, _)) = allowed {
         return outcome(Decision::Allow, Some(label), Vec::new(), Vec::new());
@@ -502,6 +537,12 @@ fn principal_id_matches(id: &PrincipalId, principal: &Principal, notes: &mut Vec
     match (classify(entry), principal) {
         (Entry::Everyone, _) => Match::Yes,
         (_, Principal::Anonymous) | (Entry::Deleted, _) => Match::No,
+        (_, Principal::Unidentified) => {
+            notes.push(format!(
+                "the caller's identity is not known, and the statement names principal {entry:?}"
+            ));
+            Match::Maybe
+        }
         (Entry::Account(listed), Principal::Aws { account, .. }) => {
             Match::from_bool(listed == account)
         }
@@ -535,6 +576,12 @@ fn not_principal_matches(
         match (classify(entry), principal) {
             (Entry::Everyone, _) => return Match::No,
             (_, Principal::Anonymous) | (Entry::Deleted, _) => {}
+            (_, Principal::Unidentified) => {
+                notes.push(format!(
+                    "the caller's identity is not known, and NotPrincipal names {entry:?}"
+                ));
+                identity_listed = identity_listed.or(Match::Maybe);
+            }
             (Entry::Account(listed), Principal::Aws { account, .. }) => {
                 account_listed = account_listed.or(Match::from_bool(listed == account));
             }
@@ -553,6 +600,9 @@ fn not_principal_matches(
         }
     }
     match (account_listed, identity_listed) {
+        _ if *principal == Principal::Unidentified && identity_listed == Match::Maybe => {
+            Match::Maybe
+        }
         (Match::No, Match::No) => Match::Yes,
         (Match::Yes, Match::Yes) => Match::No,
         _ => {
@@ -583,6 +633,9 @@ const NETWORK_KEYS: [&str; 5] = [
 ];
 
 fn request_value(ctx: &RequestContext, key: &str) -> RequestValue {
+    if ctx.unknown.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        return RequestValue::Unknowable;
+    }
     let mut provided: Option<Vec<String>> = None;
     for (name, values) in &ctx.keys {
         if name.eq_ignore_ascii_case(key) {

@@ -952,6 +952,133 @@ fn malformed_policies_are_errors_not_panics() {
     }
 }
 
+/// An IAM-authorized request whose signer is not known.
+fn unidentified(path: &str) -> RequestContext {
+    RequestContext::new("execute-api:Invoke", res(path), Principal::Unidentified)
+}
+
+fn decision(policy: &str, ctx: &RequestContext) -> Evaluation {
+    evaluate(&parse_policy(policy).expect("policy parses"), ctx)
+}
+
+fn deny_phase(policy: &str, ctx: &RequestContext) -> Evaluation {
+    evaluate_denies(&parse_policy(policy).expect("policy parses"), ctx)
+}
+
+#[test]
+fn unidentified_caller_everyone_allow_applies() {
+    assert_eq!(
+        decision(ALLOW_ALL_DOC, &unidentified("prod/GET/x")).decision,
+        Decision::Allow
+    );
+}
+
+#[test]
+fn unidentified_caller_named_roles_are_undecided_never_a_made_up_match() {
+    let result = decision(CROSS_ACCOUNT_ROLES, &unidentified("stage/GET/pets"));
+    assert_eq!(result.decision, Decision::Unknown, "{result:#?}");
+    assert!(
+        result
+            .undecided
+            .iter()
+            .any(|u| u.contains("identity is not known")),
+        "{result:#?}"
+    );
+}
+
+#[test]
+fn unidentified_caller_deny_naming_an_account_is_undecided() {
+    let result = decision(DENY_ACCOUNT, &unidentified("prod/GET/x"));
+    assert_eq!(result.decision, Decision::Unknown, "{result:#?}");
+}
+
+#[test]
+fn unidentified_caller_not_principal_is_undecided() {
+    let policy = doc(&[
+        ALLOW_ALL,
+        r#"{"Sid":"DenyButApp","Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"*","Resource":"*"}"#,
+    ]);
+    assert_eq!(
+        decision(&policy, &unidentified("prod/GET/x")).decision,
+        Decision::Unknown
+    );
+}
+
+// apigateway-authorization-flow.html, "Lambda authorizer and resource policy": before the
+// authorizer runs, only an explicit Deny blocks the caller.
+#[test]
+fn authorization_flow_deny_phase_ignores_a_missing_allow() {
+    let deny_only = doc(&[
+        r#"{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123456789abcdef0"}}}"#,
+    ]);
+    let through = anon("prod/GET/x").with_key("aws:SourceVpce", "vpce-0123456789abcdef0");
+    assert_eq!(
+        decision(&deny_only, &through).decision,
+        Decision::ImplicitDeny
+    );
+    let phase = deny_phase(&deny_only, &through);
+    assert_eq!(phase.decision, Decision::Allow, "{phase:#?}");
+    assert_eq!(phase.statement, None);
+    let elsewhere = anon("prod/GET/x").with_key("aws:SourceVpce", "vpce-0ther");
+    assert_eq!(
+        deny_phase(&deny_only, &elsewhere).decision,
+        Decision::ExplicitDeny
+    );
+}
+
+#[test]
+fn authorization_flow_deny_phase_undecided_only_by_a_deny() {
+    // An Allow that cannot be decided does not matter before the authorizer...
+    let allow_maybe = decision(ORG_ID, &anon("prod/GET/x"));
+    assert_eq!(
+        allow_maybe.decision,
+        Decision::ImplicitDeny,
+        "{allow_maybe:#?}"
+    );
+    let allow_unknowable = doc(&[
+        r#"{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringLike":{"aws:UserAgent":"curl*"}}}"#,
+    ]);
+    assert_eq!(
+        decision(&allow_unknowable, &anon("prod/GET/x")).decision,
+        Decision::Unknown
+    );
+    assert_eq!(
+        deny_phase(&allow_unknowable, &anon("prod/GET/x")).decision,
+        Decision::Allow
+    );
+    // ...a Deny that cannot be decided does.
+    let deny_unknowable = doc(&[
+        r#"{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringLike":{"aws:UserAgent":"curl*"}}}"#,
+    ]);
+    let phase = deny_phase(&deny_unknowable, &anon("prod/GET/x"));
+    assert_eq!(phase.decision, Decision::Unknown, "{phase:#?}");
+    assert!(
+        phase.undecided.iter().any(|u| u.contains("UserAgent")),
+        "{phase:#?}"
+    );
+}
+
+// Through an interface endpoint aws:VpcSourceIp is always in the request; when the client's
+// address is not given its value is unknown, not absent.
+#[test]
+fn interface_endpoint_unknown_vpc_source_ip_is_undecided_not_absent() {
+    let allow_range = doc(&[
+        r#"{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"IpAddress":{"aws:VpcSourceIp":"10.0.0.0/16"}}}"#,
+    ]);
+    let unknown = anon("prod/GET/x").with_unknown_key("aws:VpcSourceIp");
+    assert_eq!(decision(&allow_range, &unknown).decision, Decision::Unknown);
+    assert_eq!(
+        decision(&allow_range, &anon("prod/GET/x")).decision,
+        Decision::ImplicitDeny
+    );
+    let known = anon("prod/GET/x").with_key("aws:VpcSourceIp", "10.0.3.4");
+    assert_eq!(decision(&allow_range, &known).decision, Decision::Allow);
+    let deny_range = decision(PRIVATE_VPC_SOURCE_IP_DENY, &unknown);
+    assert_eq!(deny_range.decision, Decision::Unknown, "{deny_range:#?}");
+}
+
+const ALLOW_ALL_DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+
 mod properties {
     use super::super::*;
     use proptest::collection::vec;
@@ -1201,7 +1328,8 @@ mod properties {
 
     fn oracle_principal(index: usize, principal: &Principal) -> bool {
         let (arn, account) = match principal {
-            Principal::Anonymous => return index <= 1,
+            // Only "*" surely names a caller whose identity is not known.
+            Principal::Anonymous | Principal::Unidentified => return index <= 1,
             Principal::Aws { arn, account } => (arn.as_str(), account.as_str()),
         };
         match index {
