@@ -619,21 +619,7 @@ async fn a_policy_change_found_in_cloudtrail_is_redeployed() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let aws = moto.aws().await;
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
-    for (path, value) in [("/description", "orders API"), ("/policy", policy)] {
-        aws.apigateway
-            .update_rest_api()
-            .rest_api_id(&api)
-            .patch_operations(
-                aws_sdk_apigateway::types::PatchOperation::builder()
-                    .op(aws_sdk_apigateway::types::Op::Replace)
-                    .path(path)
-                    .value(value)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("update the API");
-    }
+    change_policy(&aws, &api, policy).await;
 
     let report = moto
         .handle_at(apply_config(), &event, chrono::Utc::now())
@@ -663,6 +649,119 @@ async fn a_policy_change_found_in_cloudtrail_is_redeployed() {
         again["findings"]
     );
     assert_eq!(again["actions"], json!([]));
+}
+
+/// Patches the API's resource policy (and, before it, its description) as a person would.
+async fn change_policy(aws: &apigw_doctor::aws::Aws, api: &str, policy: &str) {
+    for (path, value) in [("/description", "orders API"), ("/policy", policy)] {
+        aws.apigateway
+            .update_rest_api()
+            .rest_api_id(api)
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path(path)
+                    .value(value)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("update the API");
+    }
+}
+
+// SPEC §7: every stage a finding names is redeployed, and a dry run says what an apply does —
+// the first stage's new deployment must not hold the second one back as "newer".
+#[tokio::test]
+async fn a_policy_change_on_two_stages_is_planned_and_applied_alike() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    let prod = aws
+        .apigateway
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("prod");
+    aws.apigateway
+        .create_stage()
+        .rest_api_id(&api)
+        .stage_name("staging")
+        .deployment_id(prod.deployment_id().expect("deployment"))
+        .send()
+        .await
+        .expect("second stage");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    change_policy(&aws, &api, policy).await;
+    let event = json!({ "api_id": api, "actions": ["redeploy_stage"] });
+
+    let dry = moto
+        .handle_at(
+            config(&[("APIGW_DOCTOR_ACTIONS", "redeploy_stage")]),
+            &event,
+            chrono::Utc::now(),
+        )
+        .await;
+    let planned: Vec<String> = actions(&dry, "redeploy_stage")
+        .iter()
+        .filter(|a| a["status"] == "planned")
+        .map(|a| a["target"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        planned,
+        vec![format!("{api}/prod"), format!("{api}/staging")],
+        "{:#}",
+        dry["actions"]
+    );
+
+    let applied = moto
+        .handle_at(apply_config(), &event, chrono::Utc::now())
+        .await;
+    let verified: Vec<String> = actions(&applied, "redeploy_stage")
+        .iter()
+        .filter(|a| a["status"] == "verified")
+        .map(|a| a["target"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(verified, planned, "{:#}", applied["actions"]);
+}
+
+// SPEC §7: a redeploy that would make a denying policy live is refused, and nothing changes.
+#[tokio::test]
+async fn a_policy_change_that_denies_is_not_deployed() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let denying = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-0somewhereelse000"}}}]}"#;
+    change_policy(&aws, &api, denying).await;
+    let before = moto.state();
+    let report = moto
+        .handle_at(
+            apply_config(),
+            &json!({ "api_id": api, "client": { "vpc_id": id(&ids, "vpc_id") } }),
+            chrono::Utc::now(),
+        )
+        .await;
+    assert!(
+        !crate::support::findings(&report, "UNDEPLOYED_POLICY_CHANGE").is_empty(),
+        "{:#}",
+        report["findings"]
+    );
+    let redeploy = actions(&report, "redeploy_stage");
+    assert_eq!(redeploy[0]["status"], "skipped", "{:#}", report["actions"]);
+    assert!(
+        redeploy[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("POLICY_DENIES_VPC_ENDPOINT")),
+        "{:#}",
+        report["actions"]
+    );
+    assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());
 }
 
 #[tokio::test]

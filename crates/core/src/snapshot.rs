@@ -2,7 +2,7 @@
 
 use crate::partition::Partition;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Identifies the snapshot format so an old file is rejected with a clear message.
 pub const SNAPSHOT_SCHEMA: &str = "apigw-doctor/snapshot/v2";
@@ -129,6 +129,18 @@ impl RestApi {
     pub fn is_private(&self) -> bool {
         self.endpoint_types.iter().any(|t| t == "PRIVATE")
     }
+
+    /// The methods of the current definition, as "METHOD /path": what a new deployment serves.
+    pub fn defined_methods(&self) -> BTreeSet<String> {
+        self.resources
+            .iter()
+            .flat_map(|r| {
+                r.methods
+                    .iter()
+                    .map(|m| format!("{} {}", m.http_method, r.path))
+            })
+            .collect()
+    }
 }
 
 /// A stage of a REST API.
@@ -160,6 +172,17 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// The methods this deployment serves, as "METHOD /path" (`None` when not read).
+    pub fn served_methods(&self) -> Option<BTreeSet<String>> {
+        Some(
+            self.api_summary
+                .as_ref()?
+                .iter()
+                .flat_map(|(path, methods)| methods.iter().map(move |m| format!("{m} {path}")))
+                .collect(),
+        )
+    }
+
     /// The newest of several deployments; `None` when their creation times cannot tell.
     pub fn newest(deployments: &[Deployment]) -> Option<&Deployment> {
         let newest = deployments.iter().max_by_key(|d| d.created_date)?;

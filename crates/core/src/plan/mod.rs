@@ -372,13 +372,16 @@ fn describe<R: Rules>(
 fn described(
     action: Action,
     finding: &Finding,
+    findings: &[Finding],
     snapshot: &Snapshot,
     context: &Context,
 ) -> Described {
     let code = finding.code;
     let found = match action {
-        Action::RedeployStage => RedeployStage::from_snapshot(finding, snapshot)
-            .map(|(c, s)| describe(c, &s, code, context, Change::RedeployStage)),
+        Action::RedeployStage => {
+            RedeployStage::from_snapshot(finding, snapshot, findings, &context.incident_id)
+                .map(|(c, s)| describe(c, &s, code, context, Change::RedeployStage))
+        }
         Action::EnablePrivateDns => EnablePrivateDns::from_snapshot(finding, snapshot)
             .map(|(c, s)| describe(c, &s, code, context, Change::EnablePrivateDns)),
         Action::EnableExecutionLogging => EnableExecutionLogging::from_snapshot(finding, snapshot)
@@ -413,7 +416,7 @@ pub fn plan(
         let Some(action) = finding.remedy_action() else {
             continue;
         };
-        let (mut row, change, skip) = described(action, finding, snapshot, context);
+        let (mut row, change, skip) = described(action, finding, findings, snapshot, context);
         if entries
             .iter()
             .any(|(r, _)| r.action == row.action && r.target == row.target)

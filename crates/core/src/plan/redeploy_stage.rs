@@ -5,9 +5,9 @@
 use super::stage::{self, ApiKind, StageNow};
 use super::{protected_by_tags, Marker, Rules};
 use crate::action::Action;
-use crate::catalog::Code;
+use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
-use crate::snapshot::{Deployment, Snapshot};
+use crate::snapshot::{Deployment, RestApi, Snapshot};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -21,13 +21,24 @@ pub struct RedeployStage {
     pub finding: Code,
     /// The deployment the stage served when the diagnosis read it.
     pub seen_deployment: Option<String>,
+    /// This run's incident: deployments it made for other stages are not "newer deployments".
+    pub incident: String,
+    /// Why the whole picture forbids deploying the API's current definition (SPEC §7), judged
+    /// on every finding of the run before any change.
+    pub held_back: Option<String>,
 }
 
 const DESCRIPTION_PREFIX: &str = "apigw-doctor redeploy_stage";
 
 impl RedeployStage {
-    /// The redeploy a finding on a stage asks for, and the stage as the snapshot shows it.
-    pub fn from_snapshot(finding: &Finding, snapshot: &Snapshot) -> Option<(Self, StageNow)> {
+    /// The redeploy a finding on a stage asks for, and the stage as the snapshot shows it;
+    /// `findings` are all of the run's findings, `incident` the run's incident id.
+    pub fn from_snapshot(
+        finding: &Finding,
+        snapshot: &Snapshot,
+        findings: &[Finding],
+        incident: &str,
+    ) -> Option<(Self, StageNow)> {
         let api_id = finding.api_id.as_deref()?;
         let stage_name = finding.stage.as_deref()?;
         let (kind, state) = stage::in_snapshot(snapshot, api_id, stage_name)?;
@@ -37,6 +48,10 @@ impl RedeployStage {
             stage: stage_name.to_string(),
             finding: finding.code,
             seen_deployment: state.deployment_id.clone(),
+            incident: incident.to_string(),
+            held_back: snapshot
+                .rest_api(api_id)
+                .and_then(|api| held_back(api, &state, snapshot, findings)),
         };
         Some((change, state))
     }
@@ -51,34 +66,87 @@ impl RedeployStage {
     }
 
     fn deployed_by_doctor(&self, deployment: &Deployment) -> Option<Marker> {
-        let rest = deployment
-            .description
-            .as_deref()?
-            .strip_prefix(DESCRIPTION_PREFIX)?;
-        let mut stage = None;
-        let mut incident = String::new();
-        for (i, word) in rest.split(' ').enumerate() {
-            if let Some(s) = word.strip_prefix("stage=") {
-                stage = Some(s);
-            }
-            if let Some(start) = word.strip_prefix("incident=") {
-                incident = std::iter::once(start)
-                    .chain(rest.split(' ').skip(i + 1))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                break;
-            }
-        }
-        (stage == Some(self.stage.as_str())).then_some(())?;
+        let (stage, incident) = made_by_doctor(deployment)?;
+        (stage == self.stage).then_some(())?;
         Some(Marker {
             at: DateTime::<Utc>::from_timestamp(deployment.created_date?, 0)?,
-            incident,
+            incident: incident.to_string(),
         })
     }
 
     pub fn is_rest(&self) -> bool {
         self.kind.is_rest()
     }
+}
+
+/// The stage and incident a deployment's description names, when apigw-doctor made it.
+fn made_by_doctor(deployment: &Deployment) -> Option<(&str, &str)> {
+    let rest = deployment
+        .description
+        .as_deref()?
+        .strip_prefix(DESCRIPTION_PREFIX)?;
+    let (head, incident) = rest.split_once(" incident=")?;
+    let stage = head.split(' ').find_map(|w| w.strip_prefix("stage="))?;
+    Some((stage, incident))
+}
+
+/// What the whole picture says against deploying a REST API's current definition on a stage:
+/// a private API's policy that is missing, denies or could not be evaluated (a deployment would
+/// make it live, or fail), and methods the stage serves that a new deployment would drop.
+fn held_back(
+    api: &RestApi,
+    stage: &StageNow,
+    snapshot: &Snapshot,
+    findings: &[Finding],
+) -> Option<String> {
+    let on_api = |code: Code| {
+        findings
+            .iter()
+            .filter(move |f| f.code == code && f.api_id.as_deref() == Some(api.id.as_str()))
+    };
+    if api.is_private() {
+        if on_api(Code::PrivateApiNoPolicy).next().is_some() {
+            return Some(format!(
+                "refused while PRIVATE_API_NO_POLICY holds: API Gateway refuses to deploy private API {} without a resource policy; add the policy first",
+                api.id
+            ));
+        }
+        let denials = on_api(Code::PolicyDeniesVpcEndpoint);
+        if let Some(denial) = denials.clone().find(|f| f.severity == Severity::Error) {
+            return Some(format!(
+                "refused while POLICY_DENIES_VPC_ENDPOINT holds: a deployment would make the current policy live, and it denies callers ({})",
+                denial.summary
+            ));
+        }
+        // An unreadable policy is reported with its text; see checks::resource_policy.
+        if let Some(unreadable) = denials.clone().find(|f| f.evidence.get("policy").is_some()) {
+            return Some(format!(
+                "refused: the API's current policy could not be evaluated ({}); a deployment would make it live",
+                unreadable.summary
+            ));
+        }
+        if snapshot.account.is_none()
+            || !snapshot.network_read
+            || snapshot.read_failed("ec2:DescribeVpcEndpoints")
+        {
+            return Some(
+                "refused: the API's current policy could not be evaluated (the account or its VPC endpoints were not read); a deployment would make it live unchecked".to_string(),
+            );
+        }
+    }
+    let served = stage
+        .deployments
+        .iter()
+        .find(|d| Some(&d.id) == stage.deployment_id.as_ref())?
+        .served_methods()?;
+    let removed: Vec<String> = served.difference(&api.defined_methods()).cloned().collect();
+    (!removed.is_empty()).then(|| {
+        format!(
+            "refused: a new deployment would stop serving {} that stage {} serves now (removed from the API since its deployment); redeploy by hand once that is intended",
+            removed.join(", "),
+            stage.name
+        )
+    })
 }
 
 impl Rules for RedeployStage {
@@ -151,10 +219,20 @@ impl Rules for RedeployStage {
                 self.stage, self.api_id
             ));
         }
+        if let Some(reason) = &self.held_back {
+            return Some(reason.clone());
+        }
         // A newer deployment than the stage's may be a rollback, or a release not yet promoted
-        // to this stage: a deployment of the current definition would ship it either way.
-        if let Some(newest) = Deployment::newest(&state.deployments)
-            .filter(|n| Some(&n.id) != state.deployment_id.as_ref())
+        // to this stage: a deployment of the current definition would ship it either way. The
+        // deployments this run made for other stages are the same definition, not a release.
+        let others: Vec<Deployment> = state
+            .deployments
+            .iter()
+            .filter(|d| made_by_doctor(d).is_none_or(|(_, incident)| incident != self.incident))
+            .cloned()
+            .collect();
+        if let Some(newest) =
+            Deployment::newest(&others).filter(|n| Some(&n.id) != state.deployment_id.as_ref())
         {
             return Some(format!(
                 "stage {} serves deployment {}, older than the API's newest deployment {} (STAGE_NOT_ON_LATEST_DEPLOYMENT): redeploying would ship everything since, which may undo a deliberate rollback; decide by hand",

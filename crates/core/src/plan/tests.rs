@@ -612,6 +612,111 @@ fn a_stage_behind_the_newest_deployment_is_not_redeployed_it_may_be_a_rollback()
     );
 }
 
+// SPEC §7 redeploy_stage: the whole picture is judged before any change.
+fn redeploy_reason(findings: &[Finding], snapshot: &Snapshot) -> String {
+    let actions = dry_run(findings, snapshot);
+    let row = action(&actions, Action::RedeployStage);
+    assert_eq!(row.status, Status::Skipped, "{row:#?}");
+    reason(row).to_string()
+}
+
+fn on_api(code: Code, severity: Severity) -> Finding {
+    Finding::new(code, "the policy").api(API).severity(severity)
+}
+
+#[test]
+fn no_redeploy_while_the_private_api_has_no_policy() {
+    let reason = redeploy_reason(
+        &[
+            policy_changed(),
+            on_api(Code::PrivateApiNoPolicy, Severity::Error),
+        ],
+        &snapshot(),
+    );
+    assert!(reason.contains("PRIVATE_API_NO_POLICY"), "{reason}");
+}
+
+#[test]
+fn no_redeploy_while_the_current_policy_denies() {
+    let reason = redeploy_reason(
+        &[
+            policy_changed(),
+            on_api(Code::PolicyDeniesVpcEndpoint, Severity::Error),
+        ],
+        &snapshot(),
+    );
+    assert!(reason.contains("POLICY_DENIES_VPC_ENDPOINT"), "{reason}");
+}
+
+#[test]
+fn no_redeploy_while_the_policy_cannot_be_evaluated() {
+    let unreadable = on_api(Code::PolicyDeniesVpcEndpoint, Severity::Warning)
+        .evidence(json!({ "undecided": ["not JSON"], "policy": "{" }));
+    let reason = redeploy_reason(&[policy_changed(), unreadable], &snapshot());
+    assert!(reason.contains("could not be evaluated"), "{reason}");
+    let mut unread = snapshot();
+    unread.network_read = false;
+    let reason = redeploy_reason(&[policy_changed()], &unread);
+    assert!(reason.contains("could not be evaluated"), "{reason}");
+}
+
+#[test]
+fn an_undecidable_caller_does_not_hold_a_redeploy_back() {
+    // A warning that only says the caller's identity decides is no reason to keep the policy
+    // change undeployed: deploying does not change who the caller is.
+    let identity = on_api(Code::PolicyDeniesVpcEndpoint, Severity::Warning)
+        .evidence(json!({ "undecided": ["the caller's identity is not known"] }));
+    let actions = dry_run(&[policy_changed(), identity], &snapshot());
+    assert_eq!(
+        action(&actions, Action::RedeployStage).status,
+        Status::Planned,
+        "{actions:#?}"
+    );
+}
+
+#[test]
+fn a_public_api_is_not_held_back_by_policy_rules() {
+    let mut snapshot = snapshot();
+    snapshot.rest_apis[0].endpoint_types = vec!["REGIONAL".into()];
+    snapshot.network_read = false;
+    let actions = dry_run(&[undeployed()], &snapshot);
+    assert_planned(action(&actions, Action::RedeployStage));
+}
+
+#[test]
+fn no_redeploy_that_would_drop_a_method_the_stage_serves() {
+    let mut snapshot = snapshot();
+    let served = snapshot.rest_apis[0].deployments[0]
+        .api_summary
+        .as_mut()
+        .expect("summary");
+    served.insert("/legacy".into(), vec!["DELETE".into()]);
+    let reason = redeploy_reason(&[undeployed()], &snapshot);
+    assert!(reason.contains("DELETE /legacy"), "{reason}");
+    assert!(reason.contains("stage prod"), "{reason}");
+}
+
+// SPEC §7: every stage a finding names is redeployed; the run's own deployments for other
+// stages are the same definition, never "a newer deployment".
+#[test]
+fn this_runs_deployment_for_another_stage_is_not_a_newer_release() {
+    let made = |incident: &str| {
+        let mut snapshot = snapshot();
+        snapshot.rest_apis[0].deployments.push(deployment(
+            "d-staging",
+            ago(5),
+            Some(&format!(
+                "apigw-doctor redeploy_stage stage=staging finding=UNDEPLOYED_POLICY_CHANGE incident={incident}"
+            )),
+        ));
+        snapshot
+    };
+    let actions = dry_run(&[policy_changed()], &made("inc-1"));
+    assert_planned(action(&actions, Action::RedeployStage));
+    let reason = redeploy_reason(&[policy_changed()], &made("an earlier incident"));
+    assert!(reason.contains("newest deployment d-staging"), "{reason}");
+}
+
 #[test]
 fn a_remedy_this_build_cannot_apply_is_still_listed_as_skipped() {
     let finding = Finding::new(Code::VpcLinkFailed, "the VPC link failed").resource("vl-1");
