@@ -40,7 +40,8 @@ struct Common {
     /// AWS region (default: the SDK's, e.g. AWS_REGION).
     #[arg(long, global = true)]
     region: Option<String>,
-    /// Work in this account (a member account needs APIGW_DOCTOR_MEMBER_ROLE_NAME).
+    /// Work in this account (it must be the caller's: member accounts are not supported by this
+    /// build).
     #[arg(long, global = true)]
     account: Option<String>,
     /// Write everything that was read from AWS to FILE.

@@ -82,6 +82,7 @@ pub async fn handle(
             None => Box::pin(read(doctor, &incident, invocation.deadline)).await,
         };
         let findings = checks::run(&snapshot, &incident);
+        incident.notes.extend(checks::notes(&snapshot, &findings));
         let context = Context {
             incident_id: incident.id.clone(),
             now,
@@ -112,6 +113,9 @@ pub async fn handle(
             plan.record(verdicts);
         }
         let mut report = Report::new(&incident, &snapshot, mode.as_str());
+        if let Some(reason) = &fatal {
+            report.record_not_diagnosed(reason);
+        }
         report.findings = findings;
         report.actions = plan.rows;
         report.stats.aws_calls = doctor.aws.as_ref().map_or(0, Aws::calls) - calls_before;
@@ -194,11 +198,9 @@ async fn read(
     };
     match (&incident.account, caller) {
         (Some(named), Some(caller)) if *named != caller => {
-            let reason = if doctor.config.member_role_name.is_some() {
-                format!("account {named} is not this account ({caller}); member-account runs through APIGW_DOCTOR_MEMBER_ROLE_NAME are not supported by this build")
-            } else {
-                format!("account {named} is not this account ({caller}); set APIGW_DOCTOR_MEMBER_ROLE_NAME to work in member accounts")
-            };
+            let reason = format!(
+                "account {named} is not this account ({caller}); member accounts are not supported by this build"
+            );
             return (snapshot, Some(reason));
         }
         (None, caller) => snapshot.account = caller,

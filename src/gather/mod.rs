@@ -227,11 +227,27 @@ async fn read_network(
     );
     let (groups, acls, subnets, vpcs) = futures::join!(
         network::security_groups(session, &group_ids),
-        network::network_acls(session, &endpoint_subnets),
+        network::network_acls(session, &subnet_ids),
         network::subnets(session, &subnet_ids),
         network::vpcs(session, &vpc_ids),
     );
     snapshot.security_groups = failures.keep(groups);
+    let prefix_list_ids = unique(snapshot.security_groups.iter().flat_map(|g| {
+        g.ingress
+            .iter()
+            .chain(&g.egress)
+            .flat_map(|r| r.prefix_list_ids.iter().cloned())
+    }));
+    let lists = futures::future::join_all(
+        prefix_list_ids
+            .iter()
+            .map(|id| network::prefix_list(session, id)),
+    )
+    .await;
+    snapshot.prefix_lists = lists
+        .into_iter()
+        .filter_map(|list| list.map_err(|f| failures.0.push(f.incomplete())).ok())
+        .collect();
     snapshot.network_acls = failures.keep(acls);
     snapshot.subnets = failures.keep(subnets);
     snapshot.vpcs = failures.keep(vpcs);

@@ -1,8 +1,10 @@
-//! Reads the network around private APIs: VPC endpoints, security groups, NACLs, subnets, VPCs.
+//! Reads the network around private APIs: VPC endpoints, security groups and the prefix lists
+//! they name, NACLs, subnets, VPCs.
 
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
-    NetworkAcl, NetworkAclEntry, SecurityGroup, SecurityGroupRule, Subnet, Vpc, VpcEndpoint,
+    NetworkAcl, NetworkAclEntry, PrefixList, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
+    VpcEndpoint,
 };
 use aws_sdk_ec2::types::{Filter, IpPermission, VpcAttributeName};
 use std::collections::BTreeMap;
@@ -131,6 +133,32 @@ pub async fn security_groups(
             egress: rules(g.ip_permissions_egress()),
         })
         .collect())
+}
+
+/// The address ranges of a managed prefix list that a security-group rule names.
+pub async fn prefix_list(session: Session<'_>, id: &str) -> Result<PrefixList, CallFailure> {
+    let client = &session.aws.ec2;
+    let pages = session
+        .paginate(
+            "ec2:GetManagedPrefixListEntries",
+            |token| {
+                client
+                    .get_managed_prefix_list_entries()
+                    .prefix_list_id(id)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(PrefixList {
+        id: id.to_string(),
+        cidrs: pages
+            .iter()
+            .flat_map(|page| page.entries())
+            .filter_map(|e| e.cidr().map(str::to_string))
+            .collect(),
+    })
 }
 
 /// The network ACLs associated with the given subnets.

@@ -309,3 +309,55 @@ fn credentials_never_reach_the_output_even_at_trace_level() {
     assert!(!text.contains(secret), "the secret key was printed");
     assert!(!text.contains(token), "the session token was printed");
 }
+
+// SPEC §1: an event for another account or region cannot be diagnosed here; the report says
+// so in its notes and `incomplete`, and the CLI exits 2 — never a clean-looking empty report.
+#[test]
+fn another_account_or_region_is_named_in_notes_and_incomplete_and_exits_2() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private"]);
+    let api = id(&ids, "api_id");
+    let alarm_elsewhere = json!({
+        "version": "0", "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+        "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch",
+        "account": "123456789012", "time": "2026-11-30T10:00:00Z", "region": "eu-west-1",
+        "resources": ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:orders-5xx"],
+        "detail": {
+            "alarmName": "orders-5xx",
+            "state": { "value": "ALARM", "reason": "Threshold Crossed", "timestamp": "2026-11-30T10:00:00.000+0000" },
+            "previousState": { "value": "OK", "reason": "", "timestamp": "2026-11-30T09:00:00.000+0000" },
+            "configuration": { "metrics": [{ "id": "m1", "metricStat": { "metric": {
+                "namespace": "AWS/ApiGateway", "name": "5XXError",
+                "dimensions": { "ApiName": "orders", "Stage": "prod" } },
+                "period": 60, "stat": "Sum" }, "returnData": true }] }
+        }
+    });
+    let cases = [
+        (
+            json!({ "api_id": api, "account": "999988887777" }),
+            "999988887777",
+        ),
+        (alarm_elsewhere, "eu-west-1"),
+    ];
+    for (event, named) in cases {
+        let file = temp_file("elsewhere.json", event.to_string().as_bytes());
+        let output = run_binary(
+            &moto.env(),
+            &[
+                "invoke",
+                "--event",
+                file.to_str().expect("path"),
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(2), "{}", reason(&output));
+        let report = stdout_json(&output);
+        let notes = report["incident"]["notes"].to_string();
+        assert!(notes.contains(named), "{notes}");
+        let incomplete = report["incomplete"].to_string();
+        assert!(incomplete.contains(named), "{incomplete}");
+        assert_eq!(report["actions"], json!([]));
+    }
+}

@@ -4,6 +4,7 @@
 mod cli;
 mod faults;
 mod lambda_runtime;
+mod policy_history;
 mod private_api;
 mod public_from_vpc;
 mod remediation;

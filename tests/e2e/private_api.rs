@@ -1,29 +1,15 @@
 //! Private REST APIs on moto: each check fires on its broken scenario and stays quiet on the
 //! healthy baseline.
 
-use crate::support::{codes, findings, id, Moto};
+use crate::support::{codes, findings, forbidden_from_vpc, id, Moto};
 use serde_json::{json, Value};
-
-/// A manual 403 on the seeded private API, called from its VPC with the client's groups.
-fn event(ids: &Value) -> Value {
-    json!({
-        "api_id": id(ids, "api_id"),
-        "stage": "prod",
-        "symptom": "forbidden",
-        "client": {
-            "vpc_id": id(ids, "vpc_id"),
-            "security_group_ids": [id(ids, "client_sg_id")],
-            "subnet_id": id(ids, "client_subnet_id"),
-        },
-    })
-}
 
 async fn diagnose(flags: &[&str]) -> (Value, Value) {
     let moto = Moto::start();
     let mut args = vec!["private"];
     args.extend_from_slice(flags);
     let ids = moto.seed(&args);
-    let report = moto.report(&event(&ids)).await;
+    let report = moto.report(&forbidden_from_vpc(&ids)).await;
     (ids, report)
 }
 
@@ -103,6 +89,62 @@ async fn network_acl_denying_443_is_reported_with_the_rule() {
     assert_eq!(found[0]["evidence"]["denied"][0]["direction"], "inbound");
 }
 
+/// The NACL findings for the seeded private API behind an ACL open to the client subnet alone,
+/// with `client` as the event's client (none: `null`).
+async fn app_subnet_only(client: Value) -> Vec<Value> {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private", "--nacl-app-subnet-only"]);
+    let mut event = json!({ "api_id": id(&ids, "api_id"), "stage": "prod" });
+    if !client.is_null() {
+        event["client"] = client;
+    }
+    let report = moto.report(&event).await;
+    findings(&report, "NACL_BLOCKS_HTTPS")
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+// SPEC §5 NACL_BLOCKS_HTTPS, on an ACL whose other entries are AWS's catch-all denies (the
+// emulator adds them to a new ACL as AWS does: tests/moto/ext.py gap 9).
+#[tokio::test]
+async fn an_acl_open_to_one_app_subnet_warns_without_a_client() {
+    let found = app_subnet_only(Value::Null).await;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["severity"], "warning");
+    let denied = found[0]["evidence"]["denied"].to_string();
+    assert!(denied.contains("32767"), "{denied}");
+    assert!(!denied.contains("10.0.2."), "{denied}");
+}
+
+#[tokio::test]
+async fn an_acl_open_to_one_app_subnet_admits_a_client_inside_it() {
+    let found = app_subnet_only(json!({ "source_ip": "10.0.2.40" })).await;
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[tokio::test]
+async fn an_acl_open_to_one_app_subnet_blocks_a_client_outside_it() {
+    let found = app_subnet_only(json!({ "source_ip": "10.0.3.40" })).await;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["severity"], "error");
+}
+
+// A customer-managed prefix list in the endpoint's group is read (GetManagedPrefixListEntries)
+// and judged by the ranges it holds, not given the benefit of the doubt.
+#[tokio::test]
+async fn a_prefix_list_rule_admits_only_the_ranges_it_holds() {
+    let (_, report) = diagnose(&["--sg-prefix-list", "elsewhere"]).await;
+    assert_eq!(
+        codes(&report),
+        vec!["VPC_ENDPOINT_SG_BLOCKS_HTTPS"],
+        "{report:#}"
+    );
+    let (_, report) = diagnose(&["--sg-prefix-list", "vpc"]).await;
+    assert_eq!(codes(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(report["incomplete"], json!([]));
+}
+
 #[tokio::test]
 async fn private_api_without_policy_is_reported() {
     let (_, report) = diagnose(&["--no-policy"]).await;
@@ -143,7 +185,7 @@ async fn endpoint_specific_url_without_api_header_is_a_mismatch_and_with_it_is_n
     let vpce = id(&ids, "vpce_id");
     let url =
         format!("https://{vpce}-abcdefgh.execute-api.us-east-1.vpce.amazonaws.com/prod/items");
-    let mut request = event(&ids);
+    let mut request = forbidden_from_vpc(&ids);
     request["request"] = json!({ "url": url, "method": "GET", "headers": {} });
     let report = moto.report(&request).await;
     let found = findings(&report, "INVOKE_URL_MISMATCH");

@@ -5,7 +5,7 @@ use apigw_doctor::aws::Aws;
 use apigw_doctor::config::Config;
 use apigw_doctor::handler::{self, Doctor, Invocation, Outcome};
 use aws_config::{BehaviorVersion, Region};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -283,4 +283,18 @@ pub fn id(ids: &Value, key: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("seed output has no {key}: {ids}"))
         .to_string()
+}
+
+/// A manual 403 on the seeded private API, called from its VPC with the client's groups.
+pub fn forbidden_from_vpc(ids: &Value) -> Value {
+    json!({
+        "api_id": id(ids, "api_id"),
+        "stage": "prod",
+        "symptom": "forbidden",
+        "client": {
+            "vpc_id": id(ids, "vpc_id"),
+            "security_group_ids": [id(ids, "client_sg_id")],
+            "subnet_id": id(ids, "client_subnet_id"),
+        },
+    })
 }

@@ -54,7 +54,8 @@ models, because the client under test is the real AWS SDK for Rust):
    ``[{"ResourceType": "AWS::ApiGateway::RestApi", "ResourceName": <restApiId>}]``, a uuid4
    ``EventId``, and ``CloudTrailEvent``: the record as a JSON string (eventVersion "1.10",
    eventTime ISO 8601 ``...Z``, eventSource, eventName, awsRegion, eventID, recipientAccountId,
-   ``requestParameters: {"restApiId", "patchOperations": <as sent>}``, userIdentity,
+   ``requestParameters: {"restApiId", "updateRestApiInput": {"patchOperations": <as sent>},
+   "template": false}``, as real UpdateRestApi records carry them, userIdentity,
    eventType, readOnly, managementEvent, eventCategory). Times are whole seconds, as
    CloudTrail's are. Failed calls are not recorded (AWS records them with an errorCode).
    LookupEvents (JSON 1.1, ``X-Amz-Target: ...CloudTrail_20131101.LookupEvents``) answers
@@ -68,6 +69,13 @@ models, because the client under test is the real AWS SDK for Rust):
    InvalidEventCategoryException, SerializationException (unparsable body or timestamp).
    The events are an audit trail, not state an action changes, so the state dump (gap 5)
    leaves them out and its keys are unchanged.
+
+9. EC2 ``CreateNetworkAcl``: a new custom network ACL on AWS carries the two catch-all entries
+   (rule number 32767, shown as ``*``: all traffic from and to 0.0.0.0/0 denied, inbound and
+   outbound), so until rules are added it denies everything
+   (https://docs.aws.amazon.com/vpc/latest/userguide/custom-network-acl.html). Moto created it
+   empty; it now adds those two entries. VPC default ACLs are unchanged (moto already gives them
+   rule 100 allow and rule 32767 deny both ways, as AWS does).
 
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
@@ -605,6 +613,7 @@ def install() -> None:
     trail_responses = _module("moto.cloudtrail.responses")
     ddb_table = _module("moto.dynamodb.models.table")
     ec2_vpcs = _module("moto.ec2.models.vpcs")
+    ec2_acls = _module("moto.ec2.models.network_acls")
     ec2_vpc_responses = _module("moto.ec2.responses.vpcs")
     moto_api_urls = _module("moto.moto_api._internal.urls")
     _module("moto.dynamodb.models")
@@ -653,6 +662,9 @@ def install() -> None:
     _require(VpcResponses, "modify_vpc_endpoint")
     _require(_require(ec2_vpcs, "VPCBackend"), "describe_vpc_endpoints")
     _require(_require(ec2_vpcs, "VPCEndPoint"), "get_tags")
+    AclBackend = _require(ec2_acls, "NetworkAclBackend")
+    _require(AclBackend, "create_network_acl")
+    _require(AclBackend, "create_network_acl_entry")
     _require(_require(ddb_table, "Table"), "all_items")
     _require(_require(core_backend, "BackendDict"), "iter_backends")
     moto_api_paths: dict[str, Any] = _require(moto_api_urls, "url_paths")
@@ -830,6 +842,31 @@ def install() -> None:
 
     _wrap(VpcResponses, "modify_vpc_endpoint", wrap_modify_vpc_endpoint)
 
+    # Gap 9 -------------------------------------------------------------------------------
+    def wrap_create_network_acl(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create_network_acl(self: Any, vpc_id: str, tags: Any = None, default: bool = False) -> Any:
+            network_acl = original(self, vpc_id, tags=tags, default=default)
+            if not default:
+                for egress in (False, True):
+                    self.create_network_acl_entry(
+                        network_acl_id=network_acl.id,
+                        rule_number=32767,
+                        protocol="-1",
+                        rule_action="deny",
+                        egress=egress,
+                        cidr_block="0.0.0.0/0",
+                        icmp_code=None,
+                        icmp_type=None,
+                        port_range_from=None,
+                        port_range_to=None,
+                        ipv6_cidr_block=None,
+                    )
+            return network_acl
+
+        return create_network_acl
+
+    _wrap(AclBackend, "create_network_acl", wrap_create_network_acl)
+
     # Gap 5 -------------------------------------------------------------------------------
     moto_api_paths["{0}" + STATE_PATH] = _state_route
 
@@ -847,7 +884,11 @@ def install() -> None:
                 event_name="UpdateRestApi",
                 event_source="apigateway.amazonaws.com",
                 resources=[("AWS::ApiGateway::RestApi", function_id)],
-                request_parameters={"restApiId": function_id, "patchOperations": sent},
+                request_parameters={
+                    "restApiId": function_id,
+                    "updateRestApiInput": {"patchOperations": sent},
+                    "template": False,
+                },
             )
             return rest_api
 

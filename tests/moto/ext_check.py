@@ -369,6 +369,38 @@ def check_ec2(h: Harness) -> None:
     expect_equal(vpce.get("Tags"), [{"Key": "team", "Value": "edge"}], "vpce tags after CreateTags")
 
 
+def check_network_acls(h: Harness) -> None:
+    ec2 = h.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+
+    def entries(acl_id: str) -> list[tuple[int, bool, str, str, str]]:
+        acl = ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"][0]
+        return sorted(
+            (e["RuleNumber"], e["Egress"], e["RuleAction"], e["Protocol"], e["CidrBlock"])
+            for e in acl["Entries"]
+        )
+
+    custom = ec2.create_network_acl(VpcId=vpc_id)["NetworkAcl"]["NetworkAclId"]
+    catch_all = [(32767, False, "deny", "-1", "0.0.0.0/0"), (32767, True, "deny", "-1", "0.0.0.0/0")]
+    expect_equal(entries(custom), catch_all, "a new network ACL's entries")
+    ec2.create_network_acl_entry(
+        NetworkAclId=custom, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,
+        CidrBlock="10.9.2.0/24", PortRange={"From": 443, "To": 443},
+    )
+    expect_equal(
+        entries(custom), sorted([(100, False, "allow", "6", "10.9.2.0/24"), *catch_all]),
+        "entries after CreateNetworkAclEntry",
+    )
+    default = ec2.describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "default", "Values": ["true"]}]
+    )["NetworkAcls"][0]["NetworkAclId"]
+    expect_equal(
+        entries(default),
+        sorted([(100, False, "allow", "-1", "0.0.0.0/0"), (100, True, "allow", "-1", "0.0.0.0/0"), *catch_all]),
+        "the default network ACL's entries",
+    )
+
+
 def lock_table(h: Harness) -> Any:
     ddb = h.client("dynamodb")
     ddb.create_table(
@@ -524,7 +556,7 @@ def check_cloudtrail(h: Harness) -> None:
         record = json.loads(event["CloudTrailEvent"])
         expect_equal(
             record["requestParameters"],
-            {"restApiId": api_id, "patchOperations": ops},
+            {"restApiId": api_id, "updateRestApiInput": {"patchOperations": ops}, "template": False},
             "CloudTrailEvent requestParameters",
         )
         expect_equal(record["eventID"], event["EventId"], "CloudTrailEvent eventID")
@@ -696,6 +728,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST behaviour moto already has", check_rest_relied_on),
     ("API Gateway v2 deployments and UpdateStage", check_v2),
     ("EC2 ModifyVpcEndpoint PrivateDnsEnabled and vpce tags", check_ec2),
+    ("EC2 new network ACLs carry the catch-all deny entries", check_network_acls),
     ("DynamoDB conditional PutItem", check_dynamodb),
     ("state dump", check_state_dump),
     ("CloudTrail LookupEvents for UpdateRestApi", check_cloudtrail),

@@ -98,7 +98,18 @@ def network(ec2, args):
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     client_subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
     endpoint_sg = ec2.create_security_group(GroupName="execute-api-endpoint", Description="endpoint", VpcId=vpc)["GroupId"]
-    if not args.sg_blocks_443:
+    if args.sg_prefix_list:
+        # 443 admitted only through a customer-managed prefix list holding one range.
+        listed = {"vpc": "10.0.0.0/16", "elsewhere": "192.168.0.0/16"}[args.sg_prefix_list]
+        prefix_list = ec2.create_managed_prefix_list(
+            PrefixListName="callers", MaxEntries=5, AddressFamily="IPv4", Entries=[{"Cidr": listed}],
+        )["PrefixList"]["PrefixListId"]
+        ec2.authorize_security_group_ingress(
+            GroupId=endpoint_sg,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                            "PrefixListIds": [{"PrefixListId": prefix_list}]}],
+        )
+    elif not args.sg_blocks_443:
         ec2.authorize_security_group_ingress(
             GroupId=endpoint_sg,
             IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
@@ -124,6 +135,18 @@ def network(ec2, args):
             NetworkAclId=acl["NetworkAclId"], RuleNumber=50, Protocol="6", RuleAction="deny",
             Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": 443, "To": 443},
         )
+    if args.nacl_app_subnet_only:
+        # A custom ACL on the endpoint subnet, open to the client subnet alone (both ways).
+        acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+        for egress, ports in ((False, (443, 443)), (True, (1024, 65535))):
+            ec2.create_network_acl_entry(
+                NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=egress,
+                CidrBlock="10.0.2.0/24", PortRange={"From": ports[0], "To": ports[1]},
+            )
+        current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+        association = next(a["NetworkAclAssociationId"] for a in current["NetworkAcls"][0]["Associations"]
+                           if a["SubnetId"] == subnet)
+        ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
     ids = {"vpc_id": vpc, "subnet_id": subnet, "client_subnet_id": client_subnet,
            "endpoint_sg_id": endpoint_sg, "client_sg_id": client_sg}
     if not args.no_endpoint:
@@ -209,7 +232,11 @@ def main():
     parser.add_argument("--vpc-dns", choices=["on", "support-off", "hostnames-off"], default="on")
     parser.add_argument("--sg-blocks-443", action="store_true")
     parser.add_argument("--client-sg-blocks-443", action="store_true")
+    parser.add_argument("--sg-prefix-list", choices=["vpc", "elsewhere"],
+                        help="the endpoint group admits 443 only from a prefix list of this range")
     parser.add_argument("--nacl-blocks-443", action="store_true")
+    parser.add_argument("--nacl-app-subnet-only", action="store_true",
+                        help="the endpoint subnet's ACL admits the client subnet 10.0.2.0/24 alone")
     parser.add_argument("--policy-names-missing-endpoint", action="store_true")
     parser.add_argument("--policy-names-other-vpc", action="store_true")
     parser.add_argument("--policy-allows-other-endpoint-only", action="store_true")

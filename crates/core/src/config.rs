@@ -40,9 +40,6 @@ pub struct Config {
     pub max_changes: usize,
     pub log_lookback_minutes: i64,
     pub lock_table: Option<String>,
-    pub report_topic_arn: Option<String>,
-    pub event_bus: Option<String>,
-    pub member_role_name: Option<String>,
 }
 
 impl Config {
@@ -105,18 +102,20 @@ impl Config {
             1..=10080,
             "minutes between 1 and 10080",
         )?;
-        let arn = |name: &'static str, service: &str| -> Result<Option<String>, ConfigError> {
-            match get(name) {
-                None => Ok(None),
-                Some(v) if v.starts_with("arn:") && v.split(':').nth(2) == Some(service) => {
-                    Ok(Some(v.to_string()))
-                }
-                Some(v) => Err(ConfigError {
+        // Notifications and member accounts are not built yet: a value would be accepted and
+        // ignored, so it is refused (SPEC §2: nothing is accepted and ignored).
+        for name in [
+            "APIGW_DOCTOR_REPORT_TOPIC_ARN",
+            "APIGW_DOCTOR_EVENT_BUS",
+            "APIGW_DOCTOR_MEMBER_ROLE_NAME",
+        ] {
+            if get(name).is_some() {
+                return Err(ConfigError {
                     variable: name,
-                    message: format!("expected an {service} ARN, got {v:?}"),
-                }),
+                    message: "not supported by this build: unset it".to_string(),
+                });
             }
-        };
+        }
         Ok(Config {
             mode,
             actions,
@@ -125,9 +124,6 @@ impl Config {
             max_changes: usize::try_from(max_changes).unwrap_or(usize::MAX),
             log_lookback_minutes: i64::try_from(log_lookback_minutes).unwrap_or(10080),
             lock_table: get("APIGW_DOCTOR_LOCK_TABLE").map(str::to_string),
-            report_topic_arn: arn("APIGW_DOCTOR_REPORT_TOPIC_ARN", "sns")?,
-            event_bus: get("APIGW_DOCTOR_EVENT_BUS").map(str::to_string),
-            member_role_name: get("APIGW_DOCTOR_MEMBER_ROLE_NAME").map(str::to_string),
         })
     }
 }
@@ -164,11 +160,35 @@ mod tests {
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "10081"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "-5"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "0"),
-            ("APIGW_DOCTOR_REPORT_TOPIC_ARN", "my-topic"),
+            (
+                "APIGW_DOCTOR_REPORT_TOPIC_ARN",
+                "arn:aws:sns:us-east-1:123456789012:ops",
+            ),
+            ("APIGW_DOCTOR_EVENT_BUS", "default"),
+            ("APIGW_DOCTOR_MEMBER_ROLE_NAME", "apigw-doctor"),
         ] {
             let error = Config::from_vars(&vars(&[(name, value)])).expect_err(name);
             assert_eq!(error.variable, name);
             assert!(error.to_string().starts_with(name), "{error}");
+        }
+    }
+
+    #[test]
+    fn settings_this_build_cannot_act_on_are_refused_not_ignored() {
+        for name in [
+            "APIGW_DOCTOR_REPORT_TOPIC_ARN",
+            "APIGW_DOCTOR_EVENT_BUS",
+            "APIGW_DOCTOR_MEMBER_ROLE_NAME",
+        ] {
+            let error = Config::from_vars(&vars(&[(name, "x")])).expect_err(name);
+            assert!(
+                error.to_string().contains("not supported by this build"),
+                "{error}"
+            );
+            assert!(
+                Config::from_vars(&vars(&[(name, "")])).is_ok(),
+                "{name} set but empty"
+            );
         }
     }
 

@@ -6,6 +6,7 @@ use crate::intake::{AlarmInfo, Incident, Source, Window};
 use crate::plan::{ActionRow, Status};
 use crate::snapshot::{Incomplete, Snapshot};
 use serde::Serialize;
+use serde_json::Value;
 use std::fmt::Write as _;
 
 pub const REPORT_SCHEMA: &str = "apigw-doctor/report/v1";
@@ -58,6 +59,21 @@ pub struct Report {
 }
 
 impl Report {
+    /// A run that could not be made (another account or region, no such API, an unreadable
+    /// scope): the reason goes into the incident's notes and `incomplete`, so the report never
+    /// looks like a clean bill of health.
+    pub fn record_not_diagnosed(&mut self, reason: &str) {
+        self.incident.notes.push(reason.to_string());
+        if !self.incomplete.is_empty() {
+            return;
+        }
+        self.incomplete.push(Incomplete {
+            step: "diagnosis".to_string(),
+            error: "NotDiagnosed".to_string(),
+            detail: reason.to_string(),
+        });
+    }
+
     pub fn new(incident: &Incident, snapshot: &Snapshot, mode: &'static str) -> Self {
         let targets = snapshot
             .rest_apis
@@ -172,8 +188,17 @@ impl Report {
             );
         }
         let _ = writeln!(out);
-        if self.findings.is_empty() {
-            let _ = writeln!(out, "No problem found.");
+        match (self.findings.is_empty(), self.incomplete.is_empty()) {
+            (true, true) => {
+                let _ = writeln!(out, "No problem found.");
+            }
+            (true, false) => {
+                let _ = writeln!(
+                    out,
+                    "No problem found in what could be checked; see \"Could not check\" below."
+                );
+            }
+            _ => {}
         }
         for (n, f) in self.findings.iter().enumerate() {
             let severity = match f.severity {
@@ -185,6 +210,9 @@ impl Report {
             let _ = writeln!(out, "   {}", f.summary);
             if let Some(resource) = &f.resource {
                 let _ = writeln!(out, "   resource: {resource}");
+            }
+            for line in key_evidence(&f.evidence) {
+                let _ = writeln!(out, "   {line}");
             }
             match &f.remedy {
                 Remedy::Action(action) => {
@@ -237,10 +265,127 @@ impl Report {
     }
 }
 
+/// The evidence lines a person acts on first: the deciding statement and the smallest change,
+/// what could not be decided, the blocking rules, and the URL forms that work instead.
+fn key_evidence(evidence: &Value) -> Vec<String> {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let mut lines = Vec::new();
+    if let Some(statement) = evidence["denied_methods"][0]["statement"].as_str() {
+        lines.push(format!("deciding statement: {statement}"));
+    }
+    if let Some(change) = text(&evidence["smallest_change"]) {
+        lines.push(format!("smallest change: {change}"));
+    }
+    if let Some(undecided) = evidence["undecided"].as_array().filter(|u| !u.is_empty()) {
+        let reasons: Vec<String> = undecided.iter().filter_map(text).collect();
+        lines.push(format!("undecided: {}", reasons.join("; ")));
+    }
+    for closed in evidence["denied"].as_array().into_iter().flatten().take(4) {
+        let rule = match closed["rule_number"].as_i64() {
+            Some(32767) => "*".to_string(),
+            Some(n) => n.to_string(),
+            None => "?".to_string(),
+        };
+        let peer = match &closed["peer"] {
+            Value::Array(ranges) => ranges.iter().filter_map(text).collect::<Vec<_>>().join(" "),
+            other => text(other).unwrap_or_default(),
+        };
+        let ports = text(&closed["ports"])
+            .or_else(|| closed["port"].as_i64().map(|p| p.to_string()))
+            .unwrap_or_default();
+        lines.push(format!(
+            "blocked by rule {rule}: {} ports {ports} {peer}",
+            closed["direction"].as_str().unwrap_or("")
+        ));
+    }
+    if let Some(form) = evidence["url_forms"][0].as_str() {
+        lines.push(format!("works instead: {form}"));
+    }
+    lines
+}
+
 /// The name an enum has in the JSON report, for the text report to use the same word.
 fn label(value: impl Serialize) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Code;
+    use crate::intake::IntakeSettings;
+    use serde_json::json;
+
+    fn empty_report() -> Report {
+        let incident = crate::intake::parse(
+            &json!({ "api_id": "a1b2c3d4e5" }),
+            IntakeSettings {
+                now: chrono::Utc::now(),
+                lookback_minutes: 30,
+            },
+        )
+        .expect("event");
+        Report::new(&incident, &Snapshot::new("us-east-1", None), "dry-run")
+    }
+
+    #[test]
+    fn no_problem_found_is_never_said_when_something_could_not_be_checked() {
+        let mut report = empty_report();
+        assert!(report.to_text().contains("No problem found.\n"));
+        report.incomplete.push(Incomplete {
+            step: "ec2:DescribeVpcEndpoints".into(),
+            error: "AccessDenied".into(),
+            detail: "not authorized".into(),
+        });
+        let text = report.to_text();
+        assert!(!text.contains("No problem found."), "{text}");
+        assert!(
+            text.contains("No problem found in what could be checked"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Could not check:\n- ec2:DescribeVpcEndpoints"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_run_not_made_is_noted_and_incomplete() {
+        let mut report = empty_report();
+        report.record_not_diagnosed("the event comes from region eu-west-1");
+        assert_eq!(
+            report.incident.notes,
+            ["the event comes from region eu-west-1"]
+        );
+        assert_eq!(report.incomplete.len(), 1);
+        assert!(report
+            .to_text()
+            .contains("note: the event comes from region eu-west-1"));
+    }
+
+    #[test]
+    fn the_text_shows_the_deciding_statement_the_smallest_change_and_the_blocking_rule() {
+        let mut report = empty_report();
+        report.findings = vec![
+            Finding::new(Code::PolicyDeniesVpcEndpoint, "denied").evidence(json!({
+                "denied_methods": [{ "statement": "OnlyVpce" }],
+                "smallest_change": "add vpce-1 to aws:SourceVpce in statement 'OnlyVpce'",
+                "undecided": [],
+            })),
+            Finding::new(Code::NaclBlocksHttps, "blocked").evidence(json!({
+                "denied": [{ "direction": "inbound", "ports": "443-443", "peer": ["10.0.3.0/24"], "rule_number": 32767 }],
+            })),
+        ];
+        let text = report.to_text();
+        assert!(text.contains("   deciding statement: OnlyVpce"), "{text}");
+        assert!(text.contains("   smallest change: add vpce-1"), "{text}");
+        assert!(!text.contains("undecided:"), "{text}");
+        assert!(
+            text.contains("   blocked by rule *: inbound ports 443-443 10.0.3.0/24"),
+            "{text}"
+        );
+    }
 }

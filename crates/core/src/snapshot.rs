@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Identifies the snapshot format so an old file is rejected with a clear message.
-pub const SNAPSHOT_SCHEMA: &str = "apigw-doctor/snapshot/v2";
+pub const SNAPSHOT_SCHEMA: &str = "apigw-doctor/snapshot/v3";
 
 /// The state of the account, as far as the checks need it, at the time of the diagnosis.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -23,6 +23,9 @@ pub struct Snapshot {
     pub vpc_endpoints: Vec<VpcEndpoint>,
     pub security_groups: Vec<SecurityGroup>,
     pub network_acls: Vec<NetworkAcl>,
+    /// Customer- and AWS-managed prefix lists that security-group rules name, resolved.
+    #[serde(default)]
+    pub prefix_lists: Vec<PrefixList>,
     pub subnets: Vec<Subnet>,
     pub vpcs: Vec<Vpc>,
     /// API Gateway's account settings in this region (read when a REST or WebSocket API is a target).
@@ -84,13 +87,47 @@ pub struct RestApi {
     /// Resources and methods of the current definition.
     #[serde(default)]
     pub resources: Vec<Resource>,
-    /// The newest change to the resource policy that CloudTrail recorded since the oldest
-    /// deployment a stage serves (`None`: none, or not looked up).
+    /// What CloudTrail's event history says about changes to the resource policy since the
+    /// oldest deployment a stage serves (`None`: not looked up).
     #[serde(default)]
-    pub last_policy_change: Option<PolicyChange>,
+    pub last_policy_change: Option<PolicyHistory>,
 }
 
-/// One CloudTrail record of a change to a REST API's resource policy.
+/// What CloudTrail's event history (`LookupEvents`) says about a REST API's resource policy
+/// since the oldest deployment a stage serves.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyHistory {
+    /// The newest recorded change (`None`: none among the events read).
+    pub newest: Option<PolicyChange>,
+    /// Calls newer than `newest` that may have changed the policy, but whose request CloudTrail
+    /// did not record in full: whether they did is unknown.
+    pub unreadable: Vec<PolicyChange>,
+    /// Set when the events were not read back to the oldest deployment a stage serves.
+    pub limit: Option<HistoryLimit>,
+}
+
+/// How far back CloudTrail's event history was read, when not as far as asked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryLimit {
+    /// Epoch seconds: calls before this were not seen.
+    pub read_back_to: i64,
+    pub reason: HistoryLimitReason,
+}
+
+/// Why the event history was not read further back.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryLimitReason {
+    /// The event history keeps 90 days of management events.
+    Retention,
+    /// The lookup stopped at its page cap.
+    PageCap,
+}
+
+/// One CloudTrail record of a call that changed (or may have changed) a REST API's resource
+/// policy.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyChange {
@@ -98,6 +135,9 @@ pub struct PolicyChange {
     pub event_id: String,
     /// Epoch seconds.
     pub event_time: i64,
+    /// Who made the call, as CloudTrail names them.
+    #[serde(default)]
+    pub user: Option<String>,
 }
 
 /// A resource (path) of a REST API and its methods.
@@ -280,6 +320,14 @@ pub struct SecurityGroupRule {
     pub prefix_list_ids: Vec<String>,
 }
 
+/// A managed prefix list's address ranges (`GetManagedPrefixListEntries`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixList {
+    pub id: String,
+    pub cidrs: Vec<String>,
+}
+
 /// A network ACL with its entries and the subnets it applies to.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -301,6 +349,22 @@ pub struct NetworkAclEntry {
     pub cidr: Option<String>,
     pub port_from: Option<i32>,
     pub port_to: Option<i32>,
+}
+
+#[cfg(test)]
+impl NetworkAclEntry {
+    /// A TCP entry, for tests.
+    pub fn tcp(rule: i32, egress: bool, action: &str, cidr: &str, ports: (i32, i32)) -> Self {
+        NetworkAclEntry {
+            rule_number: rule,
+            egress,
+            protocol: "6".into(),
+            action: action.into(),
+            cidr: Some(cidr.into()),
+            port_from: Some(ports.0),
+            port_to: Some(ports.1),
+        }
+    }
 }
 
 /// A subnet's address range.
@@ -359,6 +423,10 @@ impl Snapshot {
 
     pub fn security_group(&self, id: &str) -> Option<&SecurityGroup> {
         self.security_groups.iter().find(|g| g.id == id)
+    }
+
+    pub fn prefix_list(&self, id: &str) -> Option<&PrefixList> {
+        self.prefix_lists.iter().find(|p| p.id == id)
     }
 
     pub fn subnet(&self, id: &str) -> Option<&Subnet> {

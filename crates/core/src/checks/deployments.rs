@@ -5,10 +5,11 @@
 use crate::catalog::Code;
 use crate::finding::Finding;
 use crate::intake::Incident;
-use crate::snapshot::{Deployment, RestApi, RestStage, Snapshot};
+use crate::snapshot::{
+    Deployment, HistoryLimitReason, PolicyHistory, RestApi, RestStage, Snapshot,
+};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 
 pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -53,6 +54,40 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings
 }
 
+/// What CloudTrail's event history could not tell about a REST stage's policy, for stages no
+/// `UNDEPLOYED_POLICY_CHANGE` finding already carries it on: the report's notes, so a history
+/// cut short is said even when nothing was found (and never fails the run).
+pub fn notes(snapshot: &Snapshot, findings: &[Finding]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for api in &snapshot.rest_apis {
+        let Some(history) = &api.last_policy_change else {
+            continue;
+        };
+        for stage in &api.stages {
+            let found = findings.iter().any(|f| {
+                f.code == Code::UndeployedPolicyChange
+                    && f.api_id.as_deref() == Some(api.id.as_str())
+                    && f.stage.as_deref() == Some(stage.name.as_str())
+            });
+            let deployed_at = stage
+                .deployment_id
+                .as_deref()
+                .and_then(|id| api.deployments.iter().find(|d| d.id == id))
+                .and_then(|d| d.created_date);
+            let (false, Some(deployed_at)) = (found, deployed_at) else {
+                continue;
+            };
+            for note in history_notes(history, deployed_at) {
+                let note = format!("API {} stage {}: {note}", api.id, stage.name);
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+        }
+    }
+    notes
+}
+
 fn deployment_json(deployment: &Deployment) -> Value {
     json!({
         "id": deployment.id,
@@ -91,21 +126,8 @@ fn not_on_latest(
 
 /// Methods of the current definition that the stage's deployment does not serve.
 fn undeployed_changes(api: &RestApi, stage: &RestStage, current: &Deployment) -> Option<Finding> {
-    let deployed: BTreeSet<String> = current
-        .api_summary
-        .as_ref()?
-        .iter()
-        .flat_map(|(path, methods)| methods.iter().map(move |m| format!("{m} {path}")))
-        .collect();
-    let defined: BTreeSet<String> = api
-        .resources
-        .iter()
-        .flat_map(|r| {
-            r.methods
-                .iter()
-                .map(|m| format!("{} {}", m.http_method, r.path))
-        })
-        .collect();
+    let deployed = current.served_methods()?;
+    let defined = api.defined_methods();
     let missing: Vec<&String> = defined.difference(&deployed).collect();
     if missing.is_empty() {
         return None;
@@ -135,7 +157,7 @@ fn undeployed_changes(api: &RestApi, stage: &RestStage, current: &Deployment) ->
 }
 
 /// When this API's resource policy last changed, and what says so: the triggering CloudTrail
-/// event, else the newest change CloudTrail recorded.
+/// event, else the newest change CloudTrail's event history recorded.
 fn policy_change(incident: &Incident, api: &RestApi) -> Option<(DateTime<Utc>, String)> {
     if let Some(change) = incident
         .change
@@ -147,14 +169,19 @@ fn policy_change(incident: &Incident, api: &RestApi) -> Option<(DateTime<Utc>, S
             format!("the triggering CloudTrail event {}", change.event_name),
         ));
     }
-    let newest = api.last_policy_change.as_ref()?;
+    let newest = api.last_policy_change.as_ref()?.newest.as_ref()?;
     Some((
-        DateTime::<Utc>::from_timestamp(newest.event_time, 0)?,
+        at(newest.event_time)?,
         format!(
             "CloudTrail LookupEvents: {} event {}",
             newest.event_name, newest.event_id
         ),
     ))
+}
+
+/// An epoch-seconds time (as snapshots keep them) in UTC.
+fn at(epoch_seconds: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp(epoch_seconds, 0)
 }
 
 fn undeployed_policy_change(
@@ -167,6 +194,19 @@ fn undeployed_policy_change(
     let deployed_at = current.created_date?;
     if changed_at.timestamp() <= deployed_at {
         return None;
+    }
+    let mut evidence = json!({
+        "policy_changed_at": changed_at,
+        "change_time_from": source,
+        "deployment": deployment_json(current),
+    });
+    let notes = api
+        .last_policy_change
+        .as_ref()
+        .map(|history| history_notes(history, deployed_at))
+        .unwrap_or_default();
+    if !notes.is_empty() {
+        evidence["notes"] = json!(notes);
     }
     Some(
         Finding::new(
@@ -182,10 +222,43 @@ fn undeployed_policy_change(
         .api(&api.id)
         .stage(Some(&stage.name))
         .resource(&current.id)
-        .evidence(json!({
-            "policy_changed_at": changed_at,
-            "change_time_from": source,
-            "deployment": deployment_json(current),
-        })),
+        .evidence(evidence),
     )
+}
+
+/// What CloudTrail's event history could not tell about policy changes after `deployed_at`
+/// (epoch seconds): calls whose patch was not recorded in full, and a lookup that did not reach
+/// back that far. Supplementary evidence, so notes, never a failed check (SPEC §3).
+fn history_notes(history: &PolicyHistory, deployed_at: i64) -> Vec<String> {
+    let unreadable = history
+        .unreadable
+        .iter()
+        .filter(|call| call.event_time > deployed_at)
+        .map(|call| {
+            format!(
+                "a change at {} by {} ({} event {}) could not be read: CloudTrail did not record its request in full, so whether it changed the policy is unknown",
+                at(call.event_time).map_or_else(|| call.event_time.to_string(), |t| t.to_rfc3339()),
+                call.user.as_deref().unwrap_or("an unnamed caller"),
+                call.event_name,
+                call.event_id
+            )
+        });
+    let limit = history
+        .limit
+        .as_ref()
+        .filter(|limit| limit.read_back_to > deployed_at)
+        .map(|limit| {
+            let since = at(limit.read_back_to)
+                .map_or_else(|| limit.read_back_to.to_string(), |t| t.to_rfc3339());
+            match limit.reason {
+                // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html
+                HistoryLimitReason::Retention => format!(
+                    "CloudTrail's event history keeps 90 days: a policy change before {since} cannot be seen"
+                ),
+                HistoryLimitReason::PageCap => format!(
+                    "the CloudTrail lookup stopped at its page cap: calls before {since} were not read"
+                ),
+            }
+        });
+    unreadable.chain(limit).collect()
 }

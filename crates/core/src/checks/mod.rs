@@ -30,6 +30,11 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings
 }
 
+/// What the checks could not tell but a person should know, for the report's notes.
+pub fn notes(snapshot: &Snapshot, findings: &[Finding]) -> Vec<String> {
+    deployments::notes(snapshot, findings)
+}
+
 /// Symptom match first, then severity, then the catalog's order.
 fn order(findings: &mut [Finding], symptom: Option<Symptom>) {
     findings.sort_by_key(|f| (!f.code.explains(symptom), f.severity, f.code));
@@ -48,5 +53,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("targets", include_str!("targets.rs")),
 ];
 
+#[cfg(test)]
+mod history_tests;
 #[cfg(test)]
 mod tests;

@@ -4,13 +4,13 @@
 //! Private REST APIs — reaching the endpoint: policy presence, endpoints, DNS, security groups
 //! and network ACLs (SPEC §5).
 
-use super::net::{self, AclVerdict, Peer, EPHEMERAL_PORTS, HTTPS};
+use super::net::{self, Peer, HTTPS};
 use super::ways_in::WaysIn;
 use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::intake::{ClientHint, Incident};
 use crate::policy;
-use crate::snapshot::{RestApi, Snapshot, VpcEndpoint};
+use crate::snapshot::{NetworkAcl, RestApi, Snapshot, VpcEndpoint};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -281,6 +281,7 @@ fn client_peer(snapshot: &Snapshot, endpoint: &VpcEndpoint, client: Option<&Clie
             ranges: vec![ip],
             group_ids,
             described: format!("client address {ip}"),
+            known_client: true,
         };
     }
     if let Some(subnet) = client
@@ -292,6 +293,7 @@ fn client_peer(snapshot: &Snapshot, endpoint: &VpcEndpoint, client: Option<&Clie
                 ranges: vec![range],
                 group_ids,
                 described: format!("client subnet {} ({range})", subnet.id),
+                known_client: true,
             };
         }
     }
@@ -311,6 +313,7 @@ fn client_peer(snapshot: &Snapshot, endpoint: &VpcEndpoint, client: Option<&Clie
         ranges,
         group_ids,
         described,
+        known_client: false,
     }
 }
 
@@ -335,9 +338,9 @@ fn security_groups(
             continue;
         }
         let admitted = groups.iter().any(|g| {
-            g.ingress
-                .iter()
-                .any(|r| net::rule_covers_port(r, HTTPS) && peer.admitted_by(r))
+            g.ingress.iter().any(|r| {
+                net::rule_covers_port(r, HTTPS) && peer.admitted_by(r, &snapshot.prefix_lists)
+            })
         });
         if !admitted {
             findings.push(
@@ -394,11 +397,12 @@ fn client_egress(
         ranges,
         group_ids: endpoint.security_group_ids.clone(),
         described: format!("endpoint {}", endpoint.id),
+        known_client: false,
     };
     let allowed = client_groups.iter().any(|g| {
-        g.egress
-            .iter()
-            .any(|r| net::rule_covers_port(r, HTTPS) && target.admitted_by(r))
+        g.egress.iter().any(|r| {
+            net::rule_covers_port(r, HTTPS) && target.admitted_by(r, &snapshot.prefix_lists)
+        })
     });
     (!allowed).then(|| {
         Finding::new(
@@ -421,6 +425,10 @@ fn client_egress(
     })
 }
 
+/// Network ACLs on both ends of the path (SPEC §5 `NACL_BLOCKS_HTTPS`): the endpoint subnets'
+/// ACLs must let HTTPS in from the client and the return traffic out to its ephemeral ports; the
+/// client subnet's ACL, when that subnet is known, must let HTTPS out and the return traffic in.
+/// Traffic between two addresses of one subnet never crosses its ACL.
 fn network_acls(
     snapshot: &Snapshot,
     api: &RestApi,
@@ -430,52 +438,155 @@ fn network_acls(
     if snapshot.read_failed("ec2:DescribeNetworkAcls") {
         return Vec::new();
     }
+    let subnet_range = |id: &str| {
+        snapshot
+            .subnet(id)
+            .and_then(|s| s.cidr.as_deref())
+            .and_then(net::cidr)
+    };
+    let client_subnet = client
+        .and_then(|c| c.subnet_id.as_deref())
+        .filter(|id| subnet_range(id).is_some());
     let mut findings = Vec::new();
+    let mut acls_seen = BTreeSet::new();
     for endpoint in ways_in {
         let peer = client_peer(snapshot, endpoint, client);
-        let mut acls_seen = BTreeSet::new();
+        let client_known = peer.known_client;
         for subnet_id in &endpoint.subnet_ids {
             let Some(acl) = snapshot.network_acl_for_subnet(subnet_id) else {
                 continue;
             };
-            if !acls_seen.insert(acl.id.clone()) {
-                continue;
-            }
-            let mut blocked = Vec::new();
-            for range in &peer.ranges {
-                if let Some(AclVerdict::Denied(rule)) = net::acl_verdict(acl, false, HTTPS, range) {
-                    blocked.push(json!({ "direction": "inbound", "port": HTTPS, "peer": range.to_string(), "rule_number": rule }));
-                }
-                for port in EPHEMERAL_PORTS {
-                    if let Some(AclVerdict::Denied(rule)) = net::acl_verdict(acl, true, port, range)
-                    {
-                        blocked.push(json!({ "direction": "outbound (return traffic)", "port": port, "peer": range.to_string(), "rule_number": rule }));
-                    }
-                }
-            }
-            if blocked.is_empty() {
-                continue;
-            }
-            findings.push(
-                Finding::new(
-                    Code::NaclBlocksHttps,
-                    format!(
-                        "Network ACL {} on subnet {subnet_id} of {} denies HTTPS from {} or its return traffic.",
-                        acl.id, endpoint.id, peer.described
+            let own: Vec<_> = subnet_range(subnet_id).into_iter().collect();
+            if acls_seen.insert(acl.id.clone()) {
+                let judged = [
+                    (
+                        "inbound",
+                        net::acl_coverage(acl, false, (HTTPS, HTTPS), &peer.ranges, &own),
                     ),
-                )
-                .api(&api.id)
-                .resource(&acl.id)
-                .evidence(json!({
-                    "network_acl_id": acl.id,
-                    "subnet_id": subnet_id,
-                    "vpc_endpoint_id": endpoint.id,
-                    "source": peer.evidence(),
-                    "denied": blocked,
-                    "entries": acl.entries,
-                })),
-            );
+                    (
+                        "outbound (return traffic)",
+                        net::acl_coverage(acl, true, net::EPHEMERAL, &peer.ranges, &own),
+                    ),
+                ];
+                findings.extend(acl_finding(
+                    api,
+                    endpoint,
+                    acl,
+                    subnet_id,
+                    &peer.described,
+                    client_known,
+                    &judged,
+                ));
+            }
+            let Some(client_subnet) = client_subnet.filter(|c| *c != subnet_id) else {
+                continue;
+            };
+            let Some(client_acl) = snapshot.network_acl_for_subnet(client_subnet) else {
+                continue;
+            };
+            if !acls_seen.insert(client_acl.id.clone()) {
+                continue;
+            }
+            let client_own: Vec<_> = subnet_range(client_subnet).into_iter().collect();
+            let judged = [
+                (
+                    "outbound",
+                    net::acl_coverage(client_acl, true, (HTTPS, HTTPS), &own, &client_own),
+                ),
+                (
+                    "inbound (return traffic)",
+                    net::acl_coverage(client_acl, false, net::EPHEMERAL, &own, &client_own),
+                ),
+            ];
+            let towards = format!("endpoint subnet {subnet_id}");
+            findings.extend(acl_finding(
+                api,
+                endpoint,
+                client_acl,
+                client_subnet,
+                &towards,
+                false,
+                &judged,
+            ));
         }
     }
     findings
+}
+
+/// One finding for what a network ACL closes: an error when a direction is closed entirely (or
+/// for a known client), a warning when only part of the peer or port range is closed.
+fn acl_finding(
+    api: &RestApi,
+    endpoint: &VpcEndpoint,
+    acl: &NetworkAcl,
+    subnet_id: &str,
+    peer: &str,
+    client_known: bool,
+    judged: &[(&str, net::AclCoverage)],
+) -> Option<Finding> {
+    let closed: Vec<serde_json::Value> = judged
+        .iter()
+        .flat_map(|(direction, coverage)| {
+            coverage.closed.iter().map(move |c| {
+                json!({
+                    "direction": direction,
+                    "ports": format!("{}-{}", c.ports.0, c.ports.1),
+                    "peer": c.peer,
+                    "rule_number": c.rule_number,
+                })
+            })
+        })
+        .collect();
+    if closed.is_empty() {
+        return None;
+    }
+    let blocked = judged
+        .iter()
+        .any(|(_, c)| c.fully_closed() || (client_known && !c.closed.is_empty()));
+    let mut rules: Vec<i32> = judged
+        .iter()
+        .flat_map(|(_, c)| c.closed.iter().map(|c| c.rule_number))
+        .collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let rules = rules
+        .iter()
+        .map(|r| {
+            if *r == net::CATCH_ALL_RULE {
+                "*".to_string()
+            } else {
+                r.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let summary = if blocked {
+        format!(
+            "Network ACL {} on subnet {subnet_id} (path to {}) blocks HTTPS with {peer} (rules {rules}).",
+            acl.id, endpoint.id
+        )
+    } else {
+        format!(
+            "Network ACL {} on subnet {subnet_id} (path to {}) closes part of the range for HTTPS with {peer} (rules {rules}); clients in the closed part time out.",
+            acl.id, endpoint.id
+        )
+    };
+    Some(
+        Finding::new(Code::NaclBlocksHttps, summary)
+            .severity(if blocked {
+                Severity::Error
+            } else {
+                Severity::Warning
+            })
+            .api(&api.id)
+            .resource(&acl.id)
+            .evidence(json!({
+                "network_acl_id": acl.id,
+                "subnet_id": subnet_id,
+                "vpc_endpoint_id": endpoint.id,
+                "peer": peer,
+                "denied": closed,
+                "entries": acl.entries,
+            })),
+    )
 }

@@ -8,7 +8,7 @@ use crate::intake::{ClientHint, Incident, IntakeSettings, RequestHint};
 use crate::snapshot::{RestApi, RestStage, Snapshot, Vpc, VpcEndpoint};
 use serde_json::json;
 
-fn incident(event: serde_json::Value) -> Incident {
+pub(super) fn incident(event: serde_json::Value) -> Incident {
     crate::intake::parse(
         &event,
         IntakeSettings {
@@ -19,7 +19,7 @@ fn incident(event: serde_json::Value) -> Incident {
     .expect("valid manual event")
 }
 
-fn endpoint(id: &str, vpc: &str, private_dns: bool) -> VpcEndpoint {
+pub(super) fn endpoint(id: &str, vpc: &str, private_dns: bool) -> VpcEndpoint {
     VpcEndpoint {
         id: id.into(),
         vpc_id: vpc.into(),
@@ -33,7 +33,7 @@ fn endpoint(id: &str, vpc: &str, private_dns: bool) -> VpcEndpoint {
     }
 }
 
-fn private_api(policy: Option<&str>) -> RestApi {
+pub(super) fn private_api(policy: Option<&str>) -> RestApi {
     RestApi {
         id: "a1b2c3d4e5".into(),
         name: "orders".into(),
@@ -52,7 +52,7 @@ fn private_api(policy: Option<&str>) -> RestApi {
     }
 }
 
-fn snapshot(api: RestApi, endpoints: Vec<VpcEndpoint>) -> Snapshot {
+pub(super) fn snapshot(api: RestApi, endpoints: Vec<VpcEndpoint>) -> Snapshot {
     let mut snapshot = Snapshot::new("us-east-1", Some("123456789012".into()));
     snapshot.rest_apis.push(api);
     snapshot.network_read = true;
@@ -1123,4 +1123,175 @@ fn private_dns_off_is_a_warning_unless_the_default_hostname_was_used() {
     );
     let found = dns_findings(endpoints(), &endpoint_url);
     assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+}
+
+/// The NACL findings for an endpoint in subnet-ep (10.0.1.0/24) behind `entries`, with the
+/// client subnet subnet-app (10.0.2.0/24) behind `app_entries`.
+fn nacl_findings_with(
+    entries: Vec<crate::snapshot::NetworkAclEntry>,
+    app_entries: Vec<crate::snapshot::NetworkAclEntry>,
+    client: serde_json::Value,
+) -> Vec<crate::finding::Finding> {
+    use crate::snapshot::{NetworkAcl, Subnet};
+    let mut vpce = endpoint("vpce-1", "vpc-1", true);
+    vpce.subnet_ids = vec!["subnet-ep".into()];
+    let mut api = private_api(Some(
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+    ));
+    api.vpc_endpoint_ids = vec!["vpce-1".into()];
+    let mut snapshot = snapshot(api, vec![vpce]);
+    snapshot.vpcs[0].cidrs.push("10.1.0.0/16".into());
+    let subnet = |id: &str, cidr: &str| Subnet {
+        id: id.into(),
+        cidr: Some(cidr.into()),
+    };
+    snapshot.subnets = vec![
+        subnet("subnet-ep", "10.0.1.0/24"),
+        subnet("subnet-app", "10.0.2.0/24"),
+    ];
+    let acl = |id: &str, subnet: &str, entries| NetworkAcl {
+        id: id.into(),
+        subnet_ids: vec![subnet.into()],
+        entries,
+    };
+    snapshot.network_acls = vec![
+        acl("acl-ep", "subnet-ep", entries),
+        acl("acl-app", "subnet-app", app_entries),
+    ];
+    let mut event = json!({ "api_id": "a1b2c3d4e5" });
+    if !client.is_null() {
+        event["client"] = client;
+    }
+    run(&snapshot, &incident(event))
+        .into_iter()
+        .filter(|f| f.code == Code::NaclBlocksHttps)
+        .collect()
+}
+
+/// The same, with the client subnet's ACL open both ways.
+fn nacl_findings(
+    entries: Vec<crate::snapshot::NetworkAclEntry>,
+    client: serde_json::Value,
+) -> Vec<crate::finding::Finding> {
+    nacl_findings_with(entries, open_both_ways(), client)
+}
+
+fn open_both_ways() -> Vec<crate::snapshot::NetworkAclEntry> {
+    vec![
+        acl_entry(100, false, "allow", "0.0.0.0/0", (0, 65535)),
+        acl_entry(100, true, "allow", "0.0.0.0/0", (0, 65535)),
+    ]
+}
+
+fn acl_entry(
+    rule: i32,
+    egress: bool,
+    action: &str,
+    cidr: &str,
+    ports: (i32, i32),
+) -> crate::snapshot::NetworkAclEntry {
+    crate::snapshot::NetworkAclEntry::tcp(rule, egress, action, cidr, ports)
+}
+
+/// Open to the app subnet only, both ways, then AWS's catch-all deny entries.
+fn open_to_app_subnet() -> Vec<crate::snapshot::NetworkAclEntry> {
+    vec![
+        acl_entry(100, false, "allow", "10.0.2.0/24", (443, 443)),
+        acl_entry(100, true, "allow", "10.0.2.0/24", (1024, 65535)),
+        acl_entry(32767, false, "deny", "0.0.0.0/0", (0, 65535)),
+        acl_entry(32767, true, "deny", "0.0.0.0/0", (0, 65535)),
+    ]
+}
+
+// SPEC §5 NACL_BLOCKS_HTTPS: partial with no client given is a warning naming the rules.
+#[test]
+fn a_nacl_open_to_one_app_subnet_is_a_warning_without_a_client() {
+    let found = nacl_findings(open_to_app_subnet(), serde_json::Value::Null);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+    let denied = found[0].evidence["denied"].to_string();
+    assert!(
+        denied.contains("10.1.0.0/16"),
+        "secondary CIDR judged: {denied}"
+    );
+    assert!(denied.contains("32767"), "{denied}");
+    assert!(
+        !denied.contains("10.0.2."),
+        "the open subnet is not closed: {denied}"
+    );
+    assert!(
+        !denied.contains("10.0.1."),
+        "the endpoint's own subnet is never filtered: {denied}"
+    );
+}
+
+#[test]
+fn a_client_inside_the_open_subnet_is_not_blocked() {
+    for client in [
+        json!({ "source_ip": "10.0.2.15" }),
+        json!({ "subnet_id": "subnet-app" }),
+    ] {
+        let found = nacl_findings(open_to_app_subnet(), client.clone());
+        assert!(found.is_empty(), "{client}: {found:#?}");
+    }
+}
+
+#[test]
+fn a_client_outside_the_open_subnet_is_an_error() {
+    let found = nacl_findings(open_to_app_subnet(), json!({ "source_ip": "10.0.3.15" }));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+    assert!(found[0].summary.contains("rules *"), "{}", found[0].summary);
+}
+
+#[test]
+fn a_client_in_the_endpoints_own_subnet_is_never_nacl_filtered() {
+    let deny_all = vec![
+        acl_entry(32767, false, "deny", "0.0.0.0/0", (0, 65535)),
+        acl_entry(32767, true, "deny", "0.0.0.0/0", (0, 65535)),
+    ];
+    let found = nacl_findings(deny_all, json!({ "source_ip": "10.0.1.20" }));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn return_traffic_over_only_the_linux_range_is_a_warning_naming_the_closed_ports() {
+    let entries = vec![
+        acl_entry(100, false, "allow", "10.0.0.0/8", (443, 443)),
+        acl_entry(100, true, "allow", "10.0.0.0/8", (32768, 65535)),
+    ];
+    let found = nacl_findings(entries, json!({ "source_ip": "10.0.2.15" }));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    // The client is known, so a closed part of its return ports is an error for it.
+    assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+    assert!(found[0].evidence["denied"]
+        .to_string()
+        .contains("1024-32767"));
+    let found = nacl_findings(
+        vec![
+            acl_entry(100, false, "allow", "10.0.0.0/8", (443, 443)),
+            acl_entry(100, true, "allow", "10.0.0.0/8", (32768, 65535)),
+        ],
+        serde_json::Value::Null,
+    );
+    assert_eq!(found[0].severity, crate::catalog::Severity::Warning);
+}
+
+#[test]
+fn the_client_subnets_own_acl_is_judged_when_the_subnet_is_known() {
+    let client = || json!({ "subnet_id": "subnet-app" });
+    let found = nacl_findings(open_both_ways(), client());
+    assert!(found.is_empty(), "{found:#?}");
+    // The same, with the app subnet's ACL letting no HTTPS out.
+    let no_https_out = vec![
+        acl_entry(100, true, "allow", "0.0.0.0/0", (5432, 5432)),
+        acl_entry(100, false, "allow", "0.0.0.0/0", (0, 65535)),
+    ];
+    let found = nacl_findings_with(open_both_ways(), no_https_out, client());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].resource.as_deref(), Some("acl-app"));
+    assert_eq!(found[0].severity, crate::catalog::Severity::Error);
+    assert!(found[0].evidence["denied"]
+        .to_string()
+        .contains("\"outbound\""));
 }

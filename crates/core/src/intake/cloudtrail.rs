@@ -1,4 +1,5 @@
-//! EventBridge "AWS API Call via CloudTrail" events from API Gateway: configuration changes.
+//! EventBridge "AWS API Call via CloudTrail" events from API Gateway (configuration changes),
+//! and what the same records in CloudTrail's event history say about a resource policy.
 
 use super::{
     invalid, parse_time, str_at, ChangeEvent, Incident, IntakeSettings, InvalidEvent, Scope,
@@ -45,7 +46,8 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     let api_id = parameters
         .and_then(|p| str_at(p, "/restApiId").or_else(|| str_at(p, "/apiId")))
         .map(str::to_string);
-    let policy_change = event_name == "UpdateRestApi" && patch_touches_policy(parameters);
+    // SPEC §1: a trigger whose patch cannot be read counts as a policy change.
+    let policy_change = record_evidence(&event_name, detail) != PolicyEvidence::Unchanged;
 
     if let Some(id) = &api_id {
         incident.scope = Scope::Named(vec![TargetRef {
@@ -70,21 +72,89 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     Ok(incident)
 }
 
-/// True when the patch touches `/policy`, or when the patch cannot be read (SPEC §1: counts as one).
-pub fn patch_touches_policy(parameters: Option<&Value>) -> bool {
-    // CloudTrail records the patch at the top level or inside an `<operation>Input` wrapper.
-    let operations = parameters.and_then(|p| {
-        p.get("patchOperations").or_else(|| {
-            p.as_object()?
-                .values()
-                .find_map(|inner| inner.get("patchOperations"))
-        })
-    });
-    match operations.and_then(Value::as_array) {
-        Some(ops) => ops.iter().any(|op| match str_at(op, "/path") {
-            Some(path) => path.starts_with("/policy"),
-            None => true,
-        }),
-        None => true,
+/// What a CloudTrail record of an API Gateway call says about a REST API's resource policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyEvidence {
+    /// The call replaced or patched the policy.
+    Changed,
+    /// The call left the policy alone.
+    Unchanged,
+    /// The call may have changed the policy, but CloudTrail did not record its patch in full.
+    Unreadable,
+}
+
+/// What the call `event_name` recorded in `record` did to the resource policy. A call that
+/// failed changed nothing: CloudTrail records failed calls too, with an `errorCode`
+/// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+fn record_evidence(event_name: &str, record: &Value) -> PolicyEvidence {
+    if record.get("errorCode").is_some_and(|code| !code.is_null()) {
+        return PolicyEvidence::Unchanged;
+    }
+    let parameters = record.get("requestParameters").filter(|p| p.is_object());
+    policy_evidence(event_name, parameters)
+}
+
+/// What the call `event_name`, with these `requestParameters`, did to the resource policy.
+///
+/// Real REST (v1) records keep path parameters flat (`restApiId`) and wrap the request body in
+/// `<operation>Input`, so an `UpdateRestApi` patch is `updateRestApiInput.patchOperations`
+/// (AWS's own validation messages name `updateRestApiInput.patchOperations.1.member.op`); no
+/// real record carries a flat `patchOperations`. CloudTrail cuts request parameters that exceed
+/// its field size, which leaves the patch unreadable
+/// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+///
+/// Every `PutRestApi` counts as a change, whatever its body says: it imports an OpenAPI
+/// definition over the API, whose `x-amazon-apigateway-policy` sets the policy
+/// (https://docs.aws.amazon.com/apigateway/latest/developerguide/openapi-extensions-policy.html),
+/// and the body is free-form JSON or YAML that CloudTrail may cut. Taking an import for a policy
+/// change costs at most a redeploy the import needs anyway; missing one leaves a stale policy
+/// live unexplained.
+fn policy_evidence(event_name: &str, parameters: Option<&Value>) -> PolicyEvidence {
+    match event_name {
+        "PutRestApi" => PolicyEvidence::Changed,
+        "UpdateRestApi" => patch_evidence(parameters),
+        _ => PolicyEvidence::Unchanged,
+    }
+}
+
+/// An `UpdateRestApi` patch: a change when any operation touches `/policy`, unreadable when
+/// the operations (or one operation's path) were not recorded.
+fn patch_evidence(parameters: Option<&Value>) -> PolicyEvidence {
+    let Some(operations) = parameters
+        .and_then(|p| p.pointer("/updateRestApiInput/patchOperations"))
+        .and_then(Value::as_array)
+    else {
+        return PolicyEvidence::Unreadable;
+    };
+    let paths: Vec<Option<&str>> = operations.iter().map(|op| str_at(op, "/path")).collect();
+    if paths.iter().flatten().any(|path| touches_policy(path)) {
+        PolicyEvidence::Changed
+    } else if paths.contains(&None) {
+        PolicyEvidence::Unreadable
+    } else {
+        PolicyEvidence::Unchanged
+    }
+}
+
+/// The policy is the REST API's `policy` property, so a patch reaches it at the JSON pointer
+/// `/policy` (https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateRestApi.html,
+/// https://docs.aws.amazon.com/apigateway/latest/api/patch-operations.html); matched as a whole
+/// segment, so a `/policyX` path is not it.
+fn touches_policy(path: &str) -> bool {
+    path.strip_prefix("/policy")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// One record of CloudTrail's event history (`LookupEvents`' `CloudTrailEvent` text) of the call
+/// `event_name`, as evidence about REST API `api_id`'s policy; `None` when the record is about
+/// another API or leaves the policy alone. A record that names no API (its request parameters
+/// were cut, or the text is not JSON) may be this API's: unreadable.
+pub fn history_evidence(event_name: &str, record: &str, api_id: &str) -> Option<PolicyEvidence> {
+    let record: Value = serde_json::from_str(record).unwrap_or(Value::Null);
+    let evidence = record_evidence(event_name, &record);
+    match str_at(&record, "/requestParameters/restApiId") {
+        _ if evidence == PolicyEvidence::Unchanged => None,
+        Some(id) => (id == api_id).then_some(evidence),
+        None => Some(PolicyEvidence::Unreadable),
     }
 }

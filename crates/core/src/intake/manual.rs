@@ -65,6 +65,12 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
             invalid(format!("manual event: field `{path}`: {}", e.inner()))
         }
     })?;
+    if manual.connection_id.is_some() {
+        return Err(invalid(
+            "manual event: field `connection_id`: not supported by this build (WebSocket connection checks are not built yet)"
+                .to_string(),
+        ));
+    }
     let symptom = match &manual.symptom {
         None => None,
         Some(name) => Some(name.parse::<Symptom>().map_err(|_| {
@@ -134,20 +140,45 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     let mut incident = Incident::base(Source::Manual, id, settings);
     incident.scope = scope;
     incident.symptom = symptom.or_else(|| {
-        manual
-            .error
-            .as_ref()
-            .and_then(|e| e.status)
+        let error = manual.error.as_ref()?;
+        error
+            .status
             .and_then(symptom_for_status)
+            .or_else(|| error.error_type.as_deref().and_then(symptom_for_error_type))
     });
     incident.account = manual.account;
     incident.error = manual.error;
     incident.request = manual.request;
     incident.client = manual.client;
-    incident.connection_id = manual.connection_id;
     incident.dry_run = manual.dry_run;
     incident.actions = manual.actions.map(|_| actions);
     Ok(incident)
+}
+
+/// The symptom an `x-amzn-errortype` implies when neither a symptom nor a status is given:
+/// API Gateway's 403 gateway responses, its 410 for a gone WebSocket connection, and its 5xx
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html>).
+fn symptom_for_error_type(error_type: &str) -> Option<Symptom> {
+    let name = error_type.split(':').next().unwrap_or(error_type).trim();
+    match name {
+        "AccessDeniedException"
+        | "ForbiddenException"
+        | "MissingAuthenticationTokenException"
+        | "InvalidSignatureException"
+        | "IncompleteSignatureException"
+        | "ExpiredTokenException"
+        | "UnrecognizedClientException" => Some(Symptom::Forbidden),
+        "GoneException" => Some(Symptom::Gone),
+        "UnauthorizedException"
+        | "BadRequestException"
+        | "NotFoundException"
+        | "TooManyRequestsException"
+        | "LimitExceededException" => Some(Symptom::ClientError),
+        "InternalServerErrorException" | "ServiceUnavailableException" => {
+            Some(Symptom::ServerError)
+        }
+        _ => None,
+    }
 }
 
 /// The symptom an HTTP status implies when the person did not name one.

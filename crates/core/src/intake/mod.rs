@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-pub use cloudtrail::patch_touches_policy;
+pub use cloudtrail::{history_evidence, PolicyEvidence};
 pub use manual::{ClientHint, ErrorHint, RequestHint};
 
 /// Lambda's synchronous invoke payload limit.
@@ -53,6 +53,8 @@ pub enum Source {
     Schedule,
     Cloudtrail,
     Manual,
+    /// Another EventBridge event, acknowledged and not diagnosed.
+    Eventbridge,
 }
 
 /// The alarm that raised the incident.
@@ -194,13 +196,30 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
             Some("CloudWatch Alarm State Change") => alarm::parse_eventbridge(event, settings),
             Some("Scheduled Event") => Ok(parse_schedule(event, settings)),
             Some("AWS API Call via CloudTrail") => cloudtrail::parse(event, settings),
+            Some(other) if object.get("source").is_some_and(Value::is_string)
+                && object.get("detail").is_some_and(Value::is_object) =>
+            {
+                Ok(parse_other_eventbridge(event, other, settings))
+            }
             Some(other) => Err(invalid(format!(
-                "unsupported EventBridge detail-type \"{other}\""
+                "unsupported EventBridge detail-type \"{other}\" (and no EventBridge source and detail)"
             ))),
             None => Err(invalid("field `detail-type`: expected a string")),
         };
     }
     manual::parse(event, settings)
+}
+
+/// A well-formed EventBridge event of another detail-type (e.g. "CloudWatch Alarm Configuration
+/// Change" from a broad rule) is not for this function: acknowledged with a note, never an error
+/// that would fill the failure destination (SPEC §1).
+fn parse_other_eventbridge(event: &Value, detail_type: &str, settings: IntakeSettings) -> Incident {
+    let id = str_at(event, "/id").unwrap_or("eventbridge").to_string();
+    let mut incident = Incident::base(Source::Eventbridge, id, settings);
+    incident.notes.push(format!(
+        "EventBridge detail-type {detail_type:?} is not an apigw-doctor trigger: acknowledged, nothing diagnosed"
+    ));
+    incident
 }
 
 fn parse_schedule(event: &Value, settings: IntakeSettings) -> Incident {

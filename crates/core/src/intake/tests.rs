@@ -740,10 +740,7 @@ fn sns_alarm_without_trigger_is_acknowledged_as_composite() {
 fn cloudtrail_description_patch_is_not_a_policy_change() {
     let event = cloudtrail(
         "UpdateRestApi",
-        json!({
-            "restApiId": "a1b2c3d4e5",
-            "patchOperations": [ { "op": "replace", "path": "/description", "value": "orders" } ]
-        }),
+        update_rest_api(&[("/description", "orders")]),
     );
     assert!(
         !policy_change(&event),
@@ -764,6 +761,233 @@ fn cloudtrail_missing_patch_counts_as_policy_change() {
         "no requestParameters at all: the patch cannot be read"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// CloudTrail records in the real layout (fixtures/README.md): the trigger and the event history
+// ---------------------------------------------------------------------------------------------
+
+const UPDATE_REST_API_POLICY: &str =
+    include_str!("fixtures/eventbridge-update-rest-api-policy.json");
+const CREATE_REST_STAGE: &str = include_str!("fixtures/custodian-create-rest-stage.json");
+const DELETE_API_V2: &str = include_str!("fixtures/aws-spotlight-delete-api.json");
+
+/// `requestParameters` of a real-layout `UpdateRestApi` on a1b2c3d4e5 with these (path, value)
+/// operations.
+fn update_rest_api(operations: &[(&str, &str)]) -> Value {
+    let operations: Vec<Value> = operations
+        .iter()
+        .map(|(path, value)| json!({ "op": "replace", "path": path, "value": value }))
+        .collect();
+    json!({
+        "restApiId": "a1b2c3d4e5",
+        "updateRestApiInput": { "patchOperations": operations },
+        "template": false
+    })
+}
+
+/// A raw CloudTrail record (what `LookupEvents` returns as `CloudTrailEvent`) of `event_name`.
+fn record(event_name: &str, request_parameters: Value) -> String {
+    cloudtrail(event_name, request_parameters)["detail"].to_string()
+}
+
+/// What the event history says about a1b2c3d4e5's policy from one `UpdateRestApi` record.
+fn history(request_parameters: Value) -> Option<PolicyEvidence> {
+    history_evidence(
+        "UpdateRestApi",
+        &record("UpdateRestApi", request_parameters),
+        "a1b2c3d4e5",
+    )
+}
+
+/// A raw record as EventBridge delivers it.
+fn in_eventbridge(record: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": "eb-1",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.apigateway",
+        "detail": sample(record)
+    })
+}
+
+#[test]
+fn real_layout_update_rest_api_on_the_policy_is_a_policy_change() {
+    let incident = parse_ok(&sample(UPDATE_REST_API_POLICY));
+    assert_eq!(named(&incident), [by_id("abcdef74gh", None, false)]);
+    assert_eq!(
+        incident.change,
+        Some(ChangeEvent {
+            event_name: "UpdateRestApi".to_string(),
+            event_time: utc("2022-07-13T19:36:44Z"),
+            api_id: Some("abcdef74gh".to_string()),
+            policy_change: true,
+        })
+    );
+    let detail = sample(UPDATE_REST_API_POLICY)["detail"].to_string();
+    assert_eq!(
+        history_evidence("UpdateRestApi", &detail, "abcdef74gh"),
+        Some(PolicyEvidence::Changed),
+        "the event history reads the same record the same way"
+    );
+    assert_eq!(
+        history_evidence("UpdateRestApi", &detail, "a1b2c3d4e5"),
+        None,
+        "a change to another API says nothing about this one"
+    );
+}
+
+#[test]
+fn real_v1_record_names_its_rest_api_and_changes_no_policy() {
+    let incident = parse_ok(&in_eventbridge(CREATE_REST_STAGE));
+    assert_eq!(named(&incident), [by_id("abcdef74gh", None, false)]);
+    let change = incident.change.expect("the change is recorded");
+    assert_eq!(change.event_name, "CreateStage");
+    assert!(!change.policy_change);
+}
+
+#[test]
+fn real_v2_record_names_its_api_by_a_flat_api_id() {
+    let incident = parse_ok(&in_eventbridge(DELETE_API_V2));
+    assert_eq!(named(&incident), [by_id("gk09okoppi", None, true)]);
+    assert_eq!(incident.region.as_deref(), Some("ap-northeast-1"));
+    let change = incident.change.expect("the change is recorded");
+    assert_eq!(change.api_id.as_deref(), Some("gk09okoppi"));
+    assert!(!change.policy_change, "v2 APIs have no resource policy");
+}
+
+#[test]
+fn a_description_patch_is_no_policy_change_in_the_history_either() {
+    assert_eq!(
+        history(update_rest_api(&[("/description", "orders")])),
+        None
+    );
+}
+
+#[test]
+fn the_patch_path_decides_not_the_value() {
+    let escaped = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:\/*"}]}"#;
+    assert_eq!(
+        history(update_rest_api(&[("/policy", escaped)])),
+        Some(PolicyEvidence::Changed),
+        "an escaped policy document as the value"
+    );
+    assert!(policy_change(&cloudtrail(
+        "UpdateRestApi",
+        update_rest_api(&[("/policy", escaped)])
+    )));
+    let mentions_policy = update_rest_api(&[("/description", "see /policy")]);
+    assert_eq!(history(mentions_policy.clone()), None);
+    assert!(!policy_change(&cloudtrail(
+        "UpdateRestApi",
+        mentions_policy
+    )));
+    assert_eq!(
+        history(update_rest_api(&[("/policyVersion", "2")])),
+        None,
+        "`/policy` is matched as a whole segment"
+    );
+    assert_eq!(
+        history(update_rest_api(&[
+            ("/name", "orders"),
+            ("/policy", escaped)
+        ])),
+        Some(PolicyEvidence::Changed),
+        "any operation on the policy is enough"
+    );
+}
+
+#[test]
+fn a_flat_patch_is_not_the_layout_cloudtrail_writes() {
+    let flat = json!({
+        "restApiId": "a1b2c3d4e5",
+        "patchOperations": [ { "op": "replace", "path": "/description", "value": "orders" } ]
+    });
+    assert_eq!(history(flat.clone()), Some(PolicyEvidence::Unreadable));
+    assert!(
+        policy_change(&cloudtrail("UpdateRestApi", flat)),
+        "a trigger whose patch cannot be read counts as a policy change (SPEC §1)"
+    );
+}
+
+#[test]
+fn a_history_record_whose_patch_was_cut_is_unknown_not_a_change() {
+    let no_wrapper = json!({ "restApiId": "a1b2c3d4e5", "template": false });
+    assert_eq!(history(no_wrapper), Some(PolicyEvidence::Unreadable));
+    let pathless = json!({
+        "restApiId": "a1b2c3d4e5",
+        "updateRestApiInput": { "patchOperations": [ { "op": "replace", "value": "x" } ] }
+    });
+    assert_eq!(history(pathless), Some(PolicyEvidence::Unreadable));
+    assert_eq!(
+        history(Value::Null),
+        Some(PolicyEvidence::Unreadable),
+        "no request parameters: no API id either, so it may be this API's"
+    );
+    assert_eq!(
+        history_evidence("UpdateRestApi", "{\"eventVersion\": \"1.", "a1b2c3d4e5"),
+        Some(PolicyEvidence::Unreadable),
+        "a record that is not JSON"
+    );
+}
+
+#[test]
+fn put_rest_api_counts_as_a_policy_change_whatever_its_body() {
+    let import = |body: &str| {
+        json!({
+            "restApiId": "a1b2c3d4e5",
+            "mode": "overwrite",
+            "failOnWarnings": false,
+            "body": body,
+            "template": false
+        })
+    };
+    let with_policy = r#"{"openapi":"3.0.1","x-amazon-apigateway-policy":{"Version":"2012-10-17","Statement":[]}}"#;
+    for body in [
+        with_policy,
+        r#"{"openapi":"3.0.1","paths":{}}"#,
+        "openapi: 3.0.1",
+    ] {
+        assert!(
+            policy_change(&cloudtrail("PutRestApi", import(body))),
+            "{body}"
+        );
+        assert_eq!(
+            history_evidence(
+                "PutRestApi",
+                &record("PutRestApi", import(body)),
+                "a1b2c3d4e5"
+            ),
+            Some(PolicyEvidence::Changed),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        history_evidence(
+            "PutRestApi",
+            &record("PutRestApi", Value::Null),
+            "a1b2c3d4e5"
+        ),
+        Some(PolicyEvidence::Unreadable),
+        "an import whose API is not recorded may be this API's"
+    );
+}
+
+#[test]
+fn a_failed_call_changed_nothing() {
+    let mut event = cloudtrail("UpdateRestApi", update_rest_api(&[("/policy", "{}")]));
+    event["detail"]["errorCode"] = json!("AccessDenied");
+    event["detail"]["errorMessage"] = json!("User is not authorized to perform apigateway:PATCH");
+    assert!(!policy_change(&event));
+    assert_eq!(
+        history_evidence("UpdateRestApi", &event["detail"].to_string(), "a1b2c3d4e5"),
+        None
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the checks make of it: the event history behind UNDEPLOYED_POLICY_CHANGE, and the request
+// an incident names (checks::deployments, checks::resource_policy::method_calls)
+// ---------------------------------------------------------------------------------------------
 
 #[test]
 fn cloudtrail_wrapped_patch_operations_are_read() {
@@ -819,8 +1043,10 @@ fn sns_message_that_is_not_json_is_invalid() {
     assert_one_line(&message);
 }
 
+// SPEC §1: another detail-type is acknowledged (exit 0), not an InvalidEvent for the failure
+// destination; only an event without EventBridge's source and detail is malformed.
 #[test]
-fn unsupported_eventbridge_detail_type_is_invalid() {
+fn another_service_eventbridge_event_is_acknowledged_and_a_bare_detail_type_is_invalid() {
     let event = json!({
         "version": "0",
         "id": "x",
@@ -828,7 +1054,10 @@ fn unsupported_eventbridge_detail_type_is_invalid() {
         "source": "aws.ec2",
         "detail": { "state": "running" }
     });
-    let message = parse_err(&event);
+    let incident = parse_ok(&event);
+    assert_eq!(incident.scope, Scope::Nothing);
+    assert!(incident.notes[0].contains("EC2 Instance State-change Notification"));
+    let message = parse_err(&json!({ "detail-type": "EC2 Instance State-change Notification" }));
     assert!(
         message.contains("EC2 Instance State-change Notification"),
         "the error names the detail-type, got {message:?}"
@@ -1340,6 +1569,60 @@ fn symptom_for_every_metric_in_spec() {
 // 7. manual fields carried through
 // ---------------------------------------------------------------------------------------------
 
+// SPEC §1: a broad EventBridge rule must not fill the failure destination.
+#[test]
+fn another_eventbridge_detail_type_is_acknowledged_with_a_note() {
+    let incident = parse_ok(&json!({
+        "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "CloudWatch Alarm Configuration Change", "source": "aws.cloudwatch",
+        "account": "123456789012", "time": "2026-11-30T10:00:00Z", "region": "us-east-1",
+        "resources": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-5xx"],
+        "detail": { "alarmName": "orders-5xx", "operation": "update" }
+    }));
+    assert_eq!(incident.scope, Scope::Nothing);
+    assert_eq!(incident.source, Source::Eventbridge);
+    assert!(
+        incident.notes[0].contains("CloudWatch Alarm Configuration Change"),
+        "{:?}",
+        incident.notes
+    );
+}
+
+// Nothing is accepted and ignored: WebSocket connection checks are not built yet.
+#[test]
+fn a_connection_id_is_refused_by_this_build() {
+    let error = crate::intake::parse(
+        &json!({ "api_id": "a1b2c3d4e5", "connection_id": "L0SM9cOFvHcCIhw=" }),
+        settings(),
+    )
+    .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("`connection_id`: not supported by this build"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_error_type_alone_names_the_symptom() {
+    for (error_type, symptom) in [
+        ("ForbiddenException", Symptom::Forbidden),
+        (
+            "AccessDeniedException:http://internal.amazon.com/coral/",
+            Symptom::Forbidden,
+        ),
+        ("GoneException", Symptom::Gone),
+        ("InternalServerErrorException", Symptom::ServerError),
+    ] {
+        let incident =
+            parse_ok(&json!({ "api_id": "a1b2c3d4e5", "error": { "error_type": error_type } }));
+        assert_eq!(incident.symptom, Some(symptom), "{error_type}");
+    }
+    let unknown = parse_ok(&json!({ "api_id": "a1b2c3d4e5", "error": { "error_type": "Teapot" } }));
+    assert_eq!(unknown.symptom, None);
+}
+
 #[test]
 fn manual_dry_run_and_actions_are_carried() {
     let incident = parse_ok(&json!({
@@ -1347,7 +1630,6 @@ fn manual_dry_run_and_actions_are_carried() {
         "stage": "prod",
         "dry_run": true,
         "actions": ["redeploy_stage", "enable_execution_logging"],
-        "connection_id": "L0SM9cOFvHcCIhw=",
         "account": "111122223333",
         "client": { "vpc_id": "vpc-1", "security_group_ids": ["sg-1", "sg-2"], "subnet_id": "subnet-1" },
         "request": { "url": "https://x.execute-api.us-east-1.amazonaws.com/prod/", "headers": { "Host": "x" } }
@@ -1361,7 +1643,6 @@ fn manual_dry_run_and_actions_are_carried() {
             crate::action::Action::EnableExecutionLogging
         ])
     );
-    assert_eq!(incident.connection_id.as_deref(), Some("L0SM9cOFvHcCIhw="));
     assert_eq!(incident.account.as_deref(), Some("111122223333"));
     let client = incident.client.expect("client is carried");
     assert_eq!(client.security_group_ids, ["sg-1", "sg-2"]);
