@@ -7,23 +7,30 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
 pub use crate::failure::{CallFailure, FailureKind};
 
-/// Counts every request the SDK transmits, retries included (SPEC §4 `aws_calls`).
+/// Counts every request the SDK transmits, retries included (SPEC §4 `aws_calls`), and how many
+/// of each operation: what was actually sent, for the tests that prove a dry run only read.
 #[derive(Debug, Clone, Default)]
-struct CallCounter(Arc<AtomicU64>);
+struct CallCounter {
+    total: Arc<AtomicU64>,
+    /// `service:Operation` → requests; bounded by the operations the code calls.
+    operations: Arc<Mutex<BTreeMap<String, u64>>>,
+}
 
 impl Intercept for CallCounter {
     fn name(&self) -> &'static str {
@@ -34,9 +41,15 @@ impl Intercept for CallCounter {
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.total.fetch_add(1, Ordering::Relaxed);
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            let operation = format!("{}:{}", metadata.service(), metadata.name());
+            if let Ok(mut operations) = self.operations.lock() {
+                *operations.entry(operation).or_default() += 1;
+            }
+        }
         Ok(())
     }
 }
@@ -283,7 +296,16 @@ impl Aws {
 
     /// Requests sent so far by this process's clients.
     pub fn calls(&self) -> u64 {
-        self.calls.0.load(Ordering::Relaxed)
+        self.calls.total.load(Ordering::Relaxed)
+    }
+
+    /// Requests sent so far, per `service:Operation` as the SDK names it.
+    pub fn operations_sent(&self) -> BTreeMap<String, u64> {
+        self.calls
+            .operations
+            .lock()
+            .map(|operations| operations.clone())
+            .unwrap_or_default()
     }
 
     /// A session for one invocation, ending at `deadline`.

@@ -2,7 +2,9 @@
 //! said and verifies it, a second run changes nothing, cooldowns and tags hold, and the lock
 //! table keeps two parallel runs from deploying twice.
 
-use crate::support::{actions, config, differences, id, repo, run_binary, Moto, REGION};
+use crate::support::{
+    actions, config, differences, id, is_read, operations_sent, repo, run_binary, Moto, REGION,
+};
 use serde_json::{json, Value};
 
 const ALL_ACTIONS: &str = "redeploy_stage,enable_private_dns,enable_execution_logging";
@@ -107,6 +109,14 @@ async fn dry_run_plans_every_repair_and_sends_no_mutating_call() {
     let dry = config(&[("APIGW_DOCTOR_ACTIONS", ALL_ACTIONS)]);
     let report = moto.handle_at(dry, &event, chrono::Utc::now()).await;
     assert_eq!(report["mode"], "dry-run");
+    // What was actually sent, not only what the emulator kept: reads, and nothing else.
+    let sent = operations_sent(&report);
+    assert!(
+        sent.iter().any(|op| op.ends_with(":GetRestApi")),
+        "the recorder saw the reads: {sent:?}"
+    );
+    let writes: Vec<&String> = sent.iter().filter(|op| !is_read(op)).collect();
+    assert!(writes.is_empty(), "a dry run sent {writes:?}");
     assert_eq!(
         statuses(&report),
         pairs(&[
@@ -139,6 +149,8 @@ async fn dry_run_plans_every_repair_and_sends_no_mutating_call() {
         .await;
     assert_eq!(report["mode"], "dry-run");
     assert!(statuses(&report).iter().all(|(_, s)| s == "planned"));
+    let sent = operations_sent(&report);
+    assert!(sent.iter().all(|op| is_read(op)), "{sent:?}");
 
     assert_eq!(
         differences(&before, &moto.state()),
@@ -205,6 +217,30 @@ async fn apply_makes_exactly_the_planned_calls_verifies_them_and_a_second_run_ch
     assert_eq!(
         applied["exit_code"], 0,
         "every error finding was repaired and verified"
+    );
+    // The writes actually sent are exactly the operations the plan named.
+    let mut planned_writes: Vec<String> = plan["actions"]
+        .as_array()
+        .expect("plan")
+        .iter()
+        .flat_map(|a| a["calls"].as_array().cloned().unwrap_or_default())
+        .filter_map(|call| {
+            let operation = call.as_str()?.split(' ').next()?;
+            Some(operation.rsplit(':').next()?.to_string())
+        })
+        .collect();
+    planned_writes.sort();
+    planned_writes.dedup();
+    let mut sent_writes: Vec<String> = operations_sent(&applied)
+        .into_iter()
+        .filter(|op| !is_read(op))
+        .filter_map(|op| op.rsplit(':').next().map(str::to_string))
+        .collect();
+    sent_writes.sort();
+    assert_eq!(
+        sent_writes, planned_writes,
+        "{:#}",
+        applied["operations_sent"]
     );
     let redeploy = actions(&applied, "redeploy_stage")[0];
     let new_deployment = redeploy["after"]["deployment_id"].as_str().expect("new id");
@@ -430,15 +466,13 @@ async fn websocket_logging_keeps_the_other_route_settings_and_v2_stages_redeploy
     )));
 }
 
-#[tokio::test]
-async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
-    let moto = Moto::start();
-    let ids = moto.seed(&["private"]);
-    let api = id(&ids, "api_id");
-    let aws = moto.aws().await;
+const LOCK_TABLE: &str = "doctor-locks";
+
+/// The lock table SPEC §2 describes: partition key `pk` (string).
+async fn create_lock_table(aws: &apigw_doctor::aws::Aws) {
     aws.dynamodb
         .create_table()
-        .table_name("doctor-locks")
+        .table_name(LOCK_TABLE)
         .attribute_definitions(
             aws_sdk_dynamodb::types::AttributeDefinition::builder()
                 .attribute_name("pk")
@@ -457,6 +491,90 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
         .send()
         .await
         .expect("lock table");
+}
+
+/// Another run's lock on redeploying `api`/prod, expiring `expires_in` seconds from now.
+async fn foreign_lock(aws: &apigw_doctor::aws::Aws, api: &str, expires_in: i64) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    aws.dynamodb
+        .put_item()
+        .table_name(LOCK_TABLE)
+        .item(
+            "pk",
+            AttributeValue::S(format!("lock#redeploy_stage#{api}/prod")),
+        )
+        .item("owner", AttributeValue::S("other-run pid=1".into()))
+        .item("incident", AttributeValue::S("other-incident".into()))
+        .item(
+            "acquired_at",
+            AttributeValue::S("2026-11-30T00:00:00.000Z".into()),
+        )
+        .item(
+            "expires_at",
+            AttributeValue::N((chrono::Utc::now().timestamp() + expires_in).to_string()),
+        )
+        .send()
+        .await
+        .expect("lock item");
+}
+
+// SPEC §7: a live lock another run holds makes the change `skipped` with nothing changed; an
+// expired one (its owner died) is taken over. Deterministic: the lock is put there first.
+#[tokio::test]
+async fn a_live_lock_skips_the_change_and_an_expired_one_is_taken_over() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private", "--undeployed-change"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    create_lock_table(&aws).await;
+    let config = || {
+        config(&[
+            ("APIGW_DOCTOR_MODE", "apply"),
+            ("APIGW_DOCTOR_ACTIONS", "redeploy_stage"),
+            ("APIGW_DOCTOR_LOCK_TABLE", LOCK_TABLE),
+        ])
+    };
+    let event = json!({ "api_id": api });
+
+    foreign_lock(&aws, &api, 600).await;
+    let before = moto.state();
+    let report = moto.handle_at(config(), &event, chrono::Utc::now()).await;
+    let redeploy = actions(&report, "redeploy_stage")[0];
+    assert_eq!(redeploy["status"], "skipped", "{redeploy:#}");
+    assert!(
+        redeploy["reason"].as_str().is_some_and(
+            |r| r.starts_with("another run holds the lock") && r.contains("other-incident")
+        ),
+        "{redeploy:#}"
+    );
+    let after = moto.state();
+    assert_eq!(
+        after["apigateway"], before["apigateway"],
+        "nothing was deployed"
+    );
+    let writes: Vec<String> = operations_sent(&report)
+        .into_iter()
+        .filter(|op| !is_read(op) && !op.ends_with(":PutItem"))
+        .collect();
+    assert_eq!(
+        writes,
+        Vec::<String>::new(),
+        "only the lock attempt and its record"
+    );
+
+    foreign_lock(&aws, &api, -60).await;
+    let report = moto.handle_at(config(), &event, chrono::Utc::now()).await;
+    let redeploy = actions(&report, "redeploy_stage")[0];
+    assert_eq!(redeploy["status"], "verified", "{redeploy:#}");
+}
+
+#[tokio::test]
+async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    create_lock_table(&aws).await;
 
     // The policy changed after the stage's deployment: the CloudTrail event says when.
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -540,7 +658,7 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
     let items = aws
         .dynamodb
         .scan()
-        .table_name("doctor-locks")
+        .table_name(LOCK_TABLE)
         .send()
         .await
         .expect("scan");

@@ -183,6 +183,9 @@ impl Moto {
             .expect("the event is valid");
         let mut report = serde_json::to_value(&outcome.report).expect("report serializes");
         report["exit_code"] = outcome.report.exit_code().into();
+        if let Some(aws) = &doctor.aws {
+            report["operations_sent"] = json!(aws.operations_sent());
+        }
         report
     }
 }
@@ -297,4 +300,20 @@ pub fn forbidden_from_vpc(ids: &Value) -> Value {
             "subnet_id": id(ids, "client_subnet_id"),
         },
     })
+}
+
+/// Whether an operation only reads: the SDK's operation name starts with a read verb.
+pub fn is_read(operation: &str) -> bool {
+    let name = operation.rsplit(':').next().unwrap_or(operation);
+    ["Get", "Describe", "List", "Lookup"]
+        .iter()
+        .any(|verb| name.starts_with(verb))
+}
+
+/// The operations a handled run actually sent (`service:Operation`), as `handle_at` records them.
+pub fn operations_sent(report: &Value) -> Vec<String> {
+    report["operations_sent"]
+        .as_object()
+        .map(|sent| sent.keys().cloned().collect())
+        .unwrap_or_default()
 }
