@@ -219,11 +219,21 @@ async fn read_network(
             .cloned()
             .chain(client.subnet_id.clone()),
     );
+    // VPCs the private APIs' policies admit by aws:SourceVpc: read, so that one of this
+    // account without an endpoint is told apart from a consumer account's.
+    let policy_vpcs: Vec<String> = snapshot
+        .rest_apis
+        .iter()
+        .filter(|api| api.is_private())
+        .filter_map(|api| crate::policy::parse_policy(api.policy.as_deref()?).ok())
+        .flat_map(|document| document.admitted("aws:SourceVpc", "vpc-"))
+        .collect();
     let vpc_ids: Vec<String> = unique(
         endpoints
             .iter()
             .map(|e| e.vpc_id.clone())
-            .chain(client.vpc_id.clone()),
+            .chain(client.vpc_id.clone())
+            .chain(policy_vpcs),
     );
     let (groups, acls, subnets, vpcs) = futures::join!(
         network::security_groups(session, &group_ids),

@@ -49,6 +49,7 @@ pub async fn vpc_endpoints(
                 .map(|s| s.as_str().to_ascii_lowercase())
                 .unwrap_or_default(),
             private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
+            ip_address_type: e.ip_address_type().map(|t| t.as_str().to_string()),
             subnet_ids: e.subnet_ids().to_vec(),
             security_group_ids: e
                 .groups()

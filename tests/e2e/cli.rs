@@ -38,7 +38,10 @@ fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
 fn invoke_prints_one_report_and_exits_1_on_errors() {
     let moto = Moto::start();
     let ids = moto.seed(&["private", "--private-dns-off", "--sg-blocks-443"]);
-    let event = json!({ "api_id": id(&ids, "api_id"), "client": { "vpc_id": id(&ids, "vpc_id") } });
+    let event = json!({
+        "api_id": id(&ids, "api_id"),
+        "client": { "vpc_id": id(&ids, "vpc_id"), "subnet_id": id(&ids, "client_subnet_id") }
+    });
     let path = temp_file("invoke.json", event.to_string().as_bytes());
     let output = run_binary(
         &moto.env(),

@@ -67,11 +67,14 @@ async fn apply_now(
     plan.record(verdicts);
 }
 
-/// The manual event for a call that failed on the API's default hostname: the private DNS
-/// finding is then an error, and its repair may be applied (SPEC §7 `enable_private_dns`).
-fn failing_call(api: &str) -> Value {
+/// The manual event for a call from the seeded VPC that failed on the API's default hostname:
+/// the private DNS finding is then an error, and its repair may be applied (SPEC §7
+/// `enable_private_dns`).
+fn failing_call(ids: &Value) -> Value {
+    let api = id(ids, "api_id");
     json!({
         "api_id": api,
+        "client": { "vpc_id": id(ids, "vpc_id") },
         "request": {
             "url": format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/items"),
             "method": "GET"
@@ -103,7 +106,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 async fn dry_run_plans_every_repair_and_sends_no_mutating_call() {
     let moto = Moto::start();
     let ids = moto.seed(REPAIRABLE);
-    let event = failing_call(&id(&ids, "api_id"));
+    let event = failing_call(&ids);
     let before = moto.state();
 
     let dry = config(&[("APIGW_DOCTOR_ACTIONS", ALL_ACTIONS)]);
@@ -180,7 +183,7 @@ async fn apply_makes_exactly_the_planned_calls_verifies_them_and_a_second_run_ch
     let moto = Moto::start();
     let ids = moto.seed(REPAIRABLE);
     let (api, vpce) = (id(&ids, "api_id"), id(&ids, "vpce_id"));
-    let event = failing_call(&api);
+    let event = failing_call(&ids);
     let now = chrono::Utc::now();
     let plan = moto
         .handle_at(
@@ -304,7 +307,7 @@ async fn an_undone_repair_is_not_reapplied_within_the_cooldown() {
     let moto = Moto::start();
     let ids = moto.seed(&["private", "--private-dns-off"]);
     let vpce = id(&ids, "vpce_id");
-    let event = failing_call(&id(&ids, "api_id"));
+    let event = failing_call(&ids);
     let first = moto
         .handle_at(apply_config(), &event, chrono::Utc::now())
         .await;
@@ -364,7 +367,7 @@ async fn tagged_resources_are_skipped_with_the_tag_named() {
         "--tag-endpoint",
         "aws:cloudformation:stack-name=network",
     ]);
-    let event = failing_call(&id(&ids, "api_id"));
+    let event = failing_call(&ids);
     let before = moto.state();
     let report = moto
         .handle_at(apply_config(), &event, chrono::Utc::now())
@@ -694,7 +697,7 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
 async fn an_unusable_lock_table_fails_the_action_and_changes_nothing() {
     let moto = Moto::start();
     let ids = moto.seed(&["private", "--undeployed-change"]);
-    let event = failing_call(&id(&ids, "api_id"));
+    let event = failing_call(&ids);
     let before = moto.state();
     let locked = config(&[
         ("APIGW_DOCTOR_MODE", "apply"),
@@ -732,7 +735,7 @@ async fn a_policy_change_found_in_cloudtrail_is_redeployed() {
     let moto = Moto::start();
     let ids = moto.seed(&["private"]);
     let api = id(&ids, "api_id");
-    let event = failing_call(&api);
+    let event = failing_call(&ids);
     // Deployment times are whole seconds: the change must come in a later one.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let aws = moto.aws().await;
@@ -887,7 +890,7 @@ async fn a_stage_deleted_between_diagnosis_and_apply_fails_without_a_change() {
     let moto = Moto::start();
     let ids = moto.seed(&["private", "--undeployed-change"]);
     let api = id(&ids, "api_id");
-    let event = failing_call(&api);
+    let event = failing_call(&ids);
     let aws = moto.aws().await;
     let outcome = crate::support::handle_with(
         aws,
@@ -925,7 +928,7 @@ async fn a_stage_deleted_between_diagnosis_and_apply_fails_without_a_change() {
 async fn a_rolled_back_stage_is_reported_and_never_redeployed() {
     let moto = Moto::start();
     let ids = moto.seed(&["private", "--rolled-back", "--undeployed-change"]);
-    let event = failing_call(&id(&ids, "api_id"));
+    let event = failing_call(&ids);
     let before = moto.state();
     let report = moto
         .handle_at(apply_config(), &event, chrono::Utc::now())
@@ -1005,7 +1008,7 @@ async fn an_apply_mode_sweep_changes_nothing_unless_its_event_lists_actions() {
 async fn the_change_budget_holds_on_the_emulator_and_the_dry_run_shows_it() {
     let moto = Moto::start();
     let ids = moto.seed(REPAIRABLE);
-    let event = failing_call(&id(&ids, "api_id"));
+    let event = failing_call(&ids);
     let budget = |mode: &str| {
         config(&[
             ("APIGW_DOCTOR_MODE", mode),

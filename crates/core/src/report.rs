@@ -282,7 +282,8 @@ fn key_evidence(evidence: &Value) -> Vec<String> {
     }
     for closed in evidence["denied"].as_array().into_iter().flatten().take(4) {
         let rule = match closed["rule_number"].as_i64() {
-            Some(32767) => "*".to_string(),
+            // The catch-all rules: 32767 (IPv4) and 32768 (IPv6).
+            Some(32767 | 32768) => "*".to_string(),
             Some(n) => n.to_string(),
             None => "?".to_string(),
         };

@@ -284,9 +284,17 @@ pub struct VpcEndpoint {
     pub dns_names: Vec<String>,
     pub policy: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// `ipv4`, `dualstack` or `ipv6` (`None`: not reported).
+    #[serde(default)]
+    pub ip_address_type: Option<String>,
 }
 
 impl VpcEndpoint {
+    /// Whether clients can reach the endpoint over IPv6 (a dual-stack or IPv6 endpoint).
+    pub fn serves_ipv6(&self) -> bool {
+        matches!(self.ip_address_type.as_deref(), Some("dualstack" | "ipv6"))
+    }
+
     /// Whether this is an interface endpoint for API Gateway's execute-api service.
     pub fn is_execute_api(&self) -> bool {
         self.service_name.ends_with(".execute-api")

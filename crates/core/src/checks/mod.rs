@@ -11,7 +11,7 @@ mod resource_policy;
 mod targets;
 mod ways_in;
 
-use crate::catalog::Symptom;
+use crate::catalog::{Code, Symptom};
 use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::Snapshot;
@@ -26,8 +26,34 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(public_from_vpc::check(snapshot, incident));
     findings.extend(deployments::check(snapshot, incident));
     findings.extend(observability::check(snapshot));
+    say_not_yet_live(&mut findings);
     order(&mut findings, incident.symptom);
     findings
+}
+
+/// SPEC §5: while `UNDEPLOYED_POLICY_CHANGE` holds on a stage, the policy the resource-policy
+/// check judged is not yet live there; its findings say so, so nobody reverts a policy that is
+/// not the cause of today's failure.
+fn say_not_yet_live(findings: &mut [Finding]) {
+    let pending: Vec<(Option<String>, Option<String>, Option<String>)> = findings
+        .iter()
+        .filter(|f| f.code == Code::UndeployedPolicyChange)
+        .map(|f| (f.api_id.clone(), f.stage.clone(), f.resource.clone()))
+        .collect();
+    for finding in findings
+        .iter_mut()
+        .filter(|f| f.code == Code::PolicyDeniesVpcEndpoint)
+    {
+        let stage_pending = pending
+            .iter()
+            .find(|(api, stage, _)| *api == finding.api_id && *stage == finding.stage);
+        if let Some((_, Some(stage), deployment)) = stage_pending {
+            finding.summary.push_str(&format!(
+                " This policy is not yet live on stage {stage}: the stage still serves deployment {} from before the change (UNDEPLOYED_POLICY_CHANGE), so the denial takes effect at its next deployment.",
+                deployment.as_deref().unwrap_or("(unknown)")
+            ));
+        }
+    }
 }
 
 /// What the checks could not tell but a person should know, for the report's notes.
@@ -55,5 +81,7 @@ const SOURCES: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod history_tests;
+#[cfg(test)]
+mod real_setups_tests;
 #[cfg(test)]
 mod tests;

@@ -94,6 +94,16 @@ pub const EPHEMERAL: (i32, i32) = (1024, 65535);
 /// matched (<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>).
 pub const CATCH_ALL_RULE: i32 = 32767;
 
+/// A rule number as the console shows it: the catch-all rules (32767 for IPv4, 32768 for IPv6)
+/// are `*`.
+pub fn rule_label(rule_number: i32) -> String {
+    if rule_number == CATCH_ALL_RULE || rule_number == CATCH_ALL_RULE + 1 {
+        "*".to_string()
+    } else {
+        rule_number.to_string()
+    }
+}
+
 /// One address family's addresses as an inclusive interval of integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Span {

@@ -22,7 +22,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
             .policy
             .as_deref()
             .and_then(|p| policy::parse_policy(p).ok());
-        let ways = WaysIn::of(snapshot, api, document.as_ref(), client);
+        let ways = WaysIn::of(snapshot, api, document.as_ref(), incident);
         if api.policy.is_none() {
             findings.push(
                 Finding::new(
@@ -138,9 +138,28 @@ fn endpoint_missing(
         .vpcs
         .iter()
         .filter(|vpc| !has_endpoint(vpc))
-        .map(|vpc| missing_in(vpc, "named by aws:SourceVpc in the resource policy"))
+        .map(|vpc| match snapshot.vpc(vpc) {
+            Some(_) => missing_in(vpc, "named by aws:SourceVpc in the resource policy"),
+            // A VPC this account cannot see is most often a consumer account's.
+            None => Finding::new(
+                Code::ExecuteApiEndpointMissing,
+                format!(
+                    "VPC {vpc}, named by aws:SourceVpc in the resource policy of API {}, is not visible in this account: if it belongs to a consumer account, check its {service} endpoint there (--account <that account>).",
+                    api.id
+                ),
+            )
+            .severity(Severity::Warning)
+            .api(&api.id)
+            .resource(vpc)
+            .evidence(json!({ "vpc_id": vpc, "service_name": service, "visible_in_this_account": false })),
+        })
         .collect();
-    if ways.vpcs.is_empty() && snapshot.execute_api_endpoints().next().is_none() {
+    // A provider account of a cross-account private API often has no endpoint of its own: the
+    // endpoints it names are its consumers' (reported as not visible, above).
+    if ways.vpcs.is_empty()
+        && ways.named.is_empty()
+        && snapshot.execute_api_endpoints().next().is_none()
+    {
         findings.push(
             Finding::new(
                 Code::ExecuteApiEndpointMissing,
@@ -197,7 +216,11 @@ fn dns(
                     own.into_iter().chain(associated)
                 })
                 .collect();
-            let severity = if default_host_used {
+            // An error only for the VPC the failing client is known to be in: enabling private
+            // DNS changes resolution for every client of a VPC (SPEC §7 enable_private_dns).
+            let client_here = incident.client.as_ref().and_then(|c| c.vpc_id.as_deref())
+                == Some(endpoint.vpc_id.as_str());
+            let severity = if default_host_used && client_here {
                 Severity::Error
             } else {
                 Severity::Warning
@@ -208,7 +231,7 @@ fn dns(
                     format!(
                         "No execute-api endpoint in VPC {} has private DNS on, so {private_name} does not resolve to an endpoint from that VPC{}; call {} instead, or enable private DNS on {}.",
                         endpoint.vpc_id,
-                        if default_host_used { ", and the failing request used that name" } else { "" },
+                        if default_host_used && client_here { ", and the failing request from that VPC used that name" } else { "" },
                         url_forms.first().map(String::as_str).unwrap_or("the endpoint's own DNS name with header x-apigw-api-id"),
                         endpoint.id,
                     ),
@@ -300,9 +323,16 @@ fn client_peer(snapshot: &Snapshot, endpoint: &VpcEndpoint, client: Option<&Clie
     let vpc_id = client
         .and_then(|c| c.vpc_id.as_deref())
         .unwrap_or(&endpoint.vpc_id);
+    // IPv6 clients reach only a dual-stack or IPv6 endpoint.
     let ranges: Vec<_> = snapshot
         .vpc(vpc_id)
-        .map(|v| v.cidrs.iter().filter_map(|c| net::cidr(c)).collect())
+        .map(|v| {
+            v.cidrs
+                .iter()
+                .filter_map(|c| net::cidr(c))
+                .filter(|range| range.addr().is_ipv4() || endpoint.serves_ipv6())
+                .collect()
+        })
         .unwrap_or_default();
     let described = if group_ids.is_empty() {
         format!("VPC {vpc_id} CIDR")
@@ -343,6 +373,13 @@ fn security_groups(
             })
         });
         if !admitted {
+            // Without a known client the peer is this VPC; a hub endpoint serving other VPCs
+            // (Transit Gateway, peering) admits their ranges instead, so only a warning.
+            let severity = if peer.known_client {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             findings.push(
                 Finding::new(
                     Code::VpcEndpointSgBlocksHttps,
@@ -351,6 +388,7 @@ fn security_groups(
                         endpoint.id, peer.described
                     ),
                 )
+                .severity(severity)
                 .api(&api.id)
                 .resource(&endpoint.id)
                 .evidence(json!({
@@ -457,7 +495,7 @@ fn network_acls(
                 continue;
             };
             let own: Vec<_> = subnet_range(subnet_id).into_iter().collect();
-            if acls_seen.insert(acl.id.clone()) {
+            if acls_seen.insert((acl.id.clone(), subnet_id.clone(), "endpoint")) {
                 let judged = [
                     (
                         "inbound",
@@ -484,7 +522,7 @@ fn network_acls(
             let Some(client_acl) = snapshot.network_acl_for_subnet(client_subnet) else {
                 continue;
             };
-            if !acls_seen.insert(client_acl.id.clone()) {
+            if !acls_seen.insert((client_acl.id.clone(), subnet_id.clone(), "client")) {
                 continue;
             }
             let client_own: Vec<_> = subnet_range(client_subnet).into_iter().collect();
@@ -513,8 +551,9 @@ fn network_acls(
     findings
 }
 
-/// One finding for what a network ACL closes: an error when a direction is closed entirely (or
-/// for a known client), a warning when only part of the peer or port range is closed.
+/// One finding for what a network ACL closes: an error when a direction is closed entirely, or
+/// HTTPS itself for a known client; a warning when only part of the peer or port range is closed.
+/// `judged[0]` is the HTTPS direction, `judged[1]` the return traffic.
 fn acl_finding(
     api: &RestApi,
     endpoint: &VpcEndpoint,
@@ -540,9 +579,11 @@ fn acl_finding(
     if closed.is_empty() {
         return None;
     }
-    let blocked = judged
-        .iter()
-        .any(|(_, c)| c.fully_closed() || (client_known && !c.closed.is_empty()));
+    // A known client blocked on HTTPS itself is an error; a part of the ephemeral range closed
+    // is a warning even then (a Linux client uses 32768-60999 only), SPEC §5.
+    let blocked = judged.iter().enumerate().any(|(index, (_, c))| {
+        c.fully_closed() || (client_known && index == 0 && !c.closed.is_empty())
+    });
     let mut rules: Vec<i32> = judged
         .iter()
         .flat_map(|(_, c)| c.closed.iter().map(|c| c.rule_number))
@@ -551,13 +592,7 @@ fn acl_finding(
     rules.dedup();
     let rules = rules
         .iter()
-        .map(|r| {
-            if *r == net::CATCH_ALL_RULE {
-                "*".to_string()
-            } else {
-                r.to_string()
-            }
-        })
+        .map(|r| net::rule_label(*r))
         .collect::<Vec<_>>()
         .join(", ");
     let summary = if blocked {

@@ -11,6 +11,9 @@ use crate::snapshot::{RestApi, Snapshot, VpcEndpoint};
 use serde_json::{json, Value};
 
 const INVOKE: &str = "execute-api:Invoke";
+/// Every undecided reason that depends only on who the IAM caller is says so with these words
+/// (the evaluator's own notes for an unidentified principal use them too).
+const CALLER_DECIDES: &str = "the caller's identity";
 
 /// One method call to evaluate: the ARN API Gateway authorizes and the method's authorization.
 struct MethodCall {
@@ -18,7 +21,12 @@ struct MethodCall {
     path: String,
     authorization: String,
     arn: String,
+    /// Expanded from an `ANY` method (no request given): one call per verb.
+    from_any: bool,
 }
+
+/// The verbs an `ANY` method serves, each authorized under its own name in the ARN.
+const ANY_VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// How API Gateway combines the resource policy with a method's authorization type
 /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html>).
@@ -84,7 +92,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                 continue;
             }
         };
-        let ways = WaysIn::of(snapshot, api, Some(&document), incident.client.as_ref());
+        let ways = WaysIn::of(snapshot, api, Some(&document), incident);
         let stage_calls: Vec<(&str, Vec<MethodCall>)> = api
             .stages
             .iter()
@@ -106,7 +114,8 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
             for (stage, calls) in &stage_calls {
                 let verdicts = Verdicts::of(calls, |call| {
                     probe.evaluate(Gate::ResourcePolicy, &document, call, endpoint)
-                });
+                })
+                .settle_templates();
                 findings.extend(
                     probe
                         .finding(Gate::ResourcePolicy, api, endpoint, &verdicts)
@@ -176,15 +185,26 @@ fn method_calls(
             &format!("{}/{stage}/{verb}/{}", api.id, path.trim_start_matches('/')),
         )
     };
+    // API Gateway authorizes the request's own verb, never `*`, so an `ANY` method is judged
+    // verb by verb.
     let all: Vec<MethodCall> = api
         .resources
         .iter()
         .flat_map(|r| {
-            r.methods.iter().map(|m| MethodCall {
-                method: m.http_method.clone(),
-                path: r.path.clone(),
-                authorization: m.authorization_type.clone(),
-                arn: arn(&m.http_method, &r.path),
+            r.methods.iter().flat_map(move |m| {
+                let from_any = m.http_method == "ANY";
+                let verbs: Vec<&str> = if from_any {
+                    ANY_VERBS.to_vec()
+                } else {
+                    vec![m.http_method.as_str()]
+                };
+                verbs.into_iter().map(move |verb| MethodCall {
+                    method: verb.to_string(),
+                    path: r.path.clone(),
+                    authorization: m.authorization_type.clone(),
+                    arn: arn(verb, &r.path),
+                    from_any,
+                })
             })
         })
         .collect();
@@ -221,6 +241,7 @@ fn method_calls(
                 method,
                 path,
                 authorization,
+                from_any: false,
             }]
         }
         None => all,
@@ -297,8 +318,8 @@ impl Probe<'_> {
                 if evaluation.decision == Decision::ImplicitDeny && !self.caller_elsewhere() {
                     evaluation.decision = Decision::Unknown;
                     evaluation.undecided.push(match self.caller {
-                        Some(arn) => format!("no statement allows {arn}, but for a caller of the API's own account its identity policy may allow it (AWS_IAM)"),
-                        None => "no statement allows the caller, so the caller's identity and its identity policy decide (AWS_IAM; name the caller to decide)".to_string(),
+                        Some(arn) => format!("no statement allows {arn}, but for a caller of the API's own account {CALLER_DECIDES} policy may allow it (AWS_IAM)"),
+                        None => format!("no statement allows the caller, so {CALLER_DECIDES} and its policy decide (AWS_IAM; name the caller to decide)"),
                     });
                 }
                 evaluation
@@ -359,6 +380,7 @@ impl Probe<'_> {
             "denied_methods": Verdicts::methods(&verdicts.denied),
             "undecided_methods": Verdicts::methods(&verdicts.undecided),
             "undecided": verdicts.undecided_reasons(),
+            "undecided_by_caller_only": verdicts.undecided_by_caller_only(),
             "context": self.context_evidence(first_call, endpoint),
         });
         let finding = match verdicts.denied.first() {
@@ -442,6 +464,47 @@ impl<'a> Verdicts<'a> {
         verdicts
     }
 
+    /// Judgements of templates rather than of a request: an `ANY` method whose verbs are only
+    /// partly denied, and a path with parameters that no Allow statement's Resource matched as
+    /// written (a policy may name concrete paths one by one), are undecided, not denied.
+    fn settle_templates(mut self) -> Self {
+        let denied = std::mem::take(&mut self.denied);
+        let verbs_denied = |path: &str| {
+            denied
+                .iter()
+                .filter(|(c, _)| c.from_any && c.path == path)
+                .count()
+        };
+        for (call, mut evaluation) in denied.iter().cloned() {
+            let partly_denied_any = call.from_any && verbs_denied(&call.path) < ANY_VERBS.len();
+            let template_unmatched = call.path.contains('{')
+                && evaluation.decision == Decision::ImplicitDeny
+                && evaluation.misses.is_empty();
+            let reason = if partly_denied_any {
+                Some(format!(
+                    "ANY {}: {} is denied while other methods are allowed",
+                    call.path, call.method
+                ))
+            } else if template_unmatched {
+                Some(format!(
+                    "{} {} has path parameters and no Allow names it as written: a concrete path may be allowed",
+                    call.method, call.path
+                ))
+            } else {
+                None
+            };
+            match reason {
+                Some(reason) => {
+                    evaluation.decision = Decision::Unknown;
+                    evaluation.undecided.push(reason);
+                    self.undecided.push((call, evaluation));
+                }
+                None => self.denied.push((call, evaluation)),
+            }
+        }
+        self
+    }
+
     fn methods(list: &[(&MethodCall, Evaluation)]) -> Vec<Value> {
         list.iter()
             .map(|(call, e)| {
@@ -451,6 +514,13 @@ impl<'a> Verdicts<'a> {
                 })
             })
             .collect()
+    }
+
+    /// Whether every undecided answer depends only on who the IAM caller is: deploying the
+    /// policy does not change that, so such a warning does not hold a redeploy back.
+    fn undecided_by_caller_only(&self) -> bool {
+        let reasons = self.undecided_reasons();
+        !reasons.is_empty() && reasons.iter().all(|r| r.contains(CALLER_DECIDES))
     }
 
     fn undecided_reasons(&self) -> Vec<String> {
@@ -468,7 +538,10 @@ impl<'a> Verdicts<'a> {
 fn names(list: &[(&MethodCall, Evaluation)]) -> String {
     let mut names: Vec<String> = list
         .iter()
-        .map(|(c, _)| format!("{} {}", c.method, c.path))
+        .map(|(c, _)| {
+            let method = if c.from_any { "ANY" } else { &c.method };
+            format!("{method} {}", c.path)
+        })
         .collect();
     names.dedup();
     names.join(", ")
@@ -517,6 +590,19 @@ fn smallest_change(
     endpoint: Option<&VpcEndpoint>,
     through: &str,
 ) -> String {
+    // A Resource to write into a policy: path parameters become `*`, never literal braces.
+    let arn = call
+        .arn
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "*"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
     let value_for = |key: &str| match key.to_ascii_lowercase().as_str() {
         "aws:sourcevpce" => endpoint.map(|e| e.id.as_str()),
         "aws:sourcevpc" => endpoint.map(|e| e.vpc_id.as_str()),
@@ -535,9 +621,8 @@ fn smallest_change(
     }
     match (&evaluation.decision, evaluation.misses.first()) {
         (Decision::ExplicitDeny, _) => format!(
-            "narrow Deny statement '{}' so that it no longer matches {} through {through}",
+            "narrow Deny statement '{}' so that it no longer matches {arn} through {through}",
             evaluation.statement.as_deref().unwrap_or("?"),
-            call.arn,
         ),
         (_, Some(miss)) => format!(
             "statement '{}' requires {} {} {:?}; the request has {}",
@@ -548,8 +633,7 @@ fn smallest_change(
             miss.actual.as_ref().map_or_else(|| "no value".to_string(), |a| format!("{a:?}"))
         ),
         (_, None) => format!(
-            "add a statement: Effect Allow, Principal \"*\", Action execute-api:Invoke, Resource {}, Condition StringEquals aws:SourceVpce {through}",
-            call.arn
+            "add a statement: Effect Allow, Principal \"*\", Action execute-api:Invoke, Resource {arn}, Condition StringEquals aws:SourceVpce {through}"
         ),
     }
 }

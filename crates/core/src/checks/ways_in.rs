@@ -2,8 +2,8 @@
 //! resource policy name, and the available execute-api endpoints a request can come through.
 //! Shared by the endpoint, network and policy checks so that they judge the same endpoints.
 
-use crate::intake::ClientHint;
-use crate::policy::{self, Effect, PolicyDocument};
+use crate::intake::Incident;
+use crate::policy::PolicyDocument;
 use crate::snapshot::{RestApi, Snapshot, VpcEndpoint};
 
 /// Where an endpoint id was named.
@@ -27,8 +27,9 @@ impl<'a> WaysIn<'a> {
         snapshot: &'a Snapshot,
         api: &RestApi,
         document: Option<&PolicyDocument>,
-        client: Option<&ClientHint>,
+        incident: &Incident,
     ) -> Self {
+        let client = incident.client.as_ref();
         let mut named: Vec<(String, &'static str)> = Vec::new();
         for id in &api.vpc_endpoint_ids {
             if !named.iter().any(|(e, _)| e == id) {
@@ -37,12 +38,12 @@ impl<'a> WaysIn<'a> {
         }
         let mut vpcs = Vec::new();
         if let Some(document) = document {
-            for id in admitted(document, "aws:SourceVpce", "vpce-") {
+            for id in document.admitted("aws:SourceVpce", "vpce-") {
                 if !named.iter().any(|(e, _)| *e == id) {
                     named.push((id, RESOURCE_POLICY));
                 }
             }
-            vpcs = admitted(document, "aws:SourceVpc", "vpc-");
+            vpcs = document.admitted("aws:SourceVpc", "vpc-");
         }
         let client_vpc = client.and_then(|c| c.vpc_id.clone());
         let available = || {
@@ -59,6 +60,12 @@ impl<'a> WaysIn<'a> {
             .collect();
         if endpoints.is_empty() && named.is_empty() && vpcs.is_empty() && client_vpc.is_none() {
             endpoints = available().collect();
+        }
+        if let Some(host) = request_host(incident) {
+            let through = by_host(snapshot, api, &endpoints, &host);
+            if !through.is_empty() {
+                endpoints = through;
+            }
         }
         WaysIn {
             named,
@@ -79,44 +86,54 @@ impl<'a> WaysIn<'a> {
     }
 }
 
-/// Exact ids (starting with `prefix`) that a policy admits by `key`: listed in an Allow's
-/// `StringEquals`/`ForAnyValue:StringEquals` or in a Deny's `StringNotEquals`. Patterns are not
-/// ids, and an id that a Deny's `StringEquals`/`StringLike` blocks is not a way in (SPEC §5,
-/// `VPC_ENDPOINT_NOT_AVAILABLE`).
-fn admitted(document: &PolicyDocument, key: &str, prefix: &str) -> Vec<String> {
-    let on_key = |effect: Effect| {
-        document
-            .statements
-            .iter()
-            .filter(move |s| s.effect == effect)
-            .flat_map(|s| s.conditions.iter())
-            .filter(|c| c.key.eq_ignore_ascii_case(key))
-    };
-    let operator = |c: &policy::Condition| {
-        let name = c.operator.to_ascii_lowercase();
-        let name = name
-            .strip_prefix("forallvalues:")
-            .or_else(|| name.strip_prefix("foranyvalue:"))
-            .unwrap_or(&name);
-        name.strip_suffix("ifexists").unwrap_or(name).to_string()
-    };
-    let blocks = |id: &str| {
-        on_key(Effect::Deny).any(|c| match operator(c).as_str() {
-            "stringequals" => c.values.iter().any(|v| v == id),
-            "stringlike" => c.values.iter().any(|v| policy::wildcard_match(v, id)),
-            _ => false,
+/// The host the failing request used, when the event gives its URL.
+fn request_host(incident: &Incident) -> Option<String> {
+    let uri = incident
+        .request
+        .as_ref()?
+        .url
+        .as_deref()?
+        .parse::<http::Uri>()
+        .ok()?;
+    uri.host().map(str::to_ascii_lowercase)
+}
+
+/// The endpoints a request host can reach (SPEC §5 `VPC_ENDPOINT_PRIVATE_DNS_DISABLED`): the
+/// default hostname resolves only to endpoints with private DNS on (per VPC), an endpoint's own DNS name
+/// and `<api-id>-<vpce-id>.execute-api…` to that endpoint
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html>).
+/// Empty when the host names none of them (the other checks then judge every way in).
+fn by_host<'a>(
+    snapshot: &Snapshot,
+    api: &RestApi,
+    endpoints: &[&'a VpcEndpoint],
+    host: &str,
+) -> Vec<&'a VpcEndpoint> {
+    let default = snapshot
+        .partition()
+        .host(&format!("{}.execute-api", api.id));
+    let alias = host
+        .strip_prefix(&format!("{}-", api.id.to_ascii_lowercase()))
+        .and_then(|rest| rest.split('.').next());
+    endpoints
+        .iter()
+        .copied()
+        .filter(|e| {
+            if host == default {
+                // In a VPC where some endpoint has private DNS on, the name resolves to those
+                // only; in one where none has, the request cannot resolve it at all (reported by
+                // the DNS check), so its endpoints stay.
+                e.private_dns_enabled
+                    || !snapshot.execute_api_endpoints().any(|other| {
+                        other.vpc_id == e.vpc_id
+                            && other.is_available()
+                            && other.private_dns_enabled
+                    })
+            } else if let Some(vpce) = alias {
+                e.id.eq_ignore_ascii_case(vpce)
+            } else {
+                e.dns_names.iter().any(|n| n.eq_ignore_ascii_case(host))
+            }
         })
-    };
-    let mut ids: Vec<String> = Vec::new();
-    let listed = on_key(Effect::Allow)
-        .filter(|c| operator(c) == "stringequals")
-        .chain(on_key(Effect::Deny).filter(|c| operator(c) == "stringnotequals"))
-        .flat_map(|c| c.values.iter());
-    for id in listed {
-        let exact = id.starts_with(prefix) && !id.contains(['*', '?', '$']);
-        if exact && !blocks(id) && !ids.contains(id) {
-            ids.push(id.clone());
-        }
-    }
-    ids
+        .collect()
 }

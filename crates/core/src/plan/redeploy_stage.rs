@@ -111,18 +111,26 @@ fn held_back(
                 api.id
             ));
         }
-        let denials = on_api(Code::PolicyDeniesVpcEndpoint);
+        // Denials on this stage (or on the API as a whole): a deployment makes the policy live
+        // on this stage only.
+        let denials = on_api(Code::PolicyDeniesVpcEndpoint)
+            .filter(|f| f.stage.as_deref().is_none_or(|s| s == stage.name));
         if let Some(denial) = denials.clone().find(|f| f.severity == Severity::Error) {
             return Some(format!(
-                "refused while POLICY_DENIES_VPC_ENDPOINT holds: a deployment would make the current policy live, and it denies callers ({})",
-                denial.summary
+                "refused while POLICY_DENIES_VPC_ENDPOINT holds on stage {}: a deployment would make the current policy live, and it denies callers ({})",
+                stage.name, denial.summary
             ));
         }
-        // An unreadable policy is reported with its text; see checks::resource_policy.
-        if let Some(unreadable) = denials.clone().find(|f| f.evidence.get("policy").is_some()) {
+        // A warning that depends only on who the IAM caller is does not change by deploying;
+        // any other undecided answer (an unreadable policy, a condition the tool cannot judge)
+        // would go live unjudged.
+        if let Some(undecided) = denials
+            .clone()
+            .find(|f| f.evidence["undecided_by_caller_only"] != true)
+        {
             return Some(format!(
-                "refused: the API's current policy could not be evaluated ({}); a deployment would make it live",
-                unreadable.summary
+                "refused: the API's current policy could not be evaluated ({}); a deployment would make it live unjudged",
+                undecided.summary
             ));
         }
         if snapshot.account.is_none()
@@ -134,11 +142,18 @@ fn held_back(
             );
         }
     }
-    let served = stage
+    let deployment = stage.deployment_id.as_ref()?;
+    let Some(served) = stage
         .deployments
         .iter()
-        .find(|d| Some(&d.id) == stage.deployment_id.as_ref())?
-        .served_methods()?;
+        .find(|d| d.id == *deployment)
+        .and_then(Deployment::served_methods)
+    else {
+        return Some(format!(
+            "refused: what stage {} serves now (deployment {deployment}) could not be read (GetDeployment embed=apisummary), so whether a new deployment would drop a method is unknown",
+            stage.name
+        ));
+    };
     let removed: Vec<String> = served.difference(&api.defined_methods()).cloned().collect();
     (!removed.is_empty()).then(|| {
         format!(

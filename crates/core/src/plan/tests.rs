@@ -68,12 +68,15 @@ fn manual() -> Incident {
     incident(json!({ "api_id": API }))
 }
 
+/// A deployment serving `GET /items`, a part of the current definition.
 fn deployment(id: &str, created: i64, description: Option<&str>) -> Deployment {
+    let mut summary = BTreeMap::new();
+    summary.insert("/items".to_string(), vec!["GET".to_string()]);
     Deployment {
         id: id.into(),
         description: description.map(str::to_string),
         created_date: Some(created),
-        api_summary: None,
+        api_summary: Some(summary),
     }
 }
 
@@ -664,8 +667,10 @@ fn no_redeploy_while_the_policy_cannot_be_evaluated() {
 fn an_undecidable_caller_does_not_hold_a_redeploy_back() {
     // A warning that only says the caller's identity decides is no reason to keep the policy
     // change undeployed: deploying does not change who the caller is.
-    let identity = on_api(Code::PolicyDeniesVpcEndpoint, Severity::Warning)
-        .evidence(json!({ "undecided": ["the caller's identity is not known"] }));
+    let identity = on_api(Code::PolicyDeniesVpcEndpoint, Severity::Warning).evidence(json!({
+        "undecided": ["the caller's identity is not known"],
+        "undecided_by_caller_only": true,
+    }));
     let actions = dry_run(&[policy_changed(), identity], &snapshot());
     assert_eq!(
         action(&actions, Action::RedeployStage).status,

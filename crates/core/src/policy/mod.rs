@@ -17,6 +17,7 @@
 
 mod condition;
 mod eval;
+mod named;
 mod parse;
 
 pub use condition::wildcard_match;
