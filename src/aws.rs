@@ -28,7 +28,8 @@ pub use crate::failure::{CallFailure, FailureKind};
 #[derive(Debug, Clone, Default)]
 struct CallCounter {
     total: Arc<AtomicU64>,
-    /// `service:Operation` → requests; bounded by the operations the code calls.
+    /// `service:Operation` (as the steps name them) → requests; bounded by the operations the
+    /// code calls.
     operations: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -45,7 +46,14 @@ impl Intercept for CallCounter {
     ) -> Result<(), BoxError> {
         self.total.fetch_add(1, Ordering::Relaxed);
         if let Some(metadata) = cfg.load::<Metadata>() {
-            let operation = format!("{}:{}", metadata.service(), metadata.name());
+            // The SDK's service id ("API Gateway", "ApiGatewayV2", "EC2") as the steps name it.
+            let service: String = metadata
+                .service()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let operation = format!("{service}:{}", metadata.name());
             if let Ok(mut operations) = self.operations.lock() {
                 *operations.entry(operation).or_default() += 1;
             }

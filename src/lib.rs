@@ -9,6 +9,7 @@ pub mod gather;
 pub mod handler;
 pub mod lambda;
 pub mod lock;
+pub mod operations;
 pub mod resolve;
 
 pub use apigw_doctor_core::{

@@ -129,9 +129,27 @@ pub async fn handle_with(aws: Aws, config: Config, event: &Value) -> Outcome {
         config,
         aws: Some(aws),
     };
-    handler::handle(&doctor, event, Invocation::default())
+    let outcome = handler::handle(&doctor, event, Invocation::default())
         .await
-        .expect("the event is valid")
+        .expect("the event is valid");
+    if let Some(aws) = &doctor.aws {
+        assert_listed(aws);
+    }
+    outcome
+}
+
+/// Fails the test when the run sent an operation `apigw_doctor::operations::OPERATIONS` does
+/// not name: the list the template's permissions and the fault matrix are built from.
+pub fn assert_listed(aws: &Aws) {
+    let unlisted: Vec<String> = aws
+        .operations_sent()
+        .into_keys()
+        .filter(|op| apigw_doctor::operations::access(op).is_none())
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "operations sent that OPERATIONS does not list: {unlisted:?}"
+    );
 }
 
 /// A configuration from `APIGW_DOCTOR_*` pairs.
@@ -184,6 +202,7 @@ impl Moto {
         let mut report = serde_json::to_value(&outcome.report).expect("report serializes");
         report["exit_code"] = outcome.report.exit_code().into();
         if let Some(aws) = &doctor.aws {
+            assert_listed(aws);
             report["operations_sent"] = json!(aws.operations_sent());
         }
         report

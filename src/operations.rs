@@ -1,0 +1,129 @@
+//! Every AWS operation the code calls, as the step it names (`service:Operation`, the SDK's own
+//! service and operation names): the one list the template's permission test, the fault matrix
+//! and the run-time check in the end-to-end tests are built from. A call outside it fails them.
+
+/// Whether an operation only reads or changes something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The operations, reads first, then the writes the built actions and the lock table make.
+pub const OPERATIONS: &[(&str, Access)] = &[
+    ("sts:GetCallerIdentity", Access::Read),
+    ("apigateway:GetRestApis", Access::Read),
+    ("apigateway:GetRestApi", Access::Read),
+    ("apigateway:GetResources", Access::Read),
+    ("apigateway:GetStages", Access::Read),
+    ("apigateway:GetDeployments", Access::Read),
+    ("apigateway:GetDeployment", Access::Read),
+    ("apigateway:GetAccount", Access::Read),
+    ("apigatewayv2:GetApis", Access::Read),
+    ("apigatewayv2:GetApi", Access::Read),
+    ("apigatewayv2:GetStages", Access::Read),
+    ("apigatewayv2:GetStage", Access::Read),
+    ("apigatewayv2:GetDeployments", Access::Read),
+    ("ec2:DescribeVpcEndpoints", Access::Read),
+    ("ec2:DescribeSecurityGroups", Access::Read),
+    ("ec2:GetManagedPrefixListEntries", Access::Read),
+    ("ec2:DescribeNetworkAcls", Access::Read),
+    ("ec2:DescribeSubnets", Access::Read),
+    ("ec2:DescribeVpcs", Access::Read),
+    ("ec2:DescribeVpcAttribute", Access::Read),
+    ("cloudtrail:LookupEvents", Access::Read),
+    ("dynamodb:GetItem", Access::Read),
+    ("apigateway:CreateDeployment", Access::Write),
+    ("apigateway:UpdateStage", Access::Write),
+    ("apigateway:TagResource", Access::Write),
+    ("apigatewayv2:CreateDeployment", Access::Write),
+    ("apigatewayv2:UpdateStage", Access::Write),
+    ("apigatewayv2:TagResource", Access::Write),
+    ("ec2:ModifyVpcEndpoint", Access::Write),
+    ("ec2:CreateTags", Access::Write),
+    ("dynamodb:PutItem", Access::Write),
+    ("dynamodb:DeleteItem", Access::Write),
+];
+
+/// How the code may use `operation` (`service:Operation`); `None` when the list does not name it.
+pub fn access(operation: &str) -> Option<Access> {
+    OPERATIONS
+        .iter()
+        .find(|(name, _)| *name == operation)
+        .map(|(_, access)| *access)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every `"service:Operation"` literal of the source files under `dir`.
+    fn steps_in(dir: &std::path::Path, found: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).expect("source dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                steps_in(&path, found);
+                continue;
+            }
+            // The list itself names every operation; only the callers count.
+            if path.file_name().is_some_and(|n| n == "operations.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source file");
+            for piece in text.split('"').skip(1).step_by(2) {
+                let Some((service, operation)) = piece.split_once(':') else {
+                    continue;
+                };
+                let known_service = [
+                    "sts",
+                    "apigateway",
+                    "apigatewayv2",
+                    "ec2",
+                    "cloudtrail",
+                    "dynamodb",
+                ]
+                .contains(&service);
+                let is_operation = operation
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_uppercase())
+                    && operation.chars().all(|c| c.is_ascii_alphanumeric());
+                if known_service && is_operation {
+                    found.insert(piece.to_string());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_list_names_exactly_the_steps_the_code_calls() {
+        let mut steps = BTreeSet::new();
+        steps_in(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut steps,
+        );
+        let listed: BTreeSet<String> = OPERATIONS.iter().map(|(n, _)| n.to_string()).collect();
+        let unlisted: Vec<&String> = steps.difference(&listed).collect();
+        assert!(
+            unlisted.is_empty(),
+            "called but not in OPERATIONS: {unlisted:?}"
+        );
+        let unused: Vec<&String> = listed.difference(&steps).collect();
+        assert!(
+            unused.is_empty(),
+            "in OPERATIONS but never called: {unused:?}"
+        );
+    }
+
+    #[test]
+    fn reads_and_writes_are_told_apart_by_their_verb() {
+        for (name, access) in OPERATIONS {
+            let operation = name.split_once(':').map_or(*name, |(_, o)| o);
+            let reads = ["Get", "Describe", "List", "Lookup"]
+                .iter()
+                .any(|verb| operation.starts_with(verb));
+            assert_eq!(reads, *access == Access::Read, "{name}");
+        }
+    }
+}
