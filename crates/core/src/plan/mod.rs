@@ -412,6 +412,18 @@ pub fn plan(
     context: &Context,
 ) -> Plan {
     let mut entries: Vec<(ActionRow, Option<Change>)> = Vec::new();
+    let incomplete = (!snapshot.incomplete.is_empty()).then(|| {
+        let mut steps: Vec<&str> = snapshot
+            .incomplete
+            .iter()
+            .map(|i| i.step.as_str())
+            .collect();
+        steps.dedup();
+        format!(
+            "nothing is applied on incomplete evidence: {} could not be read (see incomplete)",
+            steps.join(", ")
+        )
+    });
     for finding in findings {
         let Some(action) = finding.remedy_action() else {
             continue;
@@ -423,11 +435,15 @@ pub fn plan(
         {
             continue;
         }
-        // Why this change cannot be made outranks whether this run may make it.
+        // Why this change cannot be made outranks whether this run may make it; nothing is
+        // applied on incomplete evidence (a check that could not read may hide a reason not to).
         let reason = if change.is_none() {
             skip
         } else {
-            allowed(config, incident, action).err().or(skip)
+            incomplete
+                .clone()
+                .or_else(|| allowed(config, incident, action).err())
+                .or(skip)
         };
         match (reason, mode) {
             (Some(reason), _) => {

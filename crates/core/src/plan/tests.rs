@@ -722,6 +722,22 @@ fn this_runs_deployment_for_another_stage_is_not_a_newer_release() {
     assert!(reason.contains("newest deployment d-staging"), "{reason}");
 }
 
+// Issue 14: no action is applied on incomplete evidence, and the dry run says the same.
+#[test]
+fn nothing_is_applied_while_a_read_failed() {
+    let mut snapshot = snapshot();
+    snapshot.incomplete.push(crate::snapshot::Incomplete {
+        step: "ec2:DescribeNetworkAcls".into(),
+        error: "Throttling".into(),
+        detail: "Rate exceeded".into(),
+    });
+    let reason = redeploy_reason(&[undeployed()], &snapshot);
+    assert!(
+        reason.starts_with("nothing is applied on incomplete evidence: ec2:DescribeNetworkAcls"),
+        "{reason}"
+    );
+}
+
 #[test]
 fn a_remedy_this_build_cannot_apply_is_still_listed_as_skipped() {
     let finding = Finding::new(Code::VpcLinkFailed, "the VPC link failed").resource("vl-1");
