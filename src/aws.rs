@@ -45,21 +45,26 @@ impl Intercept for CallCounter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.total.fetch_add(1, Ordering::Relaxed);
-        if let Some(metadata) = cfg.load::<Metadata>() {
-            // The SDK's service id ("API Gateway", "ApiGatewayV2", "EC2") as the steps name it.
-            let service: String = metadata
-                .service()
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect::<String>()
-                .to_ascii_lowercase();
-            let operation = format!("{service}:{}", metadata.name());
+        if let Some(operation) = operation_in(cfg) {
             if let Ok(mut operations) = self.operations.lock() {
                 *operations.entry(operation).or_default() += 1;
             }
         }
         Ok(())
     }
+}
+
+/// The operation a request is for, as the steps name it (`service:Operation`; the SDK's
+/// service id "API Gateway", "ApiGatewayV2", "EC2"… lower-cased without spaces).
+pub fn operation_in(cfg: &ConfigBag) -> Option<String> {
+    let metadata = cfg.load::<Metadata>()?;
+    let service: String = metadata
+        .service()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Some(format!("{service}:{}", metadata.name()))
 }
 
 /// Token buckets for API Gateway's account quotas (SPEC §7) and EC2's Describe budget.

@@ -118,7 +118,7 @@ async fn apply_one(
             return refused;
         }
     }
-    let verdict = match change {
+    let mut verdict = match change {
         Change::RedeployStage(change) => run(session, change, context).await,
         Change::EnablePrivateDns(change) => run(session, change, context).await,
         Change::EnableExecutionLogging(change) => run(session, change, context).await,
@@ -128,11 +128,11 @@ async fn apply_one(
             .release(session.aws.session(None), action, &target)
             .await
         {
-            tracing::warn!(
-                step = %failure.step,
-                code = %failure.code,
-                "the lock could not be released; it expires by itself"
-            );
+            // Said in the report: until it expires, other runs skip this change.
+            verdict.reason.push_str(&format!(
+                "; the lock could not be released ({} {}): other runs skip this change until it expires",
+                failure.step, failure.code
+            ));
         }
     }
     verdict

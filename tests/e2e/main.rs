@@ -2,6 +2,7 @@
 //! fault injection at the SDK level, and the Lambda runtime path.
 
 mod cli;
+mod fault_matrix;
 mod faults;
 mod lambda_runtime;
 mod policy_history;

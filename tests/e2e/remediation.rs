@@ -3,7 +3,8 @@
 //! table keeps two parallel runs from deploying twice.
 
 use crate::support::{
-    actions, config, differences, id, is_read, operations_sent, repo, run_binary, Moto, REGION,
+    actions, apply_plan, config, create_lock_table, differences, id, is_read, operations_sent,
+    repo, run_binary, Moto, REGION,
 };
 use serde_json::{json, Value};
 
@@ -23,37 +24,6 @@ fn apply_config() -> apigw_doctor::config::Config {
         ("APIGW_DOCTOR_MODE", "apply"),
         ("APIGW_DOCTOR_ACTIONS", ALL_ACTIONS),
     ])
-}
-
-/// The apply-mode plan for `findings` on what the diagnosis read, with its run context: for
-/// driving the engine directly, between a diagnosis and an apply.
-fn apply_plan(
-    findings: &[apigw_doctor::finding::Finding],
-    snapshot: &apigw_doctor::snapshot::Snapshot,
-    event: &Value,
-) -> (apigw_doctor::plan::Plan, apigw_doctor::plan::Context) {
-    let context = apigw_doctor::plan::Context {
-        incident_id: "test-incident".into(),
-        now: chrono::Utc::now(),
-        cooldown_seconds: 900,
-    };
-    let incident = apigw_doctor::intake::parse(
-        event,
-        apigw_doctor::intake::IntakeSettings {
-            now: context.now,
-            lookback_minutes: 30,
-        },
-    )
-    .expect("event");
-    let plan = apigw_doctor::plan::plan(
-        findings,
-        snapshot,
-        &incident,
-        &apply_config(),
-        apigw_doctor::config::Mode::Apply,
-        &context,
-    );
-    (plan, context)
 }
 
 /// Applies a plan's changes and puts the verdicts on its rows, as the handler does.
@@ -442,7 +412,7 @@ async fn websocket_logging_keeps_the_other_route_settings_and_v2_stages_redeploy
         apigw_doctor::finding::Finding::new(apigw_doctor::catalog::Code::UndeployedChanges, "test")
             .api(&ws)
             .stage(Some("prod"));
-    let (mut plan, context) = apply_plan(&[finding], &outcome.snapshot, &event);
+    let (mut plan, context) = apply_plan(&[finding], &outcome.snapshot, &event, &apply_config());
     let aws = moto.aws().await;
     assert_eq!(plan.rows.len(), 1);
     let seen = outcome
@@ -470,31 +440,6 @@ async fn websocket_logging_keeps_the_other_route_settings_and_v2_stages_redeploy
 }
 
 const LOCK_TABLE: &str = "doctor-locks";
-
-/// The lock table SPEC §2 describes: partition key `pk` (string).
-async fn create_lock_table(aws: &apigw_doctor::aws::Aws) {
-    aws.dynamodb
-        .create_table()
-        .table_name(LOCK_TABLE)
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .expect("attribute"),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .expect("key"),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("lock table");
-}
 
 /// Another run's lock on redeploying `api`/prod, expiring `expires_in` seconds from now.
 async fn foreign_lock(aws: &apigw_doctor::aws::Aws, api: &str, expires_in: i64) {
@@ -529,7 +474,7 @@ async fn a_live_lock_skips_the_change_and_an_expired_one_is_taken_over() {
     let ids = moto.seed(&["private", "--undeployed-change"]);
     let api = id(&ids, "api_id");
     let aws = moto.aws().await;
-    create_lock_table(&aws).await;
+    create_lock_table(&aws, LOCK_TABLE).await;
     let config = || {
         config(&[
             ("APIGW_DOCTOR_MODE", "apply"),
@@ -577,7 +522,7 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
     let ids = moto.seed(&["private"]);
     let api = id(&ids, "api_id");
     let aws = moto.aws().await;
-    create_lock_table(&aws).await;
+    create_lock_table(&aws, LOCK_TABLE).await;
 
     // The policy changed after the stage's deployment: the CloudTrail event says when.
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -898,7 +843,12 @@ async fn a_stage_deleted_between_diagnosis_and_apply_fails_without_a_change() {
         &json!({ "api_id": api, "dry_run": true }),
     )
     .await;
-    let (mut plan, context) = apply_plan(&outcome.report.findings, &outcome.snapshot, &event);
+    let (mut plan, context) = apply_plan(
+        &outcome.report.findings,
+        &outcome.snapshot,
+        &event,
+        &apply_config(),
+    );
     assert_eq!(plan.rows.len(), 1, "{plan:?}");
 
     let aws = moto.aws().await;

@@ -81,6 +81,11 @@ impl Moto {
         serde_json::from_slice(&output.stdout).expect("seed.py prints JSON")
     }
 
+    /// The server's loopback URL.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
     /// Clients pointed at this server with dummy credentials (never the instance metadata).
     pub async fn aws(&self) -> Aws {
         let config = aws_config::defaults(BehaviorVersion::latest())
@@ -335,4 +340,61 @@ pub fn operations_sent(report: &Value) -> Vec<String> {
         .as_object()
         .map(|sent| sent.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// The lock table SPEC §2 describes: partition key `pk` (string).
+pub async fn create_lock_table(aws: &Aws, table: &str) {
+    aws.dynamodb
+        .create_table()
+        .table_name(table)
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .expect("attribute"),
+        )
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("lock table");
+}
+
+/// The apply-mode plan for `findings` on what the diagnosis read, with its run context: for
+/// driving the engine directly, between a diagnosis and an apply.
+pub fn apply_plan(
+    findings: &[apigw_doctor::finding::Finding],
+    snapshot: &apigw_doctor::snapshot::Snapshot,
+    event: &Value,
+    config: &Config,
+) -> (apigw_doctor::plan::Plan, apigw_doctor::plan::Context) {
+    let context = apigw_doctor::plan::Context {
+        incident_id: "test-incident".into(),
+        now: chrono::Utc::now(),
+        cooldown_seconds: 900,
+    };
+    let incident = apigw_doctor::intake::parse(
+        event,
+        apigw_doctor::intake::IntakeSettings {
+            now: context.now,
+            lookback_minutes: 30,
+        },
+    )
+    .expect("event");
+    let plan = apigw_doctor::plan::plan(
+        findings,
+        snapshot,
+        &incident,
+        config,
+        apigw_doctor::config::Mode::Apply,
+        &context,
+    );
+    (plan, context)
 }

@@ -1,0 +1,522 @@
+//! The fault matrix (issue 14): every operation of `apigw_doctor::operations::OPERATIONS`, under
+//! throttling until the retries run out, AccessDenied, a server error, a timeout and a malformed
+//! body, injected into the real SDK's exchange with the emulator by an interceptor. In every
+//! case the run finishes with a report that serializes; a failed read is in `incomplete` under
+//! its step and nothing is written; a failed write fails its action, naming the step; and no
+//! finding appears that the fault-free run did not make. Every listed operation must be reached
+//! by one of the scenarios, so a new call cannot escape the matrix.
+
+use crate::support::{apply_plan, config, create_lock_table, id, Moto, REGION};
+use apigw_doctor::apply;
+use apigw_doctor::aws::{operation_in, Aws, Clients};
+use apigw_doctor::catalog::Code;
+use apigw_doctor::config::Config;
+use apigw_doctor::finding::Finding;
+use apigw_doctor::handler::{self, Doctor, Invocation};
+use apigw_doctor::operations::{access, Access, OPERATIONS};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Throttling,
+    AccessDenied,
+    ServerError,
+    Timeout,
+    Malformed,
+}
+
+const FAULTS: [Fault; 5] = [
+    Fault::Throttling,
+    Fault::AccessDenied,
+    Fault::ServerError,
+    Fault::Timeout,
+    Fault::Malformed,
+];
+
+/// The wire protocol of a service, which decides how an error is written.
+fn protocol(service: &str) -> &'static str {
+    match service {
+        "apigateway" | "apigatewayv2" => "rest-json",
+        "ec2" => "ec2-query",
+        "sts" => "aws-query",
+        _ => "aws-json",
+    }
+}
+
+/// The HTTP response AWS sends for `fault` in `service`'s protocol (status, headers, body).
+fn response(service: &str, fault: Fault) -> (u16, Vec<(&'static str, String)>, String) {
+    let (status, code, message) = match (fault, protocol(service)) {
+        (Fault::Throttling, "rest-json") => (429, "TooManyRequestsException", "Too Many Requests"),
+        (Fault::Throttling, "ec2-query") => {
+            (503, "RequestLimitExceeded", "Request limit exceeded.")
+        }
+        (Fault::Throttling, _) => (400, "ThrottlingException", "Rate exceeded"),
+        (Fault::AccessDenied, "ec2-query") => (403, "UnauthorizedOperation", "not authorized"),
+        (Fault::AccessDenied, "aws-query") => (403, "AccessDenied", "not authorized"),
+        (Fault::AccessDenied, _) => (403, "AccessDeniedException", "not authorized"),
+        (Fault::ServerError, "ec2-query") => (500, "InternalError", "internal error"),
+        (Fault::ServerError, _) => (500, "InternalFailure", "internal error"),
+        (Fault::Malformed, "ec2-query" | "aws-query") => {
+            return (200, Vec::new(), "<Truncated".to_string())
+        }
+        (Fault::Malformed, _) => {
+            return (
+                200,
+                vec![("content-type", "application/json".to_string())],
+                "{\"truncated".to_string(),
+            )
+        }
+        (Fault::Timeout, _) => unreachable!("a timeout is no response"),
+    };
+    match protocol(service) {
+        "rest-json" => (
+            status,
+            vec![
+                ("x-amzn-errortype", code.to_string()),
+                ("content-type", "application/json".to_string()),
+            ],
+            json!({ "message": message }).to_string(),
+        ),
+        "ec2-query" => (
+            status,
+            vec![("content-type", "text/xml".to_string())],
+            format!("<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>r</RequestID></Response>"),
+        ),
+        "aws-query" => (
+            status,
+            vec![("content-type", "text/xml".to_string())],
+            format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r</RequestId></ErrorResponse>"),
+        ),
+        _ => (
+            status,
+            vec![("content-type", "application/x-amz-json-1.0".to_string())],
+            json!({ "__type": code, "message": message }).to_string(),
+        ),
+    }
+}
+
+/// Answers one operation with a fault, every attempt; a timeout sends it to a loopback port
+/// that accepts and never answers.
+#[derive(Debug, Clone)]
+struct Injector {
+    operation: String,
+    fault: Fault,
+    silent_port: u16,
+}
+
+impl Injector {
+    /// The service of the request when it is for the faulty operation.
+    fn targets(&self, cfg: &ConfigBag) -> Option<String> {
+        let operation = operation_in(cfg).filter(|op| *op == self.operation)?;
+        operation
+            .split_once(':')
+            .map(|(service, _)| service.to_string())
+    }
+}
+
+impl Intercept for Injector {
+    fn name(&self) -> &'static str {
+        "fault-matrix-injector"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.fault == Fault::Timeout && self.targets(cfg).is_some() {
+            let request = context.request_mut();
+            let uri = request.uri().to_string();
+            let after_scheme = uri.split_once("://").map_or(uri.as_str(), |(_, rest)| rest);
+            let path = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
+            request.set_uri(format!("http://127.0.0.1:{}{path}", self.silent_port))?;
+        }
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(service) = self.targets(cfg) else {
+            return Ok(());
+        };
+        if self.fault == Fault::Timeout {
+            return Ok(());
+        }
+        let (status, headers, body) = response(&service, self.fault);
+        let mut replaced = HttpResponse::new(StatusCode::try_from(status)?, SdkBody::from(body));
+        for (name, value) in headers {
+            replaced.headers_mut().insert(name, value);
+        }
+        *context.response_mut() = replaced;
+        Ok(())
+    }
+}
+
+/// A loopback port that accepts connections and never answers (for timeouts).
+fn silent_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+/// Clients on the emulator with short retries and timeouts, and the injector on every client.
+async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
+    let sdk: SdkConfig = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(moto.endpoint())
+        .region(Region::new(REGION))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_millis(400))
+                .build(),
+        )
+        .load()
+        .await;
+    macro_rules! client {
+        ($krate:ident) => {{
+            let mut builder = $krate::config::Builder::from(&sdk);
+            if let Some(injector) = &injector {
+                builder = builder.interceptor(injector.clone());
+            }
+            $krate::Client::from_conf(builder.build())
+        }};
+    }
+    Aws::from_clients(
+        Clients {
+            apigateway: client!(aws_sdk_apigateway),
+            apigatewayv2: client!(aws_sdk_apigatewayv2),
+            ec2: client!(aws_sdk_ec2),
+            sts: client!(aws_sdk_sts),
+            dynamodb: client!(aws_sdk_dynamodb),
+            cloudtrail: client!(aws_sdk_cloudtrail),
+        },
+        REGION.to_string(),
+    )
+}
+
+/// A situation that reaches some of the operations.
+#[derive(Debug, Clone, Copy)]
+enum Scenario {
+    /// A sweep of the region (dry run), before the other scenarios add their APIs.
+    Sweep,
+    /// A private REST API named by its name, with three repairs applied under a lock table.
+    RestRepairs,
+    /// The same API's network behind a prefix-list rule, diagnosed.
+    PrefixList,
+    /// A WebSocket stage with logging off, repaired.
+    WebSocketLogging,
+    /// A live lock another run holds on the redeploy.
+    LockHeld,
+    /// A redeploy of an HTTP stage (no v2 check asks for one yet: the finding is made by hand,
+    /// then planned and applied as the handler would).
+    HttpRedeploy,
+}
+
+const SCENARIOS: [Scenario; 6] = [
+    Scenario::Sweep,
+    Scenario::RestRepairs,
+    Scenario::PrefixList,
+    Scenario::WebSocketLogging,
+    Scenario::LockHeld,
+    Scenario::HttpRedeploy,
+];
+
+const LOCK_TABLE: &str = "matrix-locks";
+
+/// Seeds a fresh copy of the scenario (named `name`) and returns its event and configuration.
+async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config) {
+    let apply = || {
+        config(&[
+            ("APIGW_DOCTOR_MODE", "apply"),
+            (
+                "APIGW_DOCTOR_ACTIONS",
+                "redeploy_stage,enable_private_dns,enable_execution_logging",
+            ),
+            ("APIGW_DOCTOR_LOCK_TABLE", LOCK_TABLE),
+        ])
+    };
+    match scenario {
+        Scenario::RestRepairs | Scenario::LockHeld => {
+            let ids = moto.seed(&[
+                "private",
+                "--name",
+                name,
+                "--private-dns-off",
+                "--undeployed-change",
+                "--logging-off",
+            ]);
+            let api = id(&ids, "api_id");
+            if let Scenario::LockHeld = scenario {
+                let aws = faulty_aws(moto, None).await;
+                use aws_sdk_dynamodb::types::AttributeValue;
+                aws.dynamodb
+                    .put_item()
+                    .table_name(LOCK_TABLE)
+                    .item(
+                        "pk",
+                        AttributeValue::S(format!(
+                            "lock#enable_private_dns#{}",
+                            id(&ids, "vpce_id")
+                        )),
+                    )
+                    .item("incident", AttributeValue::S("other".into()))
+                    .item(
+                        "expires_at",
+                        AttributeValue::N((chrono::Utc::now().timestamp() + 600).to_string()),
+                    )
+                    .send()
+                    .await
+                    .expect("foreign lock");
+            }
+            let event = json!({
+                "api_name": name,
+                "client": { "vpc_id": id(&ids, "vpc_id") },
+                "request": {
+                    "url": format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/items"),
+                    "method": "GET"
+                }
+            });
+            (event, apply())
+        }
+        Scenario::PrefixList => {
+            let ids = moto.seed(&["private", "--name", name, "--sg-prefix-list", "vpc"]);
+            let event =
+                json!({ "api_id": id(&ids, "api_id"), "client": { "vpc_id": id(&ids, "vpc_id") } });
+            (event, config(&[]))
+        }
+        Scenario::WebSocketLogging => {
+            let ids = moto.seed(&["v2", "--name", name, "--logging-off"]);
+            (json!({ "api_id": id(&ids, "ws_api_id") }), apply())
+        }
+        Scenario::Sweep => {
+            moto.seed(&["v2", "--name", name]);
+            (json!({ "sweep": true }), config(&[]))
+        }
+        Scenario::HttpRedeploy => {
+            let ids = moto.seed(&["v2", "--name", name]);
+            (json!({ "api_id": id(&ids, "http_api_id") }), apply())
+        }
+    }
+}
+
+/// One run: the report as JSON and the operations sent. For `HttpRedeploy`, the diagnosis is
+/// followed by the plan and apply of a hand-made `UNDEPLOYED_CHANGES` on its stage.
+async fn run(
+    aws: Aws,
+    event: &Value,
+    config: Config,
+    scenario: Scenario,
+) -> (Value, BTreeSet<String>) {
+    let doctor = Doctor {
+        config,
+        aws: Some(aws),
+    };
+    let mut outcome = handler::handle(&doctor, event, Invocation::default())
+        .await
+        .expect("the event is valid");
+    if let (Scenario::HttpRedeploy, Some(aws)) = (scenario, &doctor.aws) {
+        let api = event["api_id"].as_str().unwrap_or_default();
+        let finding = Finding::new(Code::UndeployedChanges, "a route is not deployed")
+            .api(api)
+            .stage(Some("prod"));
+        let (mut planned, context) = apply_plan(
+            std::slice::from_ref(&finding),
+            &outcome.snapshot,
+            event,
+            &doctor.config,
+        );
+        let verdicts = apply::apply(aws.session(None), &context, None, &planned.changes).await;
+        planned.record(verdicts);
+        outcome.report.findings.push(finding);
+        outcome.report.actions = planned.rows;
+    }
+    let report = serde_json::to_value(&outcome.report).expect("the report serializes");
+    let sent = doctor
+        .aws
+        .as_ref()
+        .map(|aws| aws.operations_sent().into_keys().collect())
+        .unwrap_or_default();
+    (report, sent)
+}
+
+fn codes(report: &Value) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Operations whose response carries nothing to read: a malformed body cannot be told from
+/// success there (the SDK reads no output), so the malformed case does not apply to them.
+const NO_OUTPUT: [&str; 3] = [
+    "apigateway:TagResource",
+    "apigatewayv2:TagResource",
+    "ec2:CreateTags",
+];
+
+/// What must hold after `fault` on `operation` (see the module docs); `Err` says what did not.
+fn judge(
+    operation: &str,
+    fault: Fault,
+    report: &Value,
+    sent: &BTreeSet<String>,
+    baseline: &Value,
+) -> Result<(), String> {
+    let case = format!("{operation} under {fault:?}");
+    if !sent.contains(operation) {
+        return Err(format!("{case}: the operation was not reached"));
+    }
+    let extra: Vec<String> = codes(report)
+        .difference(&codes(baseline))
+        .cloned()
+        .collect();
+    if !extra.is_empty() {
+        return Err(format!(
+            "{case}: findings the fault-free run did not make: {extra:?}"
+        ));
+    }
+    let in_incomplete = report["incomplete"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["step"].as_str().is_some_and(|s| s.starts_with(operation)));
+    let in_action = report["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|a| a["reason"].as_str().is_some_and(|r| r.contains(operation)));
+    let written: Vec<&String> = sent
+        .iter()
+        .filter(|op| access(op) == Some(Access::Write))
+        .collect();
+    match access(operation) {
+        // Only the holder of a lock is read: the locked change stays undone.
+        Some(Access::Read) if operation == "dynamodb:GetItem" => {
+            if sent.contains("ec2:ModifyVpcEndpoint") {
+                return Err(format!("{case}: the locked change was made"));
+            }
+        }
+        // A diagnosis read: in incomplete, and then nothing at all is written.
+        Some(Access::Read) if in_incomplete => {
+            if !written.is_empty() {
+                return Err(format!("{case}: wrote {written:?} on incomplete evidence"));
+            }
+        }
+        // A re-read right before or after a write: the action says it could not read.
+        Some(Access::Read) if in_action => {}
+        Some(Access::Read) => {
+            return Err(format!(
+                "{case}: neither incomplete nor an action names it: {}",
+                report["incomplete"]
+            ))
+        }
+        Some(Access::Write) if in_action || in_incomplete => {}
+        Some(Access::Write) => {
+            return Err(format!(
+                "{case}: no action or incomplete entry names it: {:#}",
+                report["actions"]
+            ))
+        }
+        None => return Err(format!("{case}: not in OPERATIONS")),
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_under_every_fault_keeps_the_report_honest_and_changes_nothing_unseen() {
+    let moto = Moto::start();
+    create_lock_table(&faulty_aws(&moto, None).await, LOCK_TABLE).await;
+    let port = silent_port();
+    let mut reached = BTreeSet::new();
+    let mut problems = Vec::new();
+    let mut runs = 0;
+    for scenario in SCENARIOS {
+        let name = format!("base-{scenario:?}").to_ascii_lowercase();
+        let (event, config) = prepare(&moto, scenario, &name).await;
+        let (baseline, sent) = run(faulty_aws(&moto, None).await, &event, config, scenario).await;
+        // A failed read changes nothing, so the read faults share one copy of the scenario;
+        // every write fault gets a fresh one.
+        let shared = prepare(
+            &moto,
+            scenario,
+            &format!("reads-{scenario:?}").to_ascii_lowercase(),
+        )
+        .await;
+        for operation in &sent {
+            if !reached.insert(operation.clone()) {
+                continue;
+            }
+            for fault in FAULTS {
+                if fault == Fault::Malformed && NO_OUTPUT.contains(&operation.as_str()) {
+                    continue;
+                }
+                runs += 1;
+                let (event, config) = match access(operation) {
+                    Some(Access::Read) if operation != "dynamodb:GetItem" => shared.clone(),
+                    _ => prepare(&moto, scenario, &format!("m{runs}")).await,
+                };
+                let injector = Injector {
+                    operation: operation.clone(),
+                    fault,
+                    silent_port: port,
+                };
+                let (report, sent) = run(
+                    faulty_aws(&moto, Some(injector)).await,
+                    &event,
+                    config,
+                    scenario,
+                )
+                .await;
+                if let Err(problem) = judge(operation, fault, &report, &sent, &baseline) {
+                    problems.push(problem);
+                }
+            }
+        }
+    }
+    let unreached: Vec<&str> = OPERATIONS
+        .iter()
+        .map(|(op, _)| *op)
+        .filter(|op| !reached.contains(*op))
+        .collect();
+    assert!(
+        problems.is_empty() && unreached.is_empty(),
+        "no scenario reaches {unreached:?}; {} of {runs} cases failed:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
