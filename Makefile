@@ -25,8 +25,8 @@ $(VENV)/.installed: tests/moto/requirements.txt
 test: venv
 	$(CARGO) fmt --all --check
 	$(VENV)/bin/cfn-lint template.yaml
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) test --workspace
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) test --locked --workspace
 
 # The pure core alone: no SDK crate is compiled, so an edit to a check is tested in seconds.
 test-core:
@@ -39,12 +39,12 @@ docs:
 # The demo and the benchmark run the binary the test build made: `cargo test --no-run` is the
 # same build as `make test`'s, so after `make test` it compiles nothing.
 demo: venv
-	$(CARGO) test --workspace --no-run
+	$(CARGO) test --locked --workspace --no-run
 	scripts/demo.sh
 
 # Figures, not a test: AWS calls, run time, process wall time and peak RSS per scenario.
 bench: venv
-	$(CARGO) test --workspace --no-run
+	$(CARGO) test --locked --workspace --no-run
 	scripts/bench.sh
 
 clean:

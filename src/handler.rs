@@ -75,6 +75,11 @@ pub async fn handle(
             &mut incident,
             invocation.snapshot_in.is_some(),
         );
+        if mode == Mode::Apply && doctor.config.lock_table.is_none() {
+            incident.notes.push(
+                "no lock table (APIGW_DOCTOR_LOCK_TABLE): only the function's reserved concurrency of 1 keeps apply runs apart, and a CLI apply is not coordinated with the function".to_string(),
+            );
+        }
         let calls_before = doctor.aws.as_ref().map_or(0, Aws::calls);
         let (snapshot, fatal) = match invocation.snapshot_in {
             Some(snapshot) => (snapshot, None),

@@ -6,29 +6,26 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-#[test]
-fn the_binary_serves_the_runtime_api() {
-    let moto = Moto::start();
-    let ids = moto.seed(&["private", "--private-dns-off"]);
-    let dir = std::env::temp_dir().join(format!("apigw-doctor-runtime-{}", std::process::id()));
+/// Runs the built binary as a Lambda function on a local Runtime API that serves `events`
+/// (each `(event, deadline in ms)`), with `env` added; returns one answer per event.
+fn invoke(moto: &Moto, events: &[(Value, u64)], env: &[(&str, &str)]) -> Vec<Value> {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("apigw-doctor-runtime-{}-{run}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let diagnosis = dir.join("diagnosis.json");
-    let malformed = dir.join("malformed.json");
-    std::fs::write(
-        &diagnosis,
-        json!({ "api_id": id(&ids, "api_id"), "client": { "vpc_id": id(&ids, "vpc_id") } })
-            .to_string(),
-    )
-    .expect("write event");
-    std::fs::write(
-        &malformed,
-        json!({ "api_id": "x", "colour": "red" }).to_string(),
-    )
-    .expect("write event");
-
+    let arguments: Vec<String> = events
+        .iter()
+        .enumerate()
+        .map(|(index, (event, deadline_ms))| {
+            let path = dir.join(format!("event-{index}.json"));
+            std::fs::write(&path, event.to_string()).expect("write event");
+            format!("{}@{deadline_ms}", path.display())
+        })
+        .collect();
     let mut runtime = Command::new(python())
         .arg(repo("tests/lambda/runtime_api.py"))
-        .args([&diagnosis, &malformed])
+        .args(&arguments)
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the runtime API");
@@ -38,6 +35,7 @@ fn the_binary_serves_the_runtime_api() {
     let mut function = Command::new(env!("CARGO_BIN_EXE_apigw-doctor"))
         .env_clear()
         .envs(moto.env())
+        .envs(env.iter().copied())
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
         .env("AWS_LAMBDA_FUNCTION_NAME", "apigw-doctor")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -48,18 +46,30 @@ fn the_binary_serves_the_runtime_api() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the function");
-
-    let mut next = || -> Value {
-        let line = answers.next().expect("an answer").expect("read answer");
-        serde_json::from_str(&line).expect("answers are JSON")
-    };
-    let first = next();
-    let second = next();
+    let replies: Vec<Value> = events
+        .iter()
+        .map(|_| {
+            let line = answers.next().expect("an answer").expect("read answer");
+            serde_json::from_str(&line).expect("answers are JSON")
+        })
+        .collect();
     let _ = function.kill();
     let _ = function.wait();
     let _ = runtime.kill();
     let _ = runtime.wait();
     let _ = std::fs::remove_dir_all(&dir);
+    replies
+}
+
+#[test]
+fn the_binary_serves_the_runtime_api() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["private", "--private-dns-off"]);
+    let diagnosis =
+        json!({ "api_id": id(&ids, "api_id"), "client": { "vpc_id": id(&ids, "vpc_id") } });
+    let malformed = json!({ "api_id": "x", "colour": "red" });
+    let answers = invoke(&moto, &[(diagnosis, 60_000), (malformed, 60_000)], &[]);
+    let (first, second) = (&answers[0], &answers[1]);
 
     assert_eq!(first["kind"], "response", "{first:#}");
     let report = &first["body"];
@@ -78,4 +88,56 @@ fn the_binary_serves_the_runtime_api() {
     assert_eq!(second["body"]["errorType"], "InvalidEvent");
     let message = second["body"]["errorMessage"].as_str().expect("message");
     assert!(message.contains("colour"), "{message}");
+}
+
+// Issue 14: with the invocation's deadline inside the function's safety margin (3 s), no read
+// or write starts; a sweep and an apply both answer with a report that says what could not be
+// read, and nothing is changed.
+#[test]
+fn a_deadline_already_reached_answers_with_an_honest_report_and_changes_nothing() {
+    let moto = Moto::start();
+    let ids = moto.seed(&[
+        "private",
+        "--private-dns-off",
+        "--undeployed-change",
+        "--logging-off",
+    ]);
+    let before = moto.state();
+    let api = id(&ids, "api_id");
+    let apply = json!({
+        "api_id": api,
+        "client": { "vpc_id": id(&ids, "vpc_id") },
+        "request": { "url": format!("https://{api}.execute-api.us-east-1.amazonaws.com/prod/items") }
+    });
+    let sweep = json!({ "sweep": true, "actions": ["redeploy_stage"] });
+    let answers = invoke(
+        &moto,
+        &[(sweep, 2_500), (apply, 2_500)],
+        &[
+            ("APIGW_DOCTOR_MODE", "apply"),
+            (
+                "APIGW_DOCTOR_ACTIONS",
+                "redeploy_stage,enable_private_dns,enable_execution_logging",
+            ),
+        ],
+    );
+    for answer in &answers {
+        assert_eq!(answer["kind"], "response", "{answer:#}");
+        let report = &answer["body"];
+        assert_eq!(report["schema"], "apigw-doctor/report/v1");
+        let incomplete = report["incomplete"].to_string();
+        assert!(incomplete.contains("Deadline"), "{report:#}");
+        assert!(
+            report["actions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|a| a["status"] != "verified" && a["status"] != "applied"),
+            "{report:#}"
+        );
+    }
+    assert_eq!(
+        crate::support::differences(&before, &moto.state()),
+        Vec::<String>::new()
+    );
 }

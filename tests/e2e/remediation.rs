@@ -165,6 +165,13 @@ async fn apply_makes_exactly_the_planned_calls_verifies_them_and_a_second_run_ch
     let before = moto.state();
 
     let applied = moto.handle_at(apply_config(), &event, now).await;
+    assert!(
+        applied["incident"]["notes"]
+            .to_string()
+            .contains("only the function's reserved concurrency of 1 keeps apply runs apart"),
+        "without a lock table the assumption is stated: {:#}",
+        applied["incident"]["notes"]
+    );
     assert_eq!(
         statuses(&applied),
         pairs(&[
@@ -517,7 +524,7 @@ async fn a_live_lock_skips_the_change_and_an_expired_one_is_taken_over() {
 }
 
 #[tokio::test]
-async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
+async fn eight_parallel_runs_with_the_lock_table_make_one_deployment() {
     let moto = Moto::start();
     let ids = moto.seed(&["private"]);
     let api = id(&ids, "api_id");
@@ -544,7 +551,8 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
         ("APIGW_DOCTOR_LOCK_TABLE", "doctor-locks".to_string()),
     ]);
     let path = file.to_str().expect("path").to_string();
-    let runs: Vec<_> = (0..2)
+    // Issue 14: N = 8 invocations of the same incident at once.
+    let runs: Vec<_> = (0..8)
         .map(|_| {
             let env = env.clone();
             let path = path.clone();
@@ -586,7 +594,7 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
         .filter(|a| a["status"] == "verified")
         .count();
     assert_eq!(verified, 1, "{reports:#?}");
-    // The other run either found the lock held or, once it had it, the change already made.
+    // The other runs either found the lock held or, once they had it, the change already made.
     for action in reports.iter().flat_map(|r| actions(r, "redeploy_stage")) {
         let reason = action["reason"].as_str().unwrap_or_default();
         assert!(

@@ -2,7 +2,8 @@
 
 Serves the given event files, one per `GET /2018-06-01/runtime/invocation/next`, on a free
 loopback port (printed on the first line of stdout), and prints one JSON line per answer:
-{"request_id", "kind": "response"|"error", "body"}. Exits after the last answer.
+{"request_id", "kind": "response"|"error", "body"}. Exits after the last answer. An argument
+`PATH@MS` gives that invocation a deadline MS milliseconds away (default 60000).
 """
 
 import json
@@ -15,7 +16,10 @@ PREFIX = "/2018-06-01/runtime"
 
 
 def main():
-    events = [open(path, "rb").read() for path in sys.argv[1:]]
+    events = []
+    for argument in sys.argv[1:]:
+        path, _, deadline = argument.partition("@")
+        events.append((open(path, "rb").read(), int(deadline or 60_000)))
     pending = list(enumerate(events))
     answered = threading.Semaphore(0)
     lock = threading.Lock()
@@ -42,8 +46,8 @@ def main():
             if item is None:
                 time.sleep(30)  # nothing left: hold the long poll until the test ends us
                 return self.reply(500)
-            index, event = item
-            deadline_ms = int(time.time() * 1000) + 60_000
+            index, (event, deadline_in) = item
+            deadline_ms = int(time.time() * 1000) + deadline_in
             self.reply(200, event, [
                 ("Lambda-Runtime-Aws-Request-Id", f"request-{index}"),
                 ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
