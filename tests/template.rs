@@ -426,3 +426,44 @@ Resources:
         BTreeSet::from(["apigateway:CreateDeployment".to_string()])
     );
 }
+
+/// The IAM action a listed read needs: API Gateway authorizes its control plane by HTTP verb,
+/// STS `GetCallerIdentity` needs no permission, the others are named as the operation.
+fn read_grant(operation: &str) -> Option<String> {
+    match operation.split_once(':')? {
+        ("apigateway" | "apigatewayv2", _) => Some("apigateway:GET".to_string()),
+        ("sts", "GetCallerIdentity") => None,
+        _ => Some(operation.to_string()),
+    }
+}
+
+#[test]
+fn the_template_grants_exactly_the_reads_the_code_makes() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml");
+    let granted: BTreeSet<String> = statements(&template)
+        .into_iter()
+        .filter(|s| s.effect == "Allow")
+        .flat_map(|s| s.actions)
+        .filter(|action| {
+            !is_write(action)
+                && !action.starts_with("dynamodb:Put")
+                && !action.starts_with("dynamodb:Delete")
+        })
+        .filter(|action| !action.starts_with("lambda:"))
+        .collect();
+    let needed: BTreeSet<String> = OPERATIONS
+        .iter()
+        .filter(|(_, access)| *access == Access::Read)
+        .filter_map(|(operation, _)| read_grant(operation))
+        .collect();
+    let missing: Vec<&String> = needed.difference(&granted).collect();
+    assert!(
+        missing.is_empty(),
+        "reads the code makes but the template does not grant: {missing:?}"
+    );
+    let unused: Vec<&String> = granted.difference(&needed).collect();
+    assert!(
+        unused.is_empty(),
+        "reads the template grants but the code never makes: {unused:?}"
+    );
+}

@@ -1773,6 +1773,7 @@ mod never_panics {
     }
 
     proptest! {
+        // 256 cases, or PROPTEST_CASES for a long run (README: hostile input).
         #[test]
         fn any_json_event_is_parsed_or_rejected_on_one_line(value in event()) {
             if let Err(error) = parse(&value, settings()) {

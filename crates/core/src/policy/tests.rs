@@ -1079,6 +1079,49 @@ fn interface_endpoint_unknown_vpc_source_ip_is_undecided_not_absent() {
 
 const ALLOW_ALL_DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
 
+/// Hostile documents (issue 14): deep nesting, a huge policy and pathological wildcards end in
+/// an answer or a one-line error, without overflowing the stack.
+#[test]
+fn a_policy_nested_a_hundred_thousand_deep_is_a_one_line_error() {
+    let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let error = parse_policy(&text).expect_err("not a policy");
+    assert!(!error.to_string().contains('\n'), "{error}");
+    let nested = format!(
+        r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{}1{}}}]}}"#,
+        r#"{"a":"#.repeat(50_000),
+        "}".repeat(50_000)
+    );
+    assert!(parse_policy(&nested).is_err());
+}
+
+#[test]
+fn a_policy_of_five_thousand_statements_is_evaluated() {
+    let statements: Vec<String> = (0..5000)
+        .map(|i| format!(r#"{{"Sid":"S{i}","Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{{"StringEquals":{{"aws:SourceVpce":"vpce-{i}"}}}}}}"#))
+        .collect();
+    let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
+    let policy = doc(&refs);
+    let through = anon("prod/GET/x").with_key("aws:SourceVpce", "vpce-4999");
+    assert_eq!(decision(&policy, &through).decision, Decision::Allow);
+}
+
+#[test]
+fn pathological_wildcards_are_matched_without_backtracking_blowup() {
+    let pattern = format!("{}x", "*?".repeat(2000));
+    let text = "a".repeat(4000);
+    assert!(!wildcard_match(&pattern, &text));
+    assert!(wildcard_match(&"*?".repeat(2000), &text));
+    let resource = format!("arn:aws:execute-api:*{}", "*a".repeat(500));
+    let statement = format!(
+        r#"{{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"{resource}"}}"#
+    );
+    let policy = doc(&[statement.as_str()]);
+    assert_eq!(
+        decision(&policy, &anon("prod/GET/x")).decision,
+        Decision::ImplicitDeny
+    );
+}
+
 mod properties {
     use super::super::*;
     use proptest::collection::vec;
@@ -1360,8 +1403,17 @@ mod properties {
             && oracle_principal(s.principal, &ctx.principal)
     }
 
+    /// 1024 cases, or `PROPTEST_CASES` for a long run (README: hostile input).
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1024);
+        ProptestConfig::with_cases(cases)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
+        #![proptest_config(config())]
 
         #[test]
         fn never_allows_past_a_matching_unconditional_deny(
