@@ -24,6 +24,8 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:GetStages", Access::Read),
     ("apigatewayv2:GetStage", Access::Read),
     ("apigatewayv2:GetDeployments", Access::Read),
+    ("apigatewayv2:GetRoutes", Access::Read),
+    ("apigatewayv2:GetIntegrations", Access::Read),
     ("ec2:DescribeVpcEndpoints", Access::Read),
     ("ec2:DescribeSecurityGroups", Access::Read),
     ("ec2:GetManagedPrefixListEntries", Access::Read),

@@ -1,7 +1,8 @@
-//! Reads HTTP and WebSocket APIs (API Gateway v2), their stages and deployments.
+//! Reads HTTP and WebSocket APIs (API Gateway v2), their stages and deployments, and the routes
+//! and integrations of WebSocket APIs.
 
 use crate::aws::{CallFailure, Session};
-use crate::snapshot::{Deployment, V2Api, V2Stage};
+use crate::snapshot::{Deployment, V2Api, V2Integration, V2Route, V2Stage};
 use std::collections::{BTreeMap, HashMap};
 
 fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
@@ -22,7 +23,69 @@ fn from_parts(
         tags: tags(api_tags),
         stages: Vec::new(),
         deployments: Vec::new(),
+        routes: Vec::new(),
+        integrations: Vec::new(),
     }
+}
+
+/// Every route of a WebSocket API (paginated).
+pub async fn routes(session: Session<'_>, api_id: &str) -> Result<Vec<V2Route>, CallFailure> {
+    let client = &session.aws.apigatewayv2;
+    let pages = session
+        .paginate(
+            "apigatewayv2:GetRoutes",
+            |token| {
+                client
+                    .get_routes()
+                    .api_id(api_id)
+                    .max_results("500")
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|r| V2Route {
+            route_key: r.route_key().unwrap_or_default().to_string(),
+            authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
+            authorizer_id: r.authorizer_id().map(str::to_string),
+        })
+        .collect())
+}
+
+/// Every integration of a WebSocket API (paginated).
+pub async fn integrations(
+    session: Session<'_>,
+    api_id: &str,
+) -> Result<Vec<V2Integration>, CallFailure> {
+    let client = &session.aws.apigatewayv2;
+    let pages = session
+        .paginate(
+            "apigatewayv2:GetIntegrations",
+            |token| {
+                client
+                    .get_integrations()
+                    .api_id(api_id)
+                    .max_results("500")
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|i| V2Integration {
+            id: i.integration_id().unwrap_or_default().to_string(),
+            connection_type: i.connection_type().map(|t| t.as_str().to_string()),
+            connection_id: i.connection_id().map(str::to_string),
+            request_parameters: tags(i.request_parameters()),
+        })
+        .collect())
 }
 
 /// Every HTTP and WebSocket API in the region (paginated).

@@ -12,3 +12,4 @@ mod remediation;
 mod resource_policy;
 mod support;
 mod targets;
+mod websocket;

@@ -207,9 +207,33 @@ def scenario_v2(apigw, apigwv2, args):
         apigwv2.create_stage(ApiId=api, StageName="prod", DefaultRouteSettings=settings,
                              AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"},
                              Tags=tag_pairs(args.tag_stage))
+        if protocol == "WEBSOCKET":
+            ids.update(websocket_routes(apigwv2, api, args))
         apigwv2.create_deployment(ApiId=api, StageName="prod", Description="release 1")
         ids[key] = api
     return ids
+
+
+def websocket_routes(apigwv2, api, args):
+    """$connect, and a sendMessage route through an integration; the flags break them."""
+    parameters = {} if args.ws_no_connection_id else {
+        "integration.request.header.connectionId": "context.connectionId"}
+    integration = apigwv2.create_integration(
+        ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="POST",
+        IntegrationUri="http://chat.internal.example/messages", ConnectionType="VPC_LINK",
+        ConnectionId="vl0example", RequestParameters=parameters)["IntegrationId"]
+    target = f"integrations/{integration}"
+    apigwv2.create_route(ApiId=api, RouteKey="$connect", Target=target)
+    extra = {}
+    if args.ws_authorizer_on_route:
+        authorizer = apigwv2.create_authorizer(
+            ApiId=api, AuthorizerType="REQUEST", Name="tokens",
+            AuthorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                          f"arn:aws:lambda:{REGION}:123456789012:function:tokens/invocations",
+            IdentitySource=["route.request.header.Authorization"])["AuthorizerId"]
+        extra = {"AuthorizationType": "CUSTOM", "AuthorizerId": authorizer}
+    apigwv2.create_route(ApiId=api, RouteKey="sendMessage", Target=target, **extra)
+    return {"ws_integration_id": integration}
 
 
 def scenario_same_name(apigw, args):
@@ -242,6 +266,10 @@ def main():
     parser.add_argument("--policy-allows-other-endpoint-only", action="store_true")
     parser.add_argument("--endpoint-policy-denies", action="store_true")
     parser.add_argument("--logging-off", action="store_true", help="stages write no execution logs")
+    parser.add_argument("--ws-authorizer-on-route", action="store_true",
+                        help="the WebSocket sendMessage route carries a Lambda authorizer")
+    parser.add_argument("--ws-no-connection-id", action="store_true",
+                        help="the WebSocket VPC-link integration maps no connectionId header")
     parser.add_argument("--no-cloudwatch-role", action="store_true", help="the account has no CloudWatch Logs role")
     parser.add_argument("--undeployed-change", action="store_true", help="POST /items added after the deployment")
     parser.add_argument("--rolled-back", action="store_true", help="prod points back at the first of two deployments")

@@ -513,7 +513,7 @@ impl Code {
                 "An authorizer is attached to a WebSocket route other than $connect (only $connect is authorized).",
                 manual("Attach the authorizer to the $connect route only."),
                 FORBIDDEN,
-                None,
+                Some("websocket"),
             ),
             Code::WsConnectionIdHeaderMissing => (
                 Warning,
@@ -521,7 +521,7 @@ impl Code {
                 "A WebSocket VPC_LINK integration does not pass context.connectionId to the backend as a header, so the backend cannot call back.",
                 Remedy::Action(Action::AddIntegrationHeader),
                 GONE_OR_SERVER,
-                None,
+                Some("websocket"),
             ),
             Code::WsConnectionGone => (
                 Info,

@@ -246,6 +246,33 @@ pub struct V2Api {
     pub stages: Vec<V2Stage>,
     #[serde(default)]
     pub deployments: Vec<Deployment>,
+    /// WebSocket APIs only: the routes and integrations (not read for HTTP APIs).
+    #[serde(default)]
+    pub routes: Vec<V2Route>,
+    #[serde(default)]
+    pub integrations: Vec<V2Integration>,
+}
+
+/// A WebSocket route and how it is authorized.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct V2Route {
+    pub route_key: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM` (`None`: not reported).
+    pub authorization_type: Option<String>,
+    pub authorizer_id: Option<String>,
+}
+
+/// A WebSocket integration, as far as the checks read it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct V2Integration {
+    pub id: String,
+    /// `INTERNET` or `VPC_LINK`.
+    pub connection_type: Option<String>,
+    pub connection_id: Option<String>,
+    /// Destination (`integration.request.header.X`) → source (`context.connectionId`, …).
+    pub request_parameters: BTreeMap<String, String>,
 }
 
 impl V2Api {

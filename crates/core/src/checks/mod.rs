@@ -10,6 +10,7 @@ mod public_from_vpc;
 mod resource_policy;
 mod targets;
 mod ways_in;
+mod websocket;
 
 use crate::catalog::{Code, Symptom};
 use crate::finding::Finding;
@@ -26,6 +27,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(public_from_vpc::check(snapshot, incident));
     findings.extend(deployments::check(snapshot, incident));
     findings.extend(observability::check(snapshot));
+    findings.extend(websocket::check(snapshot));
     say_not_yet_live(&mut findings);
     order(&mut findings, incident.symptom);
     findings
@@ -77,6 +79,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("public_from_vpc", include_str!("public_from_vpc.rs")),
     ("resource_policy", include_str!("resource_policy.rs")),
     ("targets", include_str!("targets.rs")),
+    ("websocket", include_str!("websocket.rs")),
 ];
 
 #[cfg(test)]
@@ -85,3 +88,5 @@ mod history_tests;
 mod real_setups_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod websocket_tests;
