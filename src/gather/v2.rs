@@ -5,6 +5,30 @@ use crate::aws::{CallFailure, Session};
 use crate::snapshot::{Deployment, V2Api, V2Integration, V2Route, V2Stage};
 use std::collections::{BTreeMap, HashMap};
 
+/// Every item of a paginated API Gateway v2 listing (500 a page): `$method($id)` is the
+/// client's operation and the API it lists for (none for the APIs themselves), `$convert` maps
+/// one item.
+macro_rules! every_item {
+    ($session:ident, $step:literal, $method:ident($($id:expr)?), $convert:expr) => {{
+        let client = &$session.aws.apigatewayv2;
+        let pages = $session
+            .paginate(
+                $step,
+                |token| {
+                    client
+                        .$method()
+                        $(.api_id($id))?
+                        .max_results("500")
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| page.next_token(),
+            )
+            .await?;
+        Ok(pages.iter().flat_map(|page| page.items()).map($convert).collect())
+    }};
+}
+
 fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
     map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
@@ -30,30 +54,13 @@ fn from_parts(
 
 /// Every route of a WebSocket API (paginated).
 pub async fn routes(session: Session<'_>, api_id: &str) -> Result<Vec<V2Route>, CallFailure> {
-    let client = &session.aws.apigatewayv2;
-    let pages = session
-        .paginate(
-            "apigatewayv2:GetRoutes",
-            |token| {
-                client
-                    .get_routes()
-                    .api_id(api_id)
-                    .max_results("500")
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-        )
-        .await?;
-    Ok(pages
-        .iter()
-        .flat_map(|page| page.items())
-        .map(|r| V2Route {
+    every_item!(session, "apigatewayv2:GetRoutes", get_routes(api_id), |r| {
+        V2Route {
             route_key: r.route_key().unwrap_or_default().to_string(),
             authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
             authorizer_id: r.authorizer_id().map(str::to_string),
-        })
-        .collect())
+        }
+    })
 }
 
 /// Every integration of a WebSocket API (paginated).
@@ -61,54 +68,27 @@ pub async fn integrations(
     session: Session<'_>,
     api_id: &str,
 ) -> Result<Vec<V2Integration>, CallFailure> {
-    let client = &session.aws.apigatewayv2;
-    let pages = session
-        .paginate(
-            "apigatewayv2:GetIntegrations",
-            |token| {
-                client
-                    .get_integrations()
-                    .api_id(api_id)
-                    .max_results("500")
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-        )
-        .await?;
-    Ok(pages
-        .iter()
-        .flat_map(|page| page.items())
-        .map(|i| V2Integration {
+    every_item!(
+        session,
+        "apigatewayv2:GetIntegrations",
+        get_integrations(api_id),
+        |i| V2Integration {
             id: i.integration_id().unwrap_or_default().to_string(),
             connection_type: i.connection_type().map(|t| t.as_str().to_string()),
             connection_id: i.connection_id().map(str::to_string),
             request_parameters: tags(i.request_parameters()),
-        })
-        .collect())
+        }
+    )
 }
 
 /// Every HTTP and WebSocket API in the region (paginated).
 pub async fn list_apis(session: Session<'_>) -> Result<Vec<V2Api>, CallFailure> {
-    let client = &session.aws.apigatewayv2;
-    let pages = session
-        .paginate(
-            "apigatewayv2:GetApis",
-            |token| {
-                client
-                    .get_apis()
-                    .max_results("500")
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-        )
-        .await?;
-    Ok(pages
-        .iter()
-        .flat_map(|page| page.items())
-        .map(|a| from_parts(a.api_id(), a.name(), a.protocol_type(), a.tags()))
-        .collect())
+    every_item!(session, "apigatewayv2:GetApis", get_apis(), |a| from_parts(
+        a.api_id(),
+        a.name(),
+        a.protocol_type(),
+        a.tags()
+    ))
 }
 
 /// One HTTP or WebSocket API by id.
@@ -129,24 +109,8 @@ pub async fn get_api(session: Session<'_>, id: &str) -> Result<V2Api, CallFailur
 
 /// Every stage of an HTTP or WebSocket API (paginated).
 pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, CallFailure> {
-    let client = &session.aws.apigatewayv2;
-    let pages = session
-        .paginate(
-            "apigatewayv2:GetStages",
-            |token| {
-                client
-                    .get_stages()
-                    .api_id(api_id)
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-        )
-        .await?;
-    Ok(pages
-        .iter()
-        .flat_map(|page| page.items())
-        .map(|s| V2Stage {
+    every_item!(session, "apigatewayv2:GetStages", get_stages(api_id), |s| {
+        V2Stage {
             name: s.stage_name().unwrap_or_default().to_string(),
             deployment_id: s.deployment_id().map(str::to_string),
             auto_deploy: s.auto_deploy().unwrap_or(false),
@@ -160,8 +124,8 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, 
                 .and_then(|a| a.destination_arn())
                 .filter(|d| !d.is_empty())
                 .map(str::to_string),
-        })
-        .collect())
+        }
+    })
 }
 
 /// Every deployment of an HTTP or WebSocket API (paginated).
@@ -169,24 +133,11 @@ pub async fn deployments(
     session: Session<'_>,
     api_id: &str,
 ) -> Result<Vec<Deployment>, CallFailure> {
-    let client = &session.aws.apigatewayv2;
-    let pages = session
-        .paginate(
-            "apigatewayv2:GetDeployments",
-            |token| {
-                client
-                    .get_deployments()
-                    .api_id(api_id)
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-        )
-        .await?;
-    Ok(pages
-        .iter()
-        .flat_map(|page| page.items())
-        .map(|d| Deployment {
+    every_item!(
+        session,
+        "apigatewayv2:GetDeployments",
+        get_deployments(api_id),
+        |d| Deployment {
             id: d.deployment_id().unwrap_or_default().to_string(),
             description: d
                 .description()
@@ -194,6 +145,6 @@ pub async fn deployments(
                 .map(str::to_string),
             created_date: d.created_date().map(aws_smithy_types::DateTime::secs),
             api_summary: None,
-        })
-        .collect())
+        }
+    )
 }
