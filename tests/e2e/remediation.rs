@@ -524,7 +524,7 @@ async fn a_live_lock_skips_the_change_and_an_expired_one_is_taken_over() {
 }
 
 #[tokio::test]
-async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
+async fn eight_parallel_runs_with_the_lock_table_make_one_deployment() {
     let moto = Moto::start();
     let ids = moto.seed(&["private"]);
     let api = id(&ids, "api_id");
@@ -551,7 +551,8 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
         ("APIGW_DOCTOR_LOCK_TABLE", "doctor-locks".to_string()),
     ]);
     let path = file.to_str().expect("path").to_string();
-    let runs: Vec<_> = (0..2)
+    // Issue 14: N = 8 invocations of the same incident at once.
+    let runs: Vec<_> = (0..8)
         .map(|_| {
             let env = env.clone();
             let path = path.clone();
@@ -593,14 +594,21 @@ async fn two_parallel_runs_with_the_lock_table_make_one_deployment() {
         .filter(|a| a["status"] == "verified")
         .count();
     assert_eq!(verified, 1, "{reports:#?}");
-    // The other run either found the lock held or, once it had it, the change already made.
+    // The other runs either found the lock held or, once they had it, the change already made.
     for action in reports.iter().flat_map(|r| actions(r, "redeploy_stage")) {
         let reason = action["reason"].as_str().unwrap_or_default();
         assert!(
             action["status"] == "verified"
                 || reason.starts_with("another run holds the lock on redeploy_stage")
                 || reason.starts_with("already done: the stage now serves deployment"),
-            "{action:#}"
+            "{action:#} ALL: {}",
+            serde_json::to_string(
+                &reports
+                    .iter()
+                    .map(|r| json!({"findings": r["findings"], "actions": r["actions"]}))
+                    .collect::<Vec<_>>()
+            )
+            .unwrap()
         );
     }
     assert!(

@@ -246,9 +246,18 @@ impl Rules for RedeployStage {
             .filter(|d| made_by_doctor(d).is_none_or(|(_, incident)| incident != self.incident))
             .cloned()
             .collect();
-        if let Some(newest) =
-            Deployment::newest(&others).filter(|n| Some(&n.id) != state.deployment_id.as_ref())
-        {
+        // Newer than what the stage serves: when a parallel run of this incident has already
+        // redeployed it, the stage serves this incident's deployment, and an older release is
+        // no reason to refuse (the change is simply done).
+        let serving = state
+            .deployments
+            .iter()
+            .find(|d| Some(&d.id) == state.deployment_id.as_ref());
+        let newer = |n: &&Deployment| match serving {
+            Some(serving) => n.created_date > serving.created_date,
+            None => Some(&n.id) != state.deployment_id.as_ref(),
+        };
+        if let Some(newest) = Deployment::newest(&others).filter(newer) {
             return Some(format!(
                 "stage {} serves deployment {}, older than the API's newest deployment {} (STAGE_NOT_ON_LATEST_DEPLOYMENT): redeploying would ship everything since, which may undo a deliberate rollback; decide by hand",
                 self.stage,

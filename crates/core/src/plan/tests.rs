@@ -738,6 +738,34 @@ fn nothing_is_applied_while_a_read_failed() {
     );
 }
 
+// Found with eight parallel runs of one incident: the run that takes the lock last finds the
+// stage on the deployment another run made for this incident. That is "already done", not a
+// stage behind "the newest deployment" (the older release it replaced).
+#[test]
+fn a_stage_a_parallel_run_of_this_incident_redeployed_is_already_done() {
+    let snapshot = snapshot();
+    let finding = policy_changed();
+    let (change, mut state) = crate::plan::RedeployStage::from_snapshot(
+        &finding,
+        &snapshot,
+        std::slice::from_ref(&finding),
+        "inc-1",
+    )
+    .expect("the stage is in the snapshot");
+    // What the apply re-reads once the other run has released the lock.
+    state.deployments.push(deployment(
+        "d-parallel",
+        ago(5),
+        Some("apigw-doctor redeploy_stage stage=prod finding=UNDEPLOYED_POLICY_CHANGE incident=inc-1"),
+    ));
+    state.deployment_id = Some("d-parallel".into());
+    let reason = super::obstacle(&change, &state, &context(900)).expect("nothing to do");
+    assert!(
+        reason.starts_with("already done: the stage now serves deployment d-parallel"),
+        "{reason}"
+    );
+}
+
 #[test]
 fn a_remedy_this_build_cannot_apply_is_still_listed_as_skipped() {
     let finding = Finding::new(Code::VpcLinkFailed, "the VPC link failed").resource("vl-1");
