@@ -486,6 +486,12 @@ impl Snapshot {
             .filter(|e| e.is_execute_api() && !e.state.eq_ignore_ascii_case("deleted"))
     }
 
+    /// Whether the account's VPC endpoints were read: the checks of private APIs, and the plan's
+    /// judgement of their policies, depend on it.
+    pub fn endpoints_read(&self) -> bool {
+        self.network_read && !self.read_failed("ec2:DescribeVpcEndpoints")
+    }
+
     /// Whether a read whose step starts with `prefix` failed, so checks built on it must stay silent.
     pub fn read_failed(&self, prefix: &str) -> bool {
         self.incomplete.iter().any(|i| i.step.starts_with(prefix))

@@ -37,7 +37,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                 .evidence(json!({ "endpoint_types": api.endpoint_types, "policy": null })),
             );
         }
-        if !snapshot.network_read || snapshot.read_failed("ec2:DescribeVpcEndpoints") {
+        if !snapshot.endpoints_read() {
             continue;
         }
         findings.extend(endpoints_not_available(snapshot, api, &ways));

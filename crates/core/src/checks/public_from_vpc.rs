@@ -8,7 +8,7 @@ use crate::snapshot::{Snapshot, VpcEndpoint};
 use serde_json::json;
 
 pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
-    if !snapshot.network_read || snapshot.read_failed("ec2:DescribeVpcEndpoints") {
+    if !snapshot.endpoints_read() {
         return Vec::new();
     }
     let client_vpc = incident.client.as_ref().and_then(|c| c.vpc_id.as_deref());

@@ -64,7 +64,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let Some(account) = snapshot.account.as_deref() else {
         return Vec::new();
     };
-    if !snapshot.network_read || snapshot.read_failed("ec2:DescribeVpcEndpoints") {
+    if !snapshot.endpoints_read() {
         return Vec::new();
     }
     let probe = Probe {

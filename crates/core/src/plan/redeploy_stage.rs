@@ -133,10 +133,7 @@ fn held_back(
                 undecided.summary
             ));
         }
-        if snapshot.account.is_none()
-            || !snapshot.network_read
-            || snapshot.read_failed("ec2:DescribeVpcEndpoints")
-        {
+        if snapshot.account.is_none() || !snapshot.endpoints_read() {
             return Some(
                 "refused: the API's current policy could not be evaluated (the account or its VPC endpoints were not read); a deployment would make it live unchecked".to_string(),
             );
