@@ -44,7 +44,8 @@ impl LockTable {
         }
     }
 
-    fn lock_key(action: Action, target: &str) -> String {
+    /// The item key of the lock on `action` for `target`.
+    pub fn lock_key(action: Action, target: &str) -> String {
         format!("lock#{action}#{target}")
     }
 

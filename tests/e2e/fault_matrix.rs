@@ -6,7 +6,8 @@
 //! finding appears that the fault-free run did not make. Every listed operation must be reached
 //! by one of the scenarios, so a new call cannot escape the matrix.
 
-use crate::support::{apply_plan, config, create_lock_table, id, Moto, REGION};
+use crate::support::{apply_plan, config, create_lock_table, foreign_lock, id, Moto, REGION};
+use apigw_doctor::action::Action;
 use apigw_doctor::apply;
 use apigw_doctor::aws::{operation_in, Aws, Clients};
 use apigw_doctor::catalog::Code;
@@ -281,25 +282,8 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
             let api = id(&ids, "api_id");
             if let Scenario::LockHeld = scenario {
                 let aws = faulty_aws(moto, None).await;
-                use aws_sdk_dynamodb::types::AttributeValue;
-                aws.dynamodb
-                    .put_item()
-                    .table_name(LOCK_TABLE)
-                    .item(
-                        "pk",
-                        AttributeValue::S(format!(
-                            "lock#enable_private_dns#{}",
-                            id(&ids, "vpce_id")
-                        )),
-                    )
-                    .item("incident", AttributeValue::S("other".into()))
-                    .item(
-                        "expires_at",
-                        AttributeValue::N((chrono::Utc::now().timestamp() + 600).to_string()),
-                    )
-                    .send()
-                    .await
-                    .expect("foreign lock");
+                let vpce = id(&ids, "vpce_id");
+                foreign_lock(&aws, LOCK_TABLE, Action::EnablePrivateDns, &vpce, 600).await;
             }
             let event = json!({
                 "api_name": name,

@@ -3,9 +3,10 @@
 //! table keeps two parallel runs from deploying twice.
 
 use crate::support::{
-    actions, apply_plan, config, create_lock_table, differences, id, is_read, operations_sent,
-    repo, run_binary, Moto, REGION,
+    actions, apply_plan, config, create_lock_table, differences, foreign_lock, id, is_read,
+    operations_sent, repo, run_binary, Moto, REGION,
 };
+use apigw_doctor::action::Action;
 use serde_json::{json, Value};
 
 const ALL_ACTIONS: &str = "redeploy_stage,enable_private_dns,enable_execution_logging";
@@ -448,31 +449,6 @@ async fn websocket_logging_keeps_the_other_route_settings_and_v2_stages_redeploy
 
 const LOCK_TABLE: &str = "doctor-locks";
 
-/// Another run's lock on redeploying `api`/prod, expiring `expires_in` seconds from now.
-async fn foreign_lock(aws: &apigw_doctor::aws::Aws, api: &str, expires_in: i64) {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    aws.dynamodb
-        .put_item()
-        .table_name(LOCK_TABLE)
-        .item(
-            "pk",
-            AttributeValue::S(format!("lock#redeploy_stage#{api}/prod")),
-        )
-        .item("owner", AttributeValue::S("other-run pid=1".into()))
-        .item("incident", AttributeValue::S("other-incident".into()))
-        .item(
-            "acquired_at",
-            AttributeValue::S("2026-11-30T00:00:00.000Z".into()),
-        )
-        .item(
-            "expires_at",
-            AttributeValue::N((chrono::Utc::now().timestamp() + expires_in).to_string()),
-        )
-        .send()
-        .await
-        .expect("lock item");
-}
-
 // SPEC §7: a live lock another run holds makes the change `skipped` with nothing changed; an
 // expired one (its owner died) is taken over. Deterministic: the lock is put there first.
 #[tokio::test]
@@ -491,7 +467,14 @@ async fn a_live_lock_skips_the_change_and_an_expired_one_is_taken_over() {
     };
     let event = json!({ "api_id": api });
 
-    foreign_lock(&aws, &api, 600).await;
+    foreign_lock(
+        &aws,
+        LOCK_TABLE,
+        Action::RedeployStage,
+        &format!("{api}/prod"),
+        600,
+    )
+    .await;
     let before = moto.state();
     let report = moto.handle_at(config(), &event, chrono::Utc::now()).await;
     let redeploy = actions(&report, "redeploy_stage")[0];
@@ -517,7 +500,14 @@ async fn a_live_lock_skips_the_change_and_an_expired_one_is_taken_over() {
         "only the lock attempt and its record"
     );
 
-    foreign_lock(&aws, &api, -60).await;
+    foreign_lock(
+        &aws,
+        LOCK_TABLE,
+        Action::RedeployStage,
+        &format!("{api}/prod"),
+        -60,
+    )
+    .await;
     let report = moto.handle_at(config(), &event, chrono::Utc::now()).await;
     let redeploy = actions(&report, "redeploy_stage")[0];
     assert_eq!(redeploy["status"], "verified", "{redeploy:#}");

@@ -1,9 +1,11 @@
 //! Test harness: a pinned moto server per test on a free loopback port, scenario seeding, and
 //! helpers to run the handler in-process or the built binary.
 
+use apigw_doctor::action::Action;
 use apigw_doctor::aws::Aws;
 use apigw_doctor::config::Config;
 use apigw_doctor::handler::{self, Doctor, Invocation, Outcome};
+use apigw_doctor::lock::LockTable;
 use aws_config::{BehaviorVersion, Region};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -397,4 +399,26 @@ pub fn apply_plan(
         &context,
     );
     (plan, context)
+}
+
+/// Another run's live (or, with `expires_in` < 0, expired) lock on `action` for `target`.
+pub async fn foreign_lock(aws: &Aws, table: &str, action: Action, target: &str, expires_in: i64) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    aws.dynamodb
+        .put_item()
+        .table_name(table)
+        .item("pk", AttributeValue::S(LockTable::lock_key(action, target)))
+        .item("owner", AttributeValue::S("other-run pid=1".into()))
+        .item("incident", AttributeValue::S("other-incident".into()))
+        .item(
+            "acquired_at",
+            AttributeValue::S("2026-11-30T00:00:00.000Z".into()),
+        )
+        .item(
+            "expires_at",
+            AttributeValue::N((chrono::Utc::now().timestamp() + expires_in).to_string()),
+        )
+        .send()
+        .await
+        .expect("lock item");
 }
