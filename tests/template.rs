@@ -40,20 +40,40 @@ fn grants_for(step: &str) -> Option<Vec<(&'static str, String)>> {
             ("apigateway:PUT", stage_tags("restapis")),
             ("apigateway:PATCH", apigw("/restapis/*/stages/*")),
         ],
-        "apigatewayv2:TagResource" => vec![("apigateway:POST", stage_tags("apis"))],
+        // v2 TagResource is POST /tags/{arn}: stages (`EnableExecutionLogging::stage_arn`) and
+        // APIs (`AddIntegrationHeader::api_arn`).
+        "apigatewayv2:TagResource" => vec![
+            ("apigateway:POST", stage_tags("apis")),
+            (
+                "apigateway:POST",
+                format!("{APIGW}/tags/{STAGE_ARN_ENCODED}apis%2F*"),
+            ),
+        ],
+        "apigatewayv2:UpdateIntegration" => {
+            vec![("apigateway:PATCH", apigw("/apis/*/integrations/*"))]
+        }
         "ec2:ModifyVpcEndpoint" => vec![("ec2:ModifyVpcEndpoint", VPC_ENDPOINTS.to_string())],
         "ec2:CreateTags" => vec![("ec2:CreateTags", VPC_ENDPOINTS.to_string())],
         _ => return None,
     })
 }
 
-/// The tag key each tagging grant may write: the marker of the one action that tags there.
-fn marker_key(action: &str) -> Option<String> {
+/// The condition operator and tag key a tagging grant on `resource` may write: the marker of the
+/// one action that tags there.
+fn marker_key(action: &str, resource: &str) -> Option<(&'static str, String)> {
     match action {
-        "apigateway:PUT" | "apigateway:POST" => {
-            Some(Marker::tag_key(Action::EnableExecutionLogging))
-        }
-        "ec2:CreateTags" => Some(Marker::tag_key(Action::EnablePrivateDns)),
+        "apigateway:POST" if resource.ends_with("apis%2F*") => Some((
+            "ForAllValues:StringLike:",
+            format!("{}:*", Marker::tag_key(Action::AddIntegrationHeader)),
+        )),
+        "apigateway:PUT" | "apigateway:POST" => Some((
+            "ForAllValues:StringEquals:",
+            Marker::tag_key(Action::EnableExecutionLogging),
+        )),
+        "ec2:CreateTags" => Some((
+            "ForAllValues:StringEquals:",
+            Marker::tag_key(Action::EnablePrivateDns),
+        )),
         _ => None,
     }
 }
@@ -324,16 +344,18 @@ fn the_template_grants_exactly_the_writes_the_code_makes() {
             }
             // A tagging grant carries the marker's key and no other.
             if tags || *action == "ec2:CreateTags" {
-                let key = marker_key(action)
-                    .unwrap_or_else(|| panic!("statement {sid}: {action} cannot tag"));
-                assert!(
-                    statement.condition.contains("ForAllValues:StringEquals:")
-                        && statement
-                            .condition
-                            .contains(&format!("aws:TagKeys: [\"{key}\"]")),
-                    "statement {sid} tags without limiting aws:TagKeys to [\"{key}\"]:\n{}",
-                    statement.condition
-                );
+                for resource in &statement.resources {
+                    let (operator, key) = marker_key(action, resource)
+                        .unwrap_or_else(|| panic!("statement {sid}: {action} cannot tag"));
+                    assert!(
+                        statement.condition.contains(operator)
+                            && statement
+                                .condition
+                                .contains(&format!("aws:TagKeys: [\"{key}\"]")),
+                        "statement {sid} tags {resource} without limiting aws:TagKeys to [\"{key}\"] ({operator}):\n{}",
+                        statement.condition
+                    );
+                }
             }
         }
     }
@@ -349,13 +371,13 @@ fn the_template_grants_exactly_the_writes_the_code_makes() {
             path != "/apis/*",
             "{action} on {resource}: that includes UpdateApi"
         );
-        for part in [
-            "vpclinks",
-            "integrations",
-            "authorizers",
-            "methods",
-            "/resources",
-        ] {
+        // Integrations: only add_integration_header's PATCH of a v2 integration.
+        assert!(
+            !path.contains("integrations")
+                || (action == "apigateway:PATCH" && path == "/apis/*/integrations/*"),
+            "{action} on {resource}: the built actions write no other integration"
+        );
+        for part in ["vpclinks", "authorizers", "methods", "/resources"] {
             assert!(
                 !path.contains(part),
                 "{action} on {resource}: the built actions write no {part}"

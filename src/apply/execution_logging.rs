@@ -11,7 +11,6 @@ use crate::plan::{
 };
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigatewayv2::types::{LoggingLevel, RouteSettings};
-use std::collections::HashMap;
 
 impl Io for EnableExecutionLogging {
     async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
@@ -66,35 +65,8 @@ impl Io for EnableExecutionLogging {
     }
 
     async fn mark(&self, session: Session<'_>, marker: &Marker) -> Result<(), CallFailure> {
-        let tags = HashMap::from([(Marker::tag_key(Self::ACTION), marker.tag_value())]);
-        if self.is_rest() {
-            session
-                .call(
-                    "apigateway:TagResource",
-                    session
-                        .aws
-                        .apigateway
-                        .tag_resource()
-                        .resource_arn(self.stage_arn())
-                        .set_tags(Some(tags))
-                        .send(),
-                )
-                .await?;
-        } else {
-            session
-                .call(
-                    "apigatewayv2:TagResource",
-                    session
-                        .aws
-                        .apigatewayv2
-                        .tag_resource()
-                        .resource_arn(self.stage_arn())
-                        .set_tags(Some(tags))
-                        .send(),
-                )
-                .await?;
-        }
-        Ok(())
+        let key = Marker::tag_key(Self::ACTION);
+        super::marker::tag(session, self.kind, self.stage_arn(), key, marker).await
     }
 }
 

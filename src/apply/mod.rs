@@ -7,6 +7,8 @@
 //! plan's changes and returns verdicts; the handler puts them on the report's rows.
 
 mod execution_logging;
+mod integration_header;
+mod marker;
 mod private_dns;
 mod redeploy_stage;
 mod stage;
@@ -118,10 +120,12 @@ async fn apply_one(
             return refused;
         }
     }
+    // Each action's future is boxed: side by side on the stack they outgrow a test thread's.
     let mut verdict = match change {
-        Change::RedeployStage(change) => run(session, change, context).await,
-        Change::EnablePrivateDns(change) => run(session, change, context).await,
-        Change::EnableExecutionLogging(change) => run(session, change, context).await,
+        Change::RedeployStage(change) => Box::pin(run(session, change, context)).await,
+        Change::EnablePrivateDns(change) => Box::pin(run(session, change, context)).await,
+        Change::EnableExecutionLogging(change) => Box::pin(run(session, change, context)).await,
+        Change::AddIntegrationHeader(change) => Box::pin(run(session, change, context)).await,
     };
     if let Some(lock) = lock {
         if let Err(failure) = lock

@@ -1,10 +1,11 @@
-//! Reads a stage again the way both stage actions judge it: REST or v2, with its API's tags
-//! and, when asked, its deployments.
+//! Reads a stage again the way the stage actions judge it (REST or v2, with its API's tags and,
+//! when asked, its deployments), and deploys a stage.
 
 use crate::aws::Session;
 use crate::failure::{CallFailure, FailureKind};
 use crate::gather::{rest, v2};
 use crate::plan::{ApiKind, StageNow};
+use aws_config::retry::RetryConfig;
 
 /// Reads stage `stage` of API `api_id` again, with the API's deployments when asked.
 pub async fn read(
@@ -57,4 +58,57 @@ pub async fn read(
         deployments,
         ..found
     })
+}
+
+/// Deploys the API's current definition on `stage`; returns the new deployment's id.
+/// `CreateDeployment` has no idempotency token, so it is sent once, never retried: a retry after
+/// a lost answer would deploy twice.
+pub async fn create_deployment(
+    session: Session<'_>,
+    kind: ApiKind,
+    api_id: &str,
+    stage: &str,
+    description: String,
+) -> Result<String, CallFailure> {
+    if kind.is_rest() {
+        let out = session
+            .call(
+                "apigateway:CreateDeployment",
+                session
+                    .aws
+                    .apigateway
+                    .create_deployment()
+                    .rest_api_id(api_id)
+                    .stage_name(stage)
+                    .description(description)
+                    .customize()
+                    .config_override(
+                        aws_sdk_apigateway::config::Builder::default()
+                            .retry_config(RetryConfig::disabled()),
+                    )
+                    .send(),
+            )
+            .await?;
+        Ok(out.id().unwrap_or_default().to_string())
+    } else {
+        let out = session
+            .call(
+                "apigatewayv2:CreateDeployment",
+                session
+                    .aws
+                    .apigatewayv2
+                    .create_deployment()
+                    .api_id(api_id)
+                    .stage_name(stage)
+                    .description(description)
+                    .customize()
+                    .config_override(
+                        aws_sdk_apigatewayv2::config::Builder::default()
+                            .retry_config(RetryConfig::disabled()),
+                    )
+                    .send(),
+            )
+            .await?;
+        Ok(out.deployment_id().unwrap_or_default().to_string())
+    }
 }

@@ -72,13 +72,53 @@ pub async fn integrations(
         session,
         "apigatewayv2:GetIntegrations",
         get_integrations(api_id),
-        |i| V2Integration {
-            id: i.integration_id().unwrap_or_default().to_string(),
-            connection_type: i.connection_type().map(|t| t.as_str().to_string()),
-            connection_id: i.connection_id().map(str::to_string),
-            request_parameters: tags(i.request_parameters()),
-        }
+        |i| integration_of(
+            i.integration_id(),
+            i.connection_type(),
+            i.connection_id(),
+            i.request_parameters()
+        )
     )
+}
+
+/// One integration of an HTTP or WebSocket API, read again (an apply's precondition).
+pub async fn integration(
+    session: Session<'_>,
+    api_id: &str,
+    integration_id: &str,
+) -> Result<V2Integration, CallFailure> {
+    let i = session
+        .call(
+            "apigatewayv2:GetIntegration",
+            session
+                .aws
+                .apigatewayv2
+                .get_integration()
+                .api_id(api_id)
+                .integration_id(integration_id)
+                .send(),
+        )
+        .await?;
+    Ok(integration_of(
+        i.integration_id().or(Some(integration_id)),
+        i.connection_type(),
+        i.connection_id(),
+        i.request_parameters(),
+    ))
+}
+
+fn integration_of(
+    id: Option<&str>,
+    connection_type: Option<&aws_sdk_apigatewayv2::types::ConnectionType>,
+    connection_id: Option<&str>,
+    request_parameters: Option<&HashMap<String, String>>,
+) -> V2Integration {
+    V2Integration {
+        id: id.unwrap_or_default().to_string(),
+        connection_type: connection_type.map(|t| t.as_str().to_string()),
+        connection_id: connection_id.map(str::to_string),
+        request_parameters: tags(request_parameters),
+    }
 }
 
 /// Every HTTP and WebSocket API in the region (paginated).

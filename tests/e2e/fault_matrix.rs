@@ -239,6 +239,9 @@ enum Scenario {
     PrefixList,
     /// A WebSocket stage with logging off, repaired.
     WebSocketLogging,
+    /// A WebSocket integration without the connectionId header, repaired. One repair per
+    /// scenario: the read faults share a copy, which a second, unaffected repair would change.
+    WebSocketHeader,
     /// A live lock another run holds on the redeploy.
     LockHeld,
     /// A redeploy of an HTTP stage (no v2 check asks for one yet: the finding is made by hand,
@@ -246,11 +249,12 @@ enum Scenario {
     HttpRedeploy,
 }
 
-const SCENARIOS: [Scenario; 6] = [
+const SCENARIOS: [Scenario; 7] = [
     Scenario::Sweep,
     Scenario::RestRepairs,
     Scenario::PrefixList,
     Scenario::WebSocketLogging,
+    Scenario::WebSocketHeader,
     Scenario::LockHeld,
     Scenario::HttpRedeploy,
 ];
@@ -264,7 +268,7 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
             ("APIGW_DOCTOR_MODE", "apply"),
             (
                 "APIGW_DOCTOR_ACTIONS",
-                "redeploy_stage,enable_private_dns,enable_execution_logging",
+                "redeploy_stage,enable_private_dns,enable_execution_logging,add_integration_header",
             ),
             ("APIGW_DOCTOR_LOCK_TABLE", LOCK_TABLE),
         ])
@@ -303,6 +307,10 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
         }
         Scenario::WebSocketLogging => {
             let ids = moto.seed(&["v2", "--name", name, "--logging-off"]);
+            (json!({ "api_id": id(&ids, "ws_api_id") }), apply())
+        }
+        Scenario::WebSocketHeader => {
+            let ids = moto.seed(&["v2", "--name", name, "--ws-no-connection-id"]);
             (json!({ "api_id": id(&ids, "ws_api_id") }), apply())
         }
         Scenario::Sweep => {

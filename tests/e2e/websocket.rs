@@ -1,8 +1,17 @@
-//! WebSocket APIs on moto: the routes and integrations are read, and an authorizer beyond
-//! `$connect` or a VPC-link integration without the connection id header is reported.
+//! WebSocket APIs on moto: the routes and integrations are read, an authorizer beyond
+//! `$connect` or a VPC-link integration without the connection id header is reported, and
+//! `add_integration_header` repairs the header (dry run, apply, twice, auto-deploy, tags).
 
-use crate::support::{codes, findings, id, Moto};
-use serde_json::json;
+use crate::support::{
+    actions, apply_plan, codes, config, differences, findings, handle_with, id, is_read,
+    operations_sent, Moto, REGION,
+};
+use apigw_doctor::catalog::Code;
+use apigw_doctor::finding::Finding;
+use apigw_doctor::plan::Status;
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "123456789012";
 
 #[tokio::test]
 async fn a_healthy_websocket_api_has_no_websocket_finding() {
@@ -32,12 +41,230 @@ async fn an_authorizer_on_another_route_and_a_missing_connection_id_header_are_r
     let header = findings(&report, "WS_CONNECTION_ID_HEADER_MISSING");
     assert_eq!(header.len(), 1, "{report:#}");
     assert_eq!(header[0]["resource"], id(&ids, "ws_integration_id"));
-    // The repair is not built yet: listed, and skipped saying so.
-    let row = report["actions"]
-        .as_array()
-        .expect("actions")
-        .iter()
-        .find(|a| a["action"] == "add_integration_header")
-        .expect("the remedy is listed");
-    assert_eq!(row["status"], "skipped");
+    // The remedy is listed (planned in this dry run; see the tests below).
+    assert_eq!(
+        actions(&report, "add_integration_header").len(),
+        1,
+        "{report:#}"
+    );
+}
+
+/// The apply configuration for `add_integration_header` alone.
+fn header_apply() -> apigw_doctor::config::Config {
+    config(&[
+        ("APIGW_DOCTOR_MODE", "apply"),
+        ("APIGW_DOCTOR_ACTIONS", "add_integration_header"),
+    ])
+}
+
+/// The seeded WebSocket API's entry in the emulator's state dump.
+fn ws_state(moto: &Moto, api: &str) -> Value {
+    moto.state()["apigatewayv2"][ACCOUNT][REGION]["apis"][api].clone()
+}
+
+async fn report_with(moto: &Moto, config: apigw_doctor::config::Config, event: &Value) -> Value {
+    let outcome = handle_with(moto.aws().await, config, event).await;
+    serde_json::to_value(outcome.report).expect("report serializes")
+}
+
+// SPEC §7 add_integration_header, dry run: the exact calls are planned and nothing changes,
+// request parameters included.
+#[tokio::test]
+async fn the_connection_id_header_is_planned_in_a_dry_run_and_nothing_changes() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["v2", "--ws-no-connection-id"]);
+    let api = id(&ids, "ws_api_id");
+    let before = moto.state();
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod" }))
+        .await;
+    let row = actions(&report, "add_integration_header");
+    assert_eq!(row.len(), 1, "{report:#}");
+    assert_eq!(row[0]["status"], "planned");
+    assert_eq!(
+        row[0]["target"],
+        format!("{api}/integrations/{}", id(&ids, "ws_integration_id"))
+    );
+    assert!(row[0]["calls"][1]
+        .as_str()
+        .is_some_and(|c| c.starts_with(&format!(
+            "apigatewayv2:CreateDeployment ApiId={api} StageName=prod"
+        ))));
+    assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());
+    assert!(
+        operations_sent(&report).iter().all(|op| is_read(op)),
+        "{report:#}"
+    );
+}
+
+// SPEC §7 add_integration_header, apply: merged (every mapping kept, querystring and body
+// included), deployed to the stage, verified in the deployed stage, marked; a second apply of
+// the same plan is "already done" and a new diagnosis finds nothing to repair.
+#[tokio::test]
+async fn the_connection_id_header_is_merged_deployed_verified_and_not_applied_twice() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["v2", "--ws-no-connection-id"]);
+    let api = id(&ids, "ws_api_id");
+    let integration = id(&ids, "ws_integration_id");
+    let event = json!({ "api_id": api, "stage": "prod" });
+    let kept = ws_state(&moto, &api)["integrations"][&integration]["requestParameters"].clone();
+    assert_eq!(kept.as_object().map(|m| m.len()), Some(3), "{kept:#}");
+
+    let report = report_with(&moto, header_apply(), &event).await;
+    let row = actions(&report, "add_integration_header");
+    assert_eq!(row[0]["status"], "verified", "{report:#}");
+
+    let after = ws_state(&moto, &api);
+    let parameters = &after["integrations"][&integration]["requestParameters"];
+    for (key, value) in kept.as_object().expect("map") {
+        assert_eq!(&parameters[key], value, "{key} kept: {parameters:#}");
+    }
+    assert_eq!(
+        parameters["integration.request.header.connectionId"],
+        "context.connectionId"
+    );
+    let serving = after["stages"]["prod"]["deploymentId"]
+        .as_str()
+        .expect("stage deployment");
+    let description = after["deployments"][serving]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        description.starts_with(&format!(
+            "apigw-doctor add_integration_header integration={integration} stage=prod"
+        )),
+        "{after:#}"
+    );
+    let marker = format!("apigw-doctor:add_integration_header:{integration}");
+    assert!(after["tags"][&marker].is_string(), "{after:#}");
+
+    // The same change again, as a run that planned before the write would (no mapping, no
+    // marker): the re-read right before the write finds it done.
+    let outcome = handle_with(moto.aws().await, config(&[]), &json!({ "api_id": api })).await;
+    let finding = Finding::new(Code::WsConnectionIdHeaderMissing, "test")
+        .api(&api)
+        .resource(&integration);
+    let mut stale = outcome.snapshot.clone();
+    stale
+        .v2_apis
+        .iter_mut()
+        .flat_map(|a| a.integrations.iter_mut())
+        .for_each(|i| {
+            i.request_parameters
+                .retain(|k, _| !k.contains("connectionId"))
+        });
+    stale.v2_apis.iter_mut().for_each(|a| a.tags.clear());
+    let (mut plan, context) = apply_plan(&[finding], &stale, &event, &header_apply());
+    let aws = moto.aws().await;
+    let verdicts =
+        apigw_doctor::apply::apply(aws.session(None), &context, None, &plan.changes).await;
+    plan.record(verdicts);
+    let again = &plan.rows[0];
+    assert_eq!(again.status, Status::Skipped, "{again:?}");
+    assert!(
+        again
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("already done: integration")),
+        "{again:?}"
+    );
+    assert_eq!(ws_state(&moto, &api)["deployments"], after["deployments"]);
+
+    let report = report_with(&moto, header_apply(), &event).await;
+    assert!(
+        actions(&report, "add_integration_header").is_empty(),
+        "{report:#}"
+    );
+    assert!(findings(&report, "WS_CONNECTION_ID_HEADER_MISSING").is_empty());
+}
+
+// An auto-deploying stage is not redeployed: AWS deploys the change itself, and the
+// verification finds the stage serving AWS's new deployment.
+#[tokio::test]
+async fn an_auto_deploying_stage_is_not_redeployed_and_serves_the_change() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["v2", "--ws-no-connection-id", "--ws-auto-deploy"]);
+    let api = id(&ids, "ws_api_id");
+    let before = ws_state(&moto, &api);
+    let report = report_with(&moto, header_apply(), &json!({ "api_id": api })).await;
+    let row = actions(&report, "add_integration_header");
+    assert_eq!(row[0]["status"], "verified", "{report:#}");
+    assert!(
+        !row[0]["calls"]
+            .as_array()
+            .expect("calls")
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| c.contains("CreateDeployment"))),
+        "{report:#}"
+    );
+    assert!(
+        !operations_sent(&report).contains(&"apigatewayv2:CreateDeployment".to_string()),
+        "{report:#}"
+    );
+    let after = ws_state(&moto, &api);
+    let serving = after["stages"]["prod"]["deploymentId"]
+        .as_str()
+        .expect("deployment");
+    assert_ne!(
+        Some(serving),
+        before["stages"]["prod"]["deploymentId"].as_str()
+    );
+    assert_eq!(
+        after["deployments"][serving]["autoDeployed"], true,
+        "{after:#}"
+    );
+}
+
+// Tags protect the API: nothing is written.
+#[tokio::test]
+async fn a_websocket_api_owned_by_a_stack_is_not_changed() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["v2", "--ws-no-connection-id"]);
+    let api = id(&ids, "ws_api_id");
+    let aws = moto.aws().await;
+    aws.apigatewayv2
+        .tag_resource()
+        .resource_arn(format!("arn:aws:apigateway:{REGION}::/apis/{api}"))
+        .tags("aws:cloudformation:stack-name", "chat")
+        .send()
+        .await
+        .expect("tag the API");
+    let before = moto.state();
+    let report = report_with(&moto, header_apply(), &json!({ "api_id": api })).await;
+    let row = actions(&report, "add_integration_header");
+    assert_eq!(row[0]["status"], "skipped", "{report:#}");
+    assert!(
+        row[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("CloudFormation stack chat")),
+        "{report:#}"
+    );
+    assert_eq!(differences(&before, &moto.state()), Vec::<String>::new());
+}
+
+// Two repairs of one WebSocket API in one run: the header (which redeploys the stage) and
+// execution logging on that stage; neither undoes the other.
+#[tokio::test]
+async fn the_header_and_execution_logging_are_both_repaired_in_one_run() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["v2", "--ws-no-connection-id", "--logging-off"]);
+    let api = id(&ids, "ws_api_id");
+    let apply = config(&[
+        ("APIGW_DOCTOR_MODE", "apply"),
+        (
+            "APIGW_DOCTOR_ACTIONS",
+            "add_integration_header,enable_execution_logging",
+        ),
+    ]);
+    let report = report_with(&moto, apply, &json!({ "api_id": api })).await;
+    for action in ["add_integration_header", "enable_execution_logging"] {
+        let row = actions(&report, action);
+        assert_eq!(row.len(), 1, "{report:#}");
+        assert_eq!(row[0]["status"], "verified", "{action}: {report:#}");
+    }
+    let after = ws_state(&moto, &api);
+    assert_eq!(
+        after["stages"]["prod"]["defaultRouteSettings"]["loggingLevel"], "INFO",
+        "{after:#}"
+    );
 }

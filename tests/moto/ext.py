@@ -77,6 +77,15 @@ models, because the client under test is the real AWS SDK for Rust):
    empty; it now adds those two entries. VPC default ACLs are unchanged (moto already gives them
    rule 100 allow and rule 32767 deny both ways, as AWS does).
 
+11. API Gateway v2 automatic deployment: a stage created or updated with ``autoDeploy: true``
+    gets a new deployment whenever the API changes, and AWS marks it ``autoDeployed: true``
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html); moto
+    never deploys. Every successful v2 UpdateIntegration now makes one deployment per
+    auto-deploying stage of the API (``autoDeployed: true``, no description) and points that
+    stage at it, as AWS does once the change is deployed. The state dump (gap 5) also lists each
+    v2 API's ``integrations`` (id -> GetIntegration JSON), so a dry run is seen to leave request
+    parameters alone.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem; ``ext_check.py`` proves those too.
@@ -174,13 +183,14 @@ class V2Deployment:
     deployment_id: str
     description: str | None
     created: datetime.datetime
+    auto_deployed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "deploymentId": self.deployment_id,
             "deploymentStatus": "DEPLOYED",
             "createdDate": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "autoDeployed": False,
+            "autoDeployed": self.auto_deployed,
         }
         if self.description is not None:
             body["description"] = self.description
@@ -268,6 +278,9 @@ def _dump_apigatewayv2(backend: Any) -> dict[str, Any]:
         entry["stages"] = {name: stage.to_json() for name, stage in api.stages.items()}
         entry["deployments"] = {
             dep_id: dep.to_json() for dep_id, dep in _v2_deployments(api).items()
+        }
+        entry["integrations"] = {
+            int_id: integration.to_json() for int_id, integration in api.integrations.items()
         }
         apis[api_id] = entry
     return {"apis": apis}
@@ -642,6 +655,8 @@ def install() -> None:
     _require(V2Stage, "__init__")
     _require(V2Stage, "to_json")
     _require(V2Api, "get_stage")
+    _require(V2Api, "update_integration")
+    _require(_require(v2_models, "Integration"), "to_json")
     _require(V2Api, "to_json")
     V2Backend = _require(v2_models, "ApiGatewayV2Backend")
     for name in ("get_api", "tag_resource", "untag_resource"):
@@ -826,6 +841,27 @@ def install() -> None:
     for url_map in (v2_url_paths, rest_url_paths):
         url_map["{0}/v2/apis/(?P<api_id>[^/]+)/deployments$"] = dispatch
         url_map["{0}/v2/apis/(?P<api_id>[^/]+)/deployments/(?P<deployment_id>[^/]+)$"] = dispatch
+
+    # Gap 11 ------------------------------------------------------------------------------
+    def wrap_update_integration(original: Callable[..., Any]) -> Callable[..., Any]:
+        def update_integration(self: Any, *args: Any, **kwargs: Any) -> Any:
+            integration = original(self, *args, **kwargs)
+            for stage in self.stages.values():
+                if stage.auto_deploy:
+                    deployment = V2Deployment(
+                        deployment_id=_new_v2_deployment_id(),
+                        description=None,
+                        created=datetime.datetime.now(datetime.UTC),
+                        auto_deployed=True,
+                    )
+                    _v2_deployments(self)[deployment.deployment_id] = deployment
+                    stage.deployment_id = deployment.deployment_id
+                    stage.updated = datetime.datetime.now()
+            return integration
+
+        return update_integration
+
+    _wrap(V2Api, "update_integration", wrap_update_integration)
 
     # Gap 4 -------------------------------------------------------------------------------
     def wrap_modify_vpc_endpoint(original: Callable[..., Any]) -> Callable[..., Any]:

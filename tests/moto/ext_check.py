@@ -723,10 +723,55 @@ def check_cloudtrail(h: Harness) -> None:
     expect("cloudtrail" not in json.loads(h.state()), "no cloudtrail in the state dump")
 
 
+def check_v2_auto_deploy(h: Harness) -> None:
+    """Gap 11: an integration change is deployed to auto-deploying stages only; the merge
+    semantics of RequestParameters stay moto's (replace), which the doctor's merge must survive;
+    the dump lists integrations."""
+    v2 = h.client("apigatewayv2")
+    api_id = v2.create_api(
+        Name="ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    integration = v2.create_integration(
+        ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="POST",
+        IntegrationUri="http://backend.example/", ConnectionType="VPC_LINK", ConnectionId="vl1",
+        RequestParameters={"integration.request.querystring.room": "route.request.body.room"},
+    )["IntegrationId"]
+    v2.create_stage(ApiId=api_id, StageName="auto", AutoDeploy=True)
+    v2.create_stage(ApiId=api_id, StageName="manual")
+    manual = v2.create_deployment(ApiId=api_id, StageName="manual")["DeploymentId"]
+    expect("DeploymentId" not in v2.get_stage(ApiId=api_id, StageName="auto"), "auto stage starts undeployed")
+
+    v2.update_integration(
+        ApiId=api_id, IntegrationId=integration,
+        RequestParameters={"integration.request.header.connectionId": "context.connectionId"},
+    )
+    auto_dep = v2.get_stage(ApiId=api_id, StageName="auto").get("DeploymentId")
+    expect(auto_dep is not None, "the auto-deploy stage got a deployment")
+    got = v2.get_deployment(ApiId=api_id, DeploymentId=auto_dep)
+    expect_equal(got["AutoDeployed"], True, "autoDeployed on the automatic deployment")
+    expect("Description" not in got, "an automatic deployment has no description")
+    expect_equal(
+        v2.get_stage(ApiId=api_id, StageName="manual").get("DeploymentId"), manual,
+        "a manual stage is not deployed by a change",
+    )
+    expect_equal(
+        v2.get_integration(ApiId=api_id, IntegrationId=integration)["RequestParameters"],
+        {"integration.request.header.connectionId": "context.connectionId"},
+        "moto replaces RequestParameters on UpdateIntegration",
+    )
+    dump = json.loads(h.state())["apigatewayv2"][ACCOUNT][REGION]["apis"][api_id]
+    expect_equal(
+        dump["integrations"][integration]["requestParameters"],
+        {"integration.request.header.connectionId": "context.connectionId"},
+        "the dump lists integrations",
+    )
+
+
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
     ("API Gateway v2 deployments and UpdateStage", check_v2),
+    ("API Gateway v2 automatic deployment", check_v2_auto_deploy),
     ("EC2 ModifyVpcEndpoint PrivateDnsEnabled and vpce tags", check_ec2),
     ("EC2 new network ACLs carry the catch-all deny entries", check_network_acls),
     ("DynamoDB conditional PutItem", check_dynamodb),

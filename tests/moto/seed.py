@@ -204,7 +204,8 @@ def scenario_v2(apigw, apigwv2, args):
                     "LoggingLevel": "OFF" if args.logging_off or protocol == "HTTP" else "INFO"}
         if protocol == "HTTP":
             del settings["LoggingLevel"]
-        apigwv2.create_stage(ApiId=api, StageName="prod", DefaultRouteSettings=settings,
+        auto = {"AutoDeploy": True} if args.ws_auto_deploy and protocol == "WEBSOCKET" else {}
+        apigwv2.create_stage(ApiId=api, StageName="prod", DefaultRouteSettings=settings, **auto,
                              AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"},
                              Tags=tag_pairs(args.tag_stage))
         if protocol == "WEBSOCKET":
@@ -216,8 +217,14 @@ def scenario_v2(apigw, apigwv2, args):
 
 def websocket_routes(apigwv2, api, args):
     """$connect, and a sendMessage route through an integration; the flags break them."""
-    parameters = {} if args.ws_no_connection_id else {
-        "integration.request.header.connectionId": "context.connectionId"}
+    # Mappings a real chat backend keeps: a body field, a static tenant header, a querystring.
+    parameters = {
+        "integration.request.querystring.room": "route.request.body.room",
+        "integration.request.header.X-Tenant": "'acme'",
+        "integration.request.header.X-User": "route.request.body.user",
+    }
+    if not args.ws_no_connection_id:
+        parameters["integration.request.header.connectionId"] = "context.connectionId"
     integration = apigwv2.create_integration(
         ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="POST",
         IntegrationUri="http://chat.internal.example/messages", ConnectionType="VPC_LINK",
@@ -268,6 +275,8 @@ def main():
     parser.add_argument("--logging-off", action="store_true", help="stages write no execution logs")
     parser.add_argument("--ws-authorizer-on-route", action="store_true",
                         help="the WebSocket sendMessage route carries a Lambda authorizer")
+    parser.add_argument("--ws-auto-deploy", action="store_true",
+                        help="the WebSocket API's stage deploys every change itself")
     parser.add_argument("--ws-no-connection-id", action="store_true",
                         help="the WebSocket VPC-link integration maps no connectionId header")
     parser.add_argument("--no-cloudwatch-role", action="store_true", help="the account has no CloudWatch Logs role")

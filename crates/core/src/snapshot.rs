@@ -275,6 +275,20 @@ pub struct V2Integration {
     pub request_parameters: BTreeMap<String, String>,
 }
 
+/// The header a WebSocket integration's request parameters map `context.connectionId` into,
+/// under any name (`integration.request.header.X` → `context.connectionId`).
+pub fn connection_id_header(request_parameters: &BTreeMap<String, String>) -> Option<&str> {
+    request_parameters.iter().find_map(|(to, from)| {
+        let header = to
+            .get(..PARAMETER_HEADER.len())
+            .filter(|p| p.eq_ignore_ascii_case(PARAMETER_HEADER))
+            .map(|_| &to[PARAMETER_HEADER.len()..])?;
+        (from.trim() == "context.connectionId" && !header.is_empty()).then_some(to.as_str())
+    })
+}
+
+const PARAMETER_HEADER: &str = "integration.request.header.";
+
 impl V2Api {
     pub fn is_websocket(&self) -> bool {
         self.protocol.eq_ignore_ascii_case("WEBSOCKET")

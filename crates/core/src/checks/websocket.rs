@@ -4,7 +4,7 @@
 
 use crate::catalog::Code;
 use crate::finding::Finding;
-use crate::snapshot::{Snapshot, V2Api};
+use crate::snapshot::{connection_id_header, Snapshot, V2Api};
 use serde_json::json;
 
 pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
@@ -71,12 +71,7 @@ fn connection_id_header_missing(api: &V2Api) -> Vec<Finding> {
     api.integrations
         .iter()
         .filter(|i| i.connection_type.as_deref() == Some("VPC_LINK"))
-        .filter(|i| {
-            !i.request_parameters.iter().any(|(to, from)| {
-                to.to_ascii_lowercase().starts_with("integration.request.header.")
-                    && from.trim() == "context.connectionId"
-            })
-        })
+        .filter(|i| connection_id_header(&i.request_parameters).is_none())
         .map(|i| {
             Finding::new(
                 Code::WsConnectionIdHeaderMissing,

@@ -61,7 +61,13 @@ impl Marker {
 
     /// The marker recorded in a resource's tags for `action`, if any.
     pub fn from_tags(tags: &BTreeMap<String, String>, action: Action) -> Option<Marker> {
-        let value = tags.get(&Self::tag_key(action))?;
+        Self::from_tag(tags, &Self::tag_key(action))
+    }
+
+    /// The marker recorded under tag `key`, if any (an action that marks one of several
+    /// sub-resources on their parent uses one key per sub-resource).
+    pub fn from_tag(tags: &BTreeMap<String, String>, key: &str) -> Option<Marker> {
+        let value = tags.get(key)?;
         let (at, incident) = value.split_once(' ').unwrap_or((value, ""));
         Some(Marker {
             at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),

@@ -5,6 +5,7 @@
 //! step judges a fresh read with the same functions, so a dry run says what an apply would do.
 
 mod execution_logging;
+mod integration_header;
 mod marker;
 mod private_dns;
 mod redeploy_stage;
@@ -12,6 +13,10 @@ mod stage;
 
 pub use execution_logging::{
     EnableExecutionLogging, State as ExecutionLoggingState, REST_LOG_LEVEL_PATH,
+};
+pub use integration_header::{
+    AddIntegrationHeader, State as IntegrationHeaderState, Written as IntegrationHeaderWritten,
+    CONNECTION_ID_HEADER, CONNECTION_ID_SOURCE,
 };
 pub use marker::{cooldown, Context, Marker};
 pub use private_dns::{EnablePrivateDns, State as PrivateDnsState};
@@ -93,6 +98,10 @@ impl ActionRow {
 pub fn target_of(finding: &Finding) -> Option<String> {
     match (finding.remedy_action()?, &finding.api_id, &finding.stage) {
         (Action::EnablePrivateDns, _, _) => finding.resource.clone(),
+        (Action::AddIntegrationHeader, Some(api), _) => finding
+            .resource
+            .as_ref()
+            .map(|integration| format!("{api}/integrations/{integration}")),
         (_, Some(api), Some(stage)) => Some(format!("{api}/{stage}")),
         _ => None,
     }
@@ -165,6 +174,7 @@ pub enum Change {
     RedeployStage(RedeployStage),
     EnablePrivateDns(EnablePrivateDns),
     EnableExecutionLogging(EnableExecutionLogging),
+    AddIntegrationHeader(AddIntegrationHeader),
 }
 
 impl Change {
@@ -173,6 +183,7 @@ impl Change {
             Change::RedeployStage(_) => RedeployStage::ACTION,
             Change::EnablePrivateDns(_) => EnablePrivateDns::ACTION,
             Change::EnableExecutionLogging(_) => EnableExecutionLogging::ACTION,
+            Change::AddIntegrationHeader(_) => AddIntegrationHeader::ACTION,
         }
     }
 
@@ -181,6 +192,7 @@ impl Change {
             Change::RedeployStage(c) => c.target(),
             Change::EnablePrivateDns(c) => c.target(),
             Change::EnableExecutionLogging(c) => c.target(),
+            Change::AddIntegrationHeader(c) => c.target(),
         }
     }
 
@@ -190,6 +202,7 @@ impl Change {
             Change::RedeployStage(c) => c.calls(marker),
             Change::EnablePrivateDns(c) => c.calls(marker),
             Change::EnableExecutionLogging(c) => c.calls(marker),
+            Change::AddIntegrationHeader(c) => c.calls(marker),
         }
     }
 }
@@ -386,16 +399,18 @@ fn described(
             .map(|(c, s)| describe(c, &s, code, context, Change::EnablePrivateDns)),
         Action::EnableExecutionLogging => EnableExecutionLogging::from_snapshot(finding, snapshot)
             .map(|(c, s)| describe(c, &s, code, context, Change::EnableExecutionLogging)),
-        Action::RecreateVpcLink | Action::AddIntegrationHeader => None,
+        Action::AddIntegrationHeader => {
+            AddIntegrationHeader::from_snapshot(finding, snapshot, &context.incident_id)
+                .map(|(c, s)| describe(c, &s, code, context, Change::AddIntegrationHeader))
+        }
+        Action::RecreateVpcLink => None,
     };
     found.unwrap_or_else(|| {
         let target = target_of(finding)
             .or_else(|| finding.resource.clone())
             .unwrap_or_default();
         let reason = match action {
-            Action::RecreateVpcLink | Action::AddIntegrationHeader => {
-                format!("{action} is not built yet: repair by hand")
-            }
+            Action::RecreateVpcLink => format!("{action} is not built yet: repair by hand"),
             _ => format!("{target} is not in what this run read, so its change cannot be planned"),
         };
         (ActionRow::new(action, target, code), None, Some(reason))
@@ -488,5 +503,7 @@ pub fn plan(
     plan
 }
 
+#[cfg(test)]
+mod integration_header_tests;
 #[cfg(test)]
 mod tests;

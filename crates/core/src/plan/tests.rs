@@ -26,7 +26,7 @@ const HTTP_API: &str = "h1t2t3p4a5";
 const ENDPOINT: &str = "vpce-1";
 
 /// 2026-11-21T10:30:00Z: the time of every run here.
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 10, 30, 0)
         .single()
         .expect("a valid UTC time")
@@ -37,7 +37,7 @@ fn ago(seconds: i64) -> i64 {
     (now() - Duration::seconds(seconds)).timestamp()
 }
 
-fn context(cooldown_seconds: u64) -> Context {
+pub(super) fn context(cooldown_seconds: u64) -> Context {
     Context {
         incident_id: "inc-1".into(),
         now: now(),
@@ -45,7 +45,7 @@ fn context(cooldown_seconds: u64) -> Context {
     }
 }
 
-fn config(vars: &[(&str, &str)]) -> Config {
+pub(super) fn config(vars: &[(&str, &str)]) -> Config {
     let vars: BTreeMap<String, String> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -1,0 +1,97 @@
+//! `add_integration_header`'s I/O: the integration, its API's tags and the stages, read again;
+//! the merge written from a read made right before the write, a deployment for each stage that
+//! does not auto-deploy, and the
+//! marker tag on the API.
+
+use super::stage;
+use crate::aws::Session;
+use crate::failure::CallFailure;
+use crate::gather::v2;
+use crate::plan::{
+    AddIntegrationHeader, ApiKind, IntegrationHeaderState as State,
+    IntegrationHeaderWritten as Written, Marker, StageNow,
+};
+use crate::snapshot::connection_id_header;
+use std::collections::HashMap;
+
+impl super::Io for AddIntegrationHeader {
+    async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
+        let (integration, api, stages) = futures::join!(
+            v2::integration(session, &self.api_id, &self.integration_id),
+            v2::get_api(session, &self.api_id),
+            v2::stages(session, &self.api_id)
+        );
+        let api = api?;
+        Ok(State {
+            request_parameters: integration?.request_parameters,
+            stages: stages?
+                .into_iter()
+                .filter(|s| self.stages.contains(&s.name))
+                .map(|s| StageNow {
+                    api_tags: api.tags.clone(),
+                    ..s.into()
+                })
+                .collect(),
+            api_tags: api.tags,
+        })
+    }
+
+    async fn write(&self, session: Session<'_>, _marker: &Marker) -> Result<Written, CallFailure> {
+        // Merged onto what the integration holds right now, so no mapping added since the
+        // precondition read is lost.
+        // The stages first: an auto-deploying one moves to a new deployment on the update.
+        let (now, stages) = futures::join!(
+            v2::integration(session, &self.api_id, &self.integration_id),
+            v2::stages(session, &self.api_id)
+        );
+        let (now, stages) = (now?, stages?);
+        if connection_id_header(&now.request_parameters).is_none() {
+            let merged: HashMap<String, String> =
+                self.merged(&now.request_parameters).into_iter().collect();
+            session
+                .call(
+                    "apigatewayv2:UpdateIntegration",
+                    session
+                        .aws
+                        .apigatewayv2
+                        .update_integration()
+                        .api_id(&self.api_id)
+                        .integration_id(&self.integration_id)
+                        .set_request_parameters(Some(merged))
+                        .send(),
+                )
+                .await?;
+        }
+        let mut written = Written::default();
+        for stage in stages.iter().filter(|s| self.stages.contains(&s.name)) {
+            if stage.auto_deploy {
+                written
+                    .auto_deployed
+                    .push((stage.name.clone(), stage.deployment_id.clone()));
+                continue;
+            }
+            let deployment = stage::create_deployment(
+                session,
+                ApiKind::WebSocket,
+                &self.api_id,
+                &stage.name,
+                self.description(&stage.name),
+            )
+            .await
+                .map_err(|mut failure| {
+                    failure.detail = format!(
+                        "{}; the integration already has the connectionId mapping, but stage {} does not serve it yet: redeploy the stage",
+                        failure.detail, stage.name
+                    );
+                    failure
+                })?;
+            written.deployed.push((stage.name.clone(), deployment));
+        }
+        Ok(written)
+    }
+
+    async fn mark(&self, session: Session<'_>, marker: &Marker) -> Result<(), CallFailure> {
+        let (arn, key) = (self.api_arn(), self.marker_key());
+        super::marker::tag(session, ApiKind::WebSocket, arn, key, marker).await
+    }
+}
