@@ -87,7 +87,8 @@ pub async fn handle(
             None => Box::pin(read(doctor, &incident, invocation.deadline)).await,
         };
         let findings = checks::run(&snapshot, &incident);
-        incident.notes.extend(checks::notes(&snapshot, &findings));
+        let notes = checks::notes(&snapshot, &incident, &findings);
+        incident.notes.extend(notes);
         let context = Context {
             incident_id: incident.id.clone(),
             now,
