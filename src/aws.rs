@@ -196,6 +196,9 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub apigatewaymanagement: aws_sdk_apigatewaymanagement::Client,
+    /// The one URL every client was pointed at (`AWS_ENDPOINT_URL`, an emulator), if any.
+    pub endpoint_url: Option<String>,
 }
 
 /// The AWS clients, built once per process and shared across warm invocations.
@@ -209,7 +212,11 @@ pub struct Aws {
     pub dynamodb: aws_sdk_dynamodb::Client,
     /// For when a resource policy last changed (`LookupEvents`).
     pub cloudtrail: aws_sdk_cloudtrail::Client,
+    /// For whether a WebSocket connection exists (`GetConnection`); its endpoint is each
+    /// stage's own URL, set per call (`Aws::connections_endpoint`).
+    pub apigatewaymanagement: aws_sdk_apigatewaymanagement::Client,
     pub region: String,
+    endpoint_url: Option<String>,
     calls: CallCounter,
     limits: Arc<Limits>,
 }
@@ -250,6 +257,8 @@ impl Aws {
                 sts: aws_sdk_sts::Client::new(config),
                 dynamodb: aws_sdk_dynamodb::Client::new(config),
                 cloudtrail: aws_sdk_cloudtrail::Client::new(config),
+                apigatewaymanagement: aws_sdk_apigatewaymanagement::Client::new(config),
+                endpoint_url: config.endpoint_url().map(str::to_string),
             },
             region,
         )
@@ -264,6 +273,8 @@ impl Aws {
             sts,
             dynamodb,
             cloudtrail,
+            apigatewaymanagement,
+            endpoint_url,
         } = clients;
         let calls = CallCounter::default();
         Aws {
@@ -301,10 +312,28 @@ impl Aws {
                     .interceptor(calls.clone())
                     .build(),
             ),
+            apigatewaymanagement: aws_sdk_apigatewaymanagement::Client::from_conf(
+                apigatewaymanagement
+                    .config()
+                    .to_builder()
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
             region,
+            endpoint_url,
             calls,
             limits: Arc::new(Limits::new()),
         }
+    }
+
+    /// The `@connections` endpoint of a WebSocket stage: the API's own execute-api host in
+    /// this region's partition, or under `AWS_ENDPOINT_URL` when every client is pointed there.
+    pub fn connections_endpoint(&self, api_id: &str, stage: &str) -> String {
+        crate::partition::Partition::of(&self.region).connections_endpoint(
+            api_id,
+            stage,
+            self.endpoint_url.as_deref(),
+        )
     }
 
     /// Requests sent so far by this process's clients.

@@ -87,7 +87,8 @@ pub async fn handle(
             None => Box::pin(read(doctor, &incident, invocation.deadline)).await,
         };
         let findings = checks::run(&snapshot, &incident);
-        incident.notes.extend(checks::notes(&snapshot, &findings));
+        let notes = checks::notes(&snapshot, &incident, &findings);
+        incident.notes.extend(notes);
         let context = Context {
             incident_id: incident.id.clone(),
             now,
@@ -226,17 +227,15 @@ async fn read(
         Ok(resolution) => resolution,
         Err(failure) => return fail(snapshot, failure),
     };
-    let snapshot = Box::pin(gather::gather(
-        session,
-        snapshot,
-        resolution,
-        incident.client.as_ref(),
+    let asked = gather::Asked {
+        client: incident.client.as_ref(),
         // CloudTrail is searched only for named targets (2 lookups per second is too slow for
         // a sweep) and when the trigger did not already say when the policy changed.
-        matches!(incident.scope, Scope::Named(_))
+        policy_history: matches!(incident.scope, Scope::Named(_))
             && incident.change.as_ref().is_none_or(|c| !c.policy_change),
-    ))
-    .await;
+        connection_id: incident.connection_id.as_deref(),
+    };
+    let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);
     (snapshot, fatal)
 }

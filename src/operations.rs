@@ -35,6 +35,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("ec2:DescribeVpcs", Access::Read),
     ("ec2:DescribeVpcAttribute", Access::Read),
     ("cloudtrail:LookupEvents", Access::Read),
+    ("apigatewaymanagementapi:GetConnection", Access::Read),
     ("dynamodb:GetItem", Access::Read),
     ("apigateway:CreateDeployment", Access::Write),
     ("apigateway:UpdateStage", Access::Write),
@@ -86,6 +87,7 @@ mod tests {
                     "ec2",
                     "cloudtrail",
                     "dynamodb",
+                    "apigatewaymanagementapi",
                 ]
                 .contains(&service);
                 let is_operation = operation

@@ -450,13 +450,41 @@ Resources:
 }
 
 /// The IAM action a listed read needs: API Gateway authorizes its control plane by HTTP verb,
-/// STS `GetCallerIdentity` needs no permission, the others are named as the operation.
+/// the Management API's `@connections` calls by `execute-api:ManageConnections`, STS
+/// `GetCallerIdentity` needs no permission, the others are named as the operation.
 fn read_grant(operation: &str) -> Option<String> {
     match operation.split_once(':')? {
         ("apigateway" | "apigatewayv2", _) => Some("apigateway:GET".to_string()),
+        ("apigatewaymanagementapi", "GetConnection") => {
+            Some("execute-api:ManageConnections".to_string())
+        }
         ("sts", "GetCallerIdentity") => None,
         _ => Some(operation.to_string()),
     }
+}
+
+/// `execute-api:ManageConnections` also allows posting to and deleting connections: the
+/// template grants it on the GET form of the `@connections` resource only, so the function can
+/// look a connection up and never write to or close one.
+#[test]
+fn managing_connections_is_granted_for_get_only() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml");
+    let granting: Vec<Statement> = statements(&template)
+        .into_iter()
+        .filter(|s| s.actions.iter().any(|a| a.starts_with("execute-api:")))
+        .collect();
+    assert_eq!(granting.len(), 1, "{granting:#?}");
+    let statement = &granting[0];
+    assert_eq!(statement.effect, "Allow");
+    assert_eq!(statement.actions, ["execute-api:ManageConnections"]);
+    assert_eq!(
+        statement.resources,
+        ["arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/*/GET/@connections/*"]
+    );
+    assert_eq!(
+        statement.resource_condition, None,
+        "a read: granted in every mode"
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //!
 //! A read that fails is recorded in `Snapshot::incomplete`; it never aborts the others.
 
+pub mod connection;
 pub mod network;
 pub mod rest;
 pub mod v2;
@@ -26,14 +27,28 @@ impl Failures {
     }
 }
 
+/// What the incident asks the gather step to read beyond the targets themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub client: Option<&'a ClientHint>,
+    /// Search CloudTrail for the last resource-policy change.
+    pub policy_history: bool,
+    /// Look this WebSocket connection id up on its stage (`GetConnection`).
+    pub connection_id: Option<&'a str>,
+}
+
 /// Reads the details of every resolved API and, when any check needs it, the network.
 pub async fn gather(
     session: Session<'_>,
     mut snapshot: Snapshot,
     resolution: Resolution,
-    client: Option<&ClientHint>,
-    policy_history: bool,
+    asked: Asked<'_>,
 ) -> Snapshot {
+    let Asked {
+        client,
+        policy_history,
+        connection_id,
+    } = asked;
     snapshot.lookups = resolution.lookups;
     // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
     let logged =
@@ -84,6 +99,12 @@ pub async fn gather(
         }
     }
 
+    // The connection lookup judges the stage reads: their failures go in first.
+    snapshot.incomplete.append(&mut failures.0);
+    if let Some(connection_id) = connection_id {
+        look_up_connection(session, &mut snapshot, connection_id).await;
+    }
+
     let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();
     let needs_surroundings = snapshot.rest_apis.iter().any(RestApi::is_private) || client.is_some();
     if has_targets {
@@ -98,6 +119,26 @@ pub async fn gather(
     }
     snapshot.incomplete.extend(failures.0);
     snapshot
+}
+
+/// Asks each WebSocket target's stage about the incident's connection id. A target that cannot
+/// be asked (see `Snapshot::connection_stages`) and a lookup that fails land in `incomplete`.
+async fn look_up_connection(session: Session<'_>, snapshot: &mut Snapshot, connection_id: &str) {
+    let reads = snapshot
+        .connection_stages(connection_id)
+        .into_iter()
+        .map(|target| async move {
+            let target = target?;
+            connection::connection(session, &target, connection_id)
+                .await
+                .map_err(|failure| failure.incomplete())
+        });
+    for read in futures::future::join_all(reads).await {
+        match read {
+            Ok(connection) => snapshot.connections.push(connection),
+            Err(incomplete) => snapshot.incomplete.push(incomplete),
+        }
+    }
 }
 
 /// Keeps the wanted stages; returns the wanted ones that do not exist.

@@ -52,7 +52,7 @@ const FAULTS: [Fault; 5] = [
 /// The wire protocol of a service, which decides how an error is written.
 fn protocol(service: &str) -> &'static str {
     match service {
-        "apigateway" | "apigatewayv2" => "rest-json",
+        "apigateway" | "apigatewayv2" | "apigatewaymanagementapi" => "rest-json",
         "ec2" => "ec2-query",
         "sts" => "aws-query",
         _ => "aws-json",
@@ -223,6 +223,8 @@ async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
             sts: client!(aws_sdk_sts),
             dynamodb: client!(aws_sdk_dynamodb),
             cloudtrail: client!(aws_sdk_cloudtrail),
+            apigatewaymanagement: client!(aws_sdk_apigatewaymanagement),
+            endpoint_url: Some(moto.endpoint().to_string()),
         },
         REGION.to_string(),
     )
@@ -237,7 +239,7 @@ enum Scenario {
     RestRepairs,
     /// The same API's network behind a prefix-list rule, diagnosed.
     PrefixList,
-    /// A WebSocket stage with logging off, repaired.
+    /// A WebSocket stage with logging off, repaired, and a live connection the event names.
     WebSocketLogging,
     /// A WebSocket integration without the connectionId header, repaired. One repair per
     /// scenario: the read faults share a copy, which a second, unaffected repair would change.
@@ -306,8 +308,18 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
             (event, config(&[]))
         }
         Scenario::WebSocketLogging => {
-            let ids = moto.seed(&["v2", "--name", name, "--logging-off"]);
-            (json!({ "api_id": id(&ids, "ws_api_id") }), apply())
+            // Live in the fault-free run: a failed lookup that claimed "gone" would show.
+            let connection = format!("{name}=");
+            let ids = moto.seed(&[
+                "v2",
+                "--name",
+                name,
+                "--logging-off",
+                "--ws-connection",
+                &connection,
+            ]);
+            let event = json!({ "api_id": id(&ids, "ws_api_id"), "connection_id": connection });
+            (event, apply())
         }
         Scenario::WebSocketHeader => {
             let ids = moto.seed(&["v2", "--name", name, "--ws-no-connection-id"]);

@@ -51,8 +51,8 @@ fn account_and_deployment() -> [aws_smithy_mocks::Rule; 2] {
     ]
 }
 
-/// Wraps the given clients; HTTP/WebSocket and DynamoDB must not be called, CloudTrail has no
-/// record of a policy change.
+/// Wraps the given clients; HTTP/WebSocket, DynamoDB and the Management API must not be called,
+/// CloudTrail has no record of a policy change.
 fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws {
     let no_events = mock!(aws_sdk_cloudtrail::Client::lookup_events).then_output(|| {
         aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput::builder().build()
@@ -65,6 +65,12 @@ fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws 
             sts: sts(),
             dynamodb: mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[]),
             cloudtrail: mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, &[&no_events]),
+            apigatewaymanagement: mock_client!(
+                aws_sdk_apigatewaymanagement,
+                RuleMode::MatchAny,
+                &[]
+            ),
+            endpoint_url: None,
         },
         "us-east-1".into(),
     )

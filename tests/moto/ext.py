@@ -77,6 +77,27 @@ models, because the client under test is the real AWS SDK for Rust):
    empty; it now adds those two entries. VPC default ACLs are unchanged (moto already gives them
    rule 100 allow and rule 32767 deny both ways, as AWS does).
 
+10. WebSocket connections that can be gone (API Gateway Management API, signed for
+   ``execute-api``). Moto's connections are a defaultdict: every id "exists", and its
+   ``GetConnection`` answers epoch numbers where botocore's model says ISO 8601
+   (``__timestampIso8601``), and a request to a stage's endpoint behind one URL
+   (``<endpoint>/<stage>/@connections/<id>``, as the SDK sends it under ``AWS_ENDPOINT_URL``)
+   was routed to IoT (moto maps the signing name ``execute-api`` to ``iot`` unless the path
+   starts with ``/@connections``), and moto's own url entry for a stage path cannot match (the
+   ``+`` after its group stays literal in the Flask rule). Now: a request signed for
+   ``execute-api`` whose path holds ``/@connections/`` reaches the Management API, under
+   ``/<stage>/@connections/<id>`` too; connections exist only once registered;
+   GetConnection (and PostToConnection) on an unknown id answer 410 ``GoneException``
+   (botocore: ``"error": {"httpStatusCode": 410}``, no members) as JSON with
+   ``x-amzn-ErrorType: GoneException``, and so does a GetConnection whose path names another
+   stage than the one the connection was made to; the id in the path is percent-decoded;
+   ``connectedAt`` and ``lastActiveAt`` are ISO 8601 with milliseconds and ``Z``. A live
+   connection is registered with ``POST /moto-api/apigw-doctor/ws-connections``, body
+   ``{"connection_id", "stage", "source_ip"?, "region"?}`` (account 123456789012, region
+   us-east-1 unless given); it answers 201 with the connection's GetConnection JSON. The
+   connections are not configuration an action changes, so the state dump (gap 5) leaves them
+   out.
+
 11. API Gateway v2 automatic deployment: a stage created or updated with ``autoDeploy: true``
     gets a new deployment whenever the API changes, and AWS marks it ``autoDeployed: true``
     (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html); moto
@@ -94,6 +115,7 @@ PutItem; ``ext_check.py`` proves those too.
 from __future__ import annotations
 
 import base64
+import collections
 import copy
 import dataclasses
 import datetime
@@ -590,6 +612,68 @@ def lookup_events(events: list[ManagementEvent], params: dict[str, Any]) -> dict
 # install()
 
 
+# ---------------------------------------------------------------------------------------------
+# Gap 10: WebSocket connections that can be gone (API Gateway Management API).
+
+WS_CONNECTIONS_PATH = "/moto-api/apigw-doctor/ws-connections"
+# moto's own url map entry for a stage's @connections path: its "+" after the group is left
+# literal when moto turns the regex into a Flask rule, so no real path ever matches it.
+STAGE_CONNECTIONS_URL = "{0}/(?P<stage_name>.+/)+@connections/(?P<connection_id>[^/]+)$"
+# The entry that matches a stage (or a custom domain's base path) before /@connections/.
+ROUTABLE_STAGE_CONNECTIONS_URL = "{0}/(?P<stage_name>[^@]+)/@connections/(?P<connection_id>[^/]+)$"
+# The raw (percent-encoded) request path of a connection call: optional stage, then the id.
+CONNECTION_PATH = re.compile(r"^(?:/(?P<stage>.+?))?/@connections/(?P<connection_id>[^/]+)$")
+# Attributes this extension puts on moto's management-API Connection.
+CONNECTION_STAGE_ATTR = "stage"
+CONNECTION_LAST_ACTIVE_ATTR = "last_active_at"
+MOTO_ACCOUNT = "123456789012"
+
+
+def _iso8601(epoch_seconds: float) -> str:
+    """The Management API's timestamps: ISO 8601 with milliseconds, in UTC."""
+    moment = datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _connection_json(connection: Any) -> dict[str, Any]:
+    return {
+        "connectedAt": _iso8601(connection.connected_at),
+        "lastActiveAt": _iso8601(getattr(connection, CONNECTION_LAST_ACTIVE_ATTR, connection.connected_at)),
+        "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+    }
+
+
+def _signed_for(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(region, service) of a SigV4 request's credential scope, or None."""
+    auth = environ.get("HTTP_AUTHORIZATION") or ""
+    match = re.search(r"Credential=[^/,]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request", auth)
+    return (match["region"], match["service"]) if match else None
+
+
+def _seed_connection_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Registers a live connection, as a finished $connect would."""
+    from moto.apigatewaymanagementapi.models import Connection, apigatewaymanagementapi_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    try:
+        params = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        params = None
+    if not isinstance(params, dict) or not all(
+        isinstance(params.get(key), str) and params[key] for key in ("connection_id", "stage")
+    ):
+        return 400, {}, json.dumps({"message": "expected {\"connection_id\": str, \"stage\": str}"})
+    backend = apigatewaymanagementapi_backends[MOTO_ACCOUNT][params.get("region", "us-east-1")]
+    connection = Connection()
+    setattr(connection, CONNECTION_STAGE_ATTR, params["stage"])
+    setattr(connection, CONNECTION_LAST_ACTIVE_ATTR, connection.connected_at)
+    if params.get("source_ip"):
+        connection.source_ip = params["source_ip"]
+    backend.connections[params["connection_id"]] = connection
+    return 201, {"Content-Type": "application/json"}, json.dumps(_connection_json(connection))
+
+
 def _module(name: str) -> Any:
     try:
         return importlib.import_module(name)
@@ -629,6 +713,10 @@ def install() -> None:
     ec2_acls = _module("moto.ec2.models.network_acls")
     ec2_vpc_responses = _module("moto.ec2.responses.vpcs")
     moto_api_urls = _module("moto.moto_api._internal.urls")
+    werkzeug_app = _module("moto.moto_server.werkzeug_app")
+    mgmt_models = _module("moto.apigatewaymanagementapi.models")
+    mgmt_responses = _module("moto.apigatewaymanagementapi.responses")
+    mgmt_urls = _module("moto.apigatewaymanagementapi.urls")
     _module("moto.dynamodb.models")
     _module("moto.ec2.models")
 
@@ -698,6 +786,27 @@ def install() -> None:
     _require(TrailResponse, "cloudtrail_backend")
     _require(TrailResponse, "lookup_events", absent=True)
     JsonRESTError = _require(core_exceptions, "JsonRESTError")
+
+    Dispatcher = _require(werkzeug_app, "DomainDispatcherApplication")
+    _require(Dispatcher, "infer_service_region_host")
+    _require(mgmt_models, "Connection")
+    _require(mgmt_models, "apigatewaymanagementapi_backends")
+    MgmtBackend = _require(mgmt_models, "ApiGatewayManagementApiBackend")
+    _require(MgmtBackend, "get_connection")
+    # The gap itself: unknown ids spring into existence.
+    probe_backend = MgmtBackend.__new__(MgmtBackend)
+    probe_backend.__init__("us-east-1", "000000000000")
+    if not isinstance(getattr(probe_backend, "connections", None), collections.defaultdict):
+        raise MotoExtensionOutdated(
+            "ApiGatewayManagementApiBackend.connections is no longer a defaultdict; check whether moto answers 410 itself"
+        )
+    MgmtResponse = _require(mgmt_responses, "ApiGatewayManagementApiResponse")
+    _require(MgmtResponse, "get_connection")
+    _require(MgmtResponse, "apigatewaymanagementapi_backend")
+    _require(MgmtResponse, "connect_to_apigateway")
+    mgmt_url_paths: dict[str, Any] = _require(mgmt_urls, "url_paths")
+    if STAGE_CONNECTIONS_URL not in mgmt_url_paths:
+        raise MotoExtensionOutdated(f"url map entry {STAGE_CONNECTIONS_URL!r} is missing")
 
     # Built without calling the class, whose metaclass would track it in /moto-api/data.json.
     pristine = Account.__new__(Account)
@@ -950,5 +1059,52 @@ def install() -> None:
 
     _wrap(RestBackend, "update_rest_api", wrap_update_rest_api)
     TrailResponse.lookup_events = trail_lookup_events
+
+    # Gap 10 ------------------------------------------------------------------------------
+    class GoneException(JsonRESTError):  # type: ignore[misc, valid-type]
+        code = 410
+
+        def __init__(self, connection_id: str) -> None:
+            super().__init__("GoneException", f"Connection {connection_id} is gone")
+
+    def wrap_infer_service_region_host(original: Callable[..., Any]) -> Callable[..., Any]:
+        def infer_service_region_host(self: Any, environ: dict[str, Any], path: str) -> Any:
+            signed = _signed_for(environ)
+            if signed and signed[1] == "execute-api" and "/@connections/" in environ.get("PATH_INFO", ""):
+                return f"execute-api.{signed[0]}.amazonaws.com"
+            return original(self, environ, path)
+
+        return infer_service_region_host
+
+    def mgmt_backend_init(original: Callable[..., Any]) -> Callable[..., Any]:
+        def __init__(self: Any, region_name: str, account_id: str) -> None:
+            original(self, region_name, account_id)
+            self.connections = {}
+
+        return __init__
+
+    def mgmt_backend_get_connection(self: Any, connection_id: str) -> Any:
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            raise GoneException(connection_id)
+        return connection
+
+    def mgmt_get_connection(self: Any) -> str:
+        match = CONNECTION_PATH.match(self.path)
+        if match is None:
+            raise GoneException(self.path)
+        connection_id = unquote(match["connection_id"])
+        connection = self.apigatewaymanagementapi_backend.get_connection(connection_id)
+        stage = match["stage"]
+        if stage is not None and unquote(stage) != getattr(connection, CONNECTION_STAGE_ATTR, None):
+            raise GoneException(connection_id)
+        return json.dumps(_connection_json(connection))
+
+    _wrap(Dispatcher, "infer_service_region_host", wrap_infer_service_region_host)
+    _wrap(MgmtBackend, "__init__", mgmt_backend_init)
+    MgmtBackend.get_connection = mgmt_backend_get_connection
+    MgmtResponse.get_connection = mgmt_get_connection
+    mgmt_url_paths[ROUTABLE_STAGE_CONNECTIONS_URL] = MgmtResponse.connect_to_apigateway
+    moto_api_paths["{0}" + WS_CONNECTIONS_PATH] = _seed_connection_route
 
     _installed = True

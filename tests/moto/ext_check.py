@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import sys
 import traceback
 import urllib.error
@@ -455,7 +456,10 @@ def check_state_dump(h: Harness) -> None:
         "GET" in api["resources"]["/"]["resourceMethods"], "dump: REST methods per resource path"
     )
     expect(all("apiSummary" in d for d in api["deployments"].values()), "dump: REST deployments")
-    v2_api = next(iter(state["apigatewayv2"][ACCOUNT][REGION]["apis"].values()))
+    # check_v2's API (other checks add theirs; the dump's order is by id).
+    v2_api = next(
+        a for a in state["apigatewayv2"][ACCOUNT][REGION]["apis"].values() if "dev" in a["stages"]
+    )
     expect(v2_api["stages"]["dev"]["deploymentId"] in v2_api["deployments"], "dump: v2")
     vpces = state["ec2"][ACCOUNT][REGION]["vpcEndpoints"]
     expect(
@@ -766,6 +770,55 @@ def check_v2_auto_deploy(h: Harness) -> None:
         "the dump lists integrations",
     )
 
+def seed_connection(h: Harness, body: Any, method: str = "POST") -> tuple[int, Any]:
+    """The extension's route that registers a live WebSocket connection."""
+    data = json.dumps(body).encode() if method == "POST" else None
+    request = urllib.request.Request(h.endpoint + ext.WS_CONNECTIONS_PATH, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def check_ws_connections(h: Harness) -> None:
+    live = "L0SM9cOFvHcCIhw="
+    status, seeded = seed_connection(h, {"connection_id": live, "stage": "prod", "source_ip": "203.0.113.7"})
+    expect_equal(status, 201, "seeding a connection")
+    expect_equal(seeded["identity"]["sourceIp"], "203.0.113.7", "seeded source IP")
+    for bad in ({"stage": "prod"}, {"connection_id": live}, {"connection_id": "", "stage": "prod"}, ["x"]):
+        expect_equal(seed_connection(h, bad)[0], 400, f"seeding {bad!r}")
+    expect_equal(seed_connection(h, None, method="GET")[0], 405, "seeding with GET")
+
+    # One client per stage URL, as the doctor builds its endpoint under AWS_ENDPOINT_URL.
+    prod = boto3.client("apigatewaymanagementapi", region_name=REGION, endpoint_url=f"{h.endpoint}/prod")
+    raw: list[dict[str, Any]] = []
+    prod.meta.events.register(
+        "after-call.apigatewaymanagementapi.GetConnection",
+        lambda http_response, **_: raw.append(json.loads(http_response.content)),
+    )
+    # The id's "=" travels percent-encoded, as every SDK sends a path label.
+    found = prod.get_connection(ConnectionId=live)
+    expect_equal(found["Identity"]["SourceIp"], "203.0.113.7", "GetConnection on the stage path")
+    iso = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
+    for key in ("connectedAt", "lastActiveAt"):
+        expect(re.match(iso, raw[0][key]) is not None, f"{key} is ISO 8601 on the wire: {raw[0]}")
+
+    gone = expect_error(lambda: prod.get_connection(ConnectionId="never-connected="), "GoneException", 410,
+                        "GetConnection of an unknown id")
+    expect_equal(gone.response["ResponseMetadata"]["HTTPHeaders"].get("x-amzn-errortype"), "GoneException",
+                 "the error type header")
+    dev = boto3.client("apigatewaymanagementapi", region_name=REGION, endpoint_url=f"{h.endpoint}/dev")
+    expect_error(lambda: dev.get_connection(ConnectionId=live), "GoneException", 410,
+                 "GetConnection on another stage than the connection's")
+    expect_error(lambda: prod.post_to_connection(ConnectionId="never-connected=", Data=b"hi"), "GoneException",
+                 410, "PostToConnection to an unknown id")
+    bare = boto3.client("apigatewaymanagementapi", region_name=REGION, endpoint_url=h.endpoint)
+    expect_equal(bare.get_connection(ConnectionId=live)["Identity"]["SourceIp"], "203.0.113.7",
+                 "GetConnection without a stage path (moto's own route)")
+    state = json.loads(h.state())
+    expect("apigatewaymanagementapi" not in state, "connections are not in the state dump")
+
 
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
@@ -777,6 +830,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("DynamoDB conditional PutItem", check_dynamodb),
     ("state dump", check_state_dump),
     ("CloudTrail LookupEvents for UpdateRestApi", check_cloudtrail),
+    ("WebSocket connections: live when seeded, 410 GoneException otherwise", check_ws_connections),
 ]
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import time
+import urllib.request
 
 import boto3
 
@@ -212,7 +213,18 @@ def scenario_v2(apigw, apigwv2, args):
             ids.update(websocket_routes(apigwv2, api, args))
         apigwv2.create_deployment(ApiId=api, StageName="prod", Description="release 1")
         ids[key] = api
+    for connection_id in args.ws_connection or []:
+        connect(args.endpoint, connection_id)
     return ids
+
+
+def connect(endpoint, connection_id):
+    """A live WebSocket connection on stage prod, as a finished $connect leaves one (ext.py gap 10)."""
+    body = json.dumps({"connection_id": connection_id, "stage": "prod", "source_ip": "203.0.113.7"})
+    request = urllib.request.Request(f"{endpoint}/moto-api/apigw-doctor/ws-connections",
+                                     data=body.encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
 
 
 def websocket_routes(apigwv2, api, args):
@@ -279,6 +291,8 @@ def main():
                         help="the WebSocket API's stage deploys every change itself")
     parser.add_argument("--ws-no-connection-id", action="store_true",
                         help="the WebSocket VPC-link integration maps no connectionId header")
+    parser.add_argument("--ws-connection", action="append", metavar="ID",
+                        help="a live WebSocket connection on stage prod, from 203.0.113.7 (repeatable)")
     parser.add_argument("--no-cloudwatch-role", action="store_true", help="the account has no CloudWatch Logs role")
     parser.add_argument("--undeployed-change", action="store_true", help="POST /items added after the deployment")
     parser.add_argument("--rolled-back", action="store_true", help="prod points back at the first of two deployments")

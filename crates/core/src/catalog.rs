@@ -527,9 +527,9 @@ impl Code {
                 Info,
                 WebSocket,
                 "The given connection id is gone (410): posted before $connect finished, after disconnect, or reused after reconnect.",
-                manual("Post only to connections that completed $connect and have not disconnected."),
+                manual("Do not post from the $connect integration: have it invoke a function asynchronously that calls GetConnection, then PostToConnection; post only to the client's current connection id."),
                 GONE,
-                None,
+                Some("websocket"),
             ),
         };
         Entry {

@@ -45,6 +45,26 @@ impl<'r> Partition<'r> {
         format!("{label}.{}.{}", self.region, self.dns_suffix)
     }
 
+    /// The `@connections` endpoint of a WebSocket stage, which the API Gateway Management API
+    /// (`GetConnection`) is sent to: `https://<api-id>.execute-api.<region>.<dns suffix>/<stage>`,
+    /// or `<endpoint_url>/<stage>` when every client is pointed at one URL (`AWS_ENDPOINT_URL`,
+    /// an emulator)
+    /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html>).
+    pub fn connections_endpoint(
+        &self,
+        api_id: &str,
+        stage: &str,
+        endpoint_url: Option<&str>,
+    ) -> String {
+        match endpoint_url {
+            Some(url) => format!("{}/{stage}", url.trim_end_matches('/')),
+            None => format!(
+                "https://{}/{stage}",
+                self.host(&format!("{api_id}.execute-api"))
+            ),
+        }
+    }
+
     /// The VPC endpoint service name of an AWS service in this region.
     pub fn endpoint_service(&self, service: &str) -> String {
         format!("{}.{}.{service}", self.service_prefix, self.region)
@@ -119,6 +139,26 @@ mod tests {
         assert_eq!(
             p.endpoint_service("execute-api"),
             "com.amazonaws.us-gov-west-1.execute-api"
+        );
+    }
+
+    #[test]
+    fn connections_endpoints_follow_the_partition_or_the_configured_url() {
+        assert_eq!(
+            Partition::of("us-east-1").connections_endpoint("ws1", "prod", None),
+            "https://ws1.execute-api.us-east-1.amazonaws.com/prod"
+        );
+        assert_eq!(
+            Partition::of("cn-north-1").connections_endpoint("ws1", "prod", None),
+            "https://ws1.execute-api.cn-north-1.amazonaws.com.cn/prod"
+        );
+        assert_eq!(
+            Partition::of("us-east-1").connections_endpoint(
+                "ws1",
+                "prod",
+                Some("http://127.0.0.1:5000/")
+            ),
+            "http://127.0.0.1:5000/prod"
         );
     }
 

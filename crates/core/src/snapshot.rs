@@ -31,6 +31,10 @@ pub struct Snapshot {
     /// API Gateway's account settings in this region (read when a REST or WebSocket API is a target).
     #[serde(default)]
     pub account_settings: Option<AccountSettings>,
+    /// What each WebSocket stage's `@connections` endpoint said of the connection id the
+    /// incident named (`GetConnection`); a failed read is in `incomplete` instead.
+    #[serde(default)]
+    pub connections: Vec<Connection>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
 }
@@ -41,6 +45,32 @@ pub struct Snapshot {
 pub struct AccountSettings {
     /// The IAM role API Gateway uses to write execution and access logs to CloudWatch Logs.
     pub cloudwatch_role_arn: Option<String>,
+}
+
+/// A WebSocket connection as `GetConnection` on one stage's `@connections` endpoint found it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Connection {
+    pub api_id: String,
+    pub stage: String,
+    pub connection_id: String,
+    /// The endpoint asked: `https://<api-id>.execute-api.<region>.<dns suffix>/<stage>`.
+    pub endpoint: String,
+    pub state: ConnectionState,
+}
+
+/// Whether the connection exists: `"gone"`, or `{"connected": {…}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConnectionState {
+    /// Connected; times in epoch seconds.
+    Connected {
+        connected_at: Option<i64>,
+        source_ip: Option<String>,
+        last_active_at: Option<i64>,
+    },
+    /// `410 GoneException`: no such connection on this stage.
+    Gone,
 }
 
 /// One way the incident named a target, and the API ids it matched.
@@ -295,6 +325,9 @@ impl V2Api {
     }
 }
 
+/// The step under which the connection lookup is recorded when it cannot be made.
+const GET_CONNECTION: &str = "apigatewaymanagementapi:GetConnection";
+
 /// A stage of an HTTP or WebSocket API.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -504,6 +537,68 @@ impl Snapshot {
     /// judgement of their policies, depend on it.
     pub fn endpoints_read(&self) -> bool {
         self.network_read && !self.read_failed("ec2:DescribeVpcEndpoints")
+    }
+
+    /// Where to ask about the incident's connection id: each WebSocket target's one stage (the
+    /// stage the incident named, or the API's only stage). A target that cannot be asked is an
+    /// `Err` for `incomplete` saying why — not a WebSocket API, no stage, or several stages and
+    /// none named — so the answer is never silently missing. Targets whose stages could not be
+    /// read, or whose named stage does not exist (TARGET_NOT_FOUND), are left out.
+    pub fn connection_stages(&self, connection_id: &str) -> Vec<Result<ApiStage, Incomplete>> {
+        let not_asked = |error: &str, detail: String| Incomplete {
+            step: GET_CONNECTION.to_string(),
+            error: error.to_string(),
+            detail: format!("connection {connection_id} was not looked up: {detail}"),
+        };
+        let mut found: Vec<Result<ApiStage, Incomplete>> = self
+            .rest_apis
+            .iter()
+            .map(|api| (api.id.as_str(), "a REST API"))
+            .chain(
+                self.v2_apis
+                    .iter()
+                    .filter(|api| !api.is_websocket())
+                    .map(|api| (api.id.as_str(), "an HTTP API")),
+            )
+            .map(|(id, kind)| {
+                Err(not_asked(
+                    "NotWebSocket",
+                    format!("API {id} is {kind}; connection ids belong to WebSocket APIs"),
+                ))
+            })
+            .collect();
+        if self.read_failed("apigatewayv2:GetStages") {
+            return found;
+        }
+        for api in self.v2_apis.iter().filter(|api| api.is_websocket()) {
+            let stage_missing = self
+                .lookups
+                .iter()
+                .any(|l| l.missing_stages.iter().any(|s| s.api_id == api.id));
+            match api.stages.as_slice() {
+                [stage] => found.push(Ok(ApiStage {
+                    api_id: api.id.clone(),
+                    stage: stage.name.clone(),
+                })),
+                [] if stage_missing => {}
+                [] => found.push(Err(not_asked(
+                    "NoStage",
+                    format!("WebSocket API {} has no stage to connect to", api.id),
+                ))),
+                stages => {
+                    let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+                    found.push(Err(not_asked(
+                        "StageNeeded",
+                        format!(
+                            "WebSocket API {} has stages {}: name the stage (`stage`, --stage) the connection was made to",
+                            api.id,
+                            names.join(", ")
+                        ),
+                    )));
+                }
+            }
+        }
+        found
     }
 
     /// Whether a read whose step starts with `prefix` failed, so checks built on it must stay silent.

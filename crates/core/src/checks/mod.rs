@@ -27,7 +27,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(public_from_vpc::check(snapshot, incident));
     findings.extend(deployments::check(snapshot, incident));
     findings.extend(observability::check(snapshot));
-    findings.extend(websocket::check(snapshot));
+    findings.extend(websocket::check(snapshot, incident));
     say_not_yet_live(&mut findings);
     order(&mut findings, incident.symptom);
     findings
@@ -59,8 +59,10 @@ fn say_not_yet_live(findings: &mut [Finding]) {
 }
 
 /// What the checks could not tell but a person should know, for the report's notes.
-pub fn notes(snapshot: &Snapshot, findings: &[Finding]) -> Vec<String> {
-    deployments::notes(snapshot, findings)
+pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> Vec<String> {
+    let mut notes = deployments::notes(snapshot, findings);
+    notes.extend(websocket::notes(snapshot, incident));
+    notes
 }
 
 /// Symptom match first, then severity, then the catalog's order.

@@ -1,13 +1,16 @@
-//! Emits: WS_AUTHORIZER_NOT_ON_CONNECT, WS_CONNECTION_ID_HEADER_MISSING.
-//! WebSocket APIs (SPEC §5): authorization on routes other than `$connect`, and VPC-link
-//! integrations that do not hand the connection id to the backend.
+//! Emits: WS_AUTHORIZER_NOT_ON_CONNECT, WS_CONNECTION_ID_HEADER_MISSING, WS_CONNECTION_GONE.
+//! WebSocket APIs (SPEC §5): authorization on routes other than `$connect`, VPC-link
+//! integrations that do not hand the connection id to the backend, and whether the connection
+//! id the incident names still exists.
 
 use crate::catalog::Code;
 use crate::finding::Finding;
-use crate::snapshot::{connection_id_header, Snapshot, V2Api};
+use crate::intake::{ErrorHint, Incident};
+use crate::snapshot::{connection_id_header, Connection, ConnectionState, Snapshot, V2Api};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 
-pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let mut findings = Vec::new();
     for api in snapshot.v2_apis.iter().filter(|a| a.is_websocket()) {
         if !snapshot.read_failed("apigatewayv2:GetRoutes") {
@@ -17,7 +20,100 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
             findings.extend(connection_id_header_missing(api));
         }
     }
+    // A lookup that failed is in `incomplete` and absent here: nothing is claimed either way.
+    findings.extend(
+        snapshot
+            .connections
+            .iter()
+            .filter(|c| c.state == ConnectionState::Gone)
+            .map(|c| connection_gone(c, incident)),
+    );
     findings
+}
+
+/// What a person should know that is no finding: a connection that is still there.
+pub fn notes(snapshot: &Snapshot, incident: &Incident) -> Vec<String> {
+    snapshot
+        .connections
+        .iter()
+        .filter_map(|c| connected_note(c, incident))
+        .collect()
+}
+
+/// API Gateway answers `410 GoneException` to a post (or GetConnection) for a connection that
+/// is still being set up — `$connect` has not returned yet —, that has disconnected, or whose id
+/// the client used before it reconnected (a reconnect gets a new id); the fix is never to post
+/// from the `$connect` integration, but from an asynchronously invoked function that calls
+/// GetConnection first, then PostToConnection
+/// (<https://repost.aws/knowledge-center/410-gone-api-gateway>).
+fn connection_gone(connection: &Connection, incident: &Incident) -> Finding {
+    let reported = incident.error.as_ref().filter(|e| reports_gone(e));
+    let echo = if reported.is_some() {
+        " That is the 410 GoneException reported."
+    } else {
+        ""
+    };
+    Finding::new(
+        Code::WsConnectionGone,
+        format!(
+            "Connection {} is gone from stage {} of WebSocket API {}: GetConnection answered 410 GoneException.{echo} API Gateway answers 410 when a message is posted before $connect has finished (the connection is still being set up), after the client disconnected, or to a connection id the client used before it reconnected (a reconnect gets a new id). Do not post from the $connect integration: have it invoke a function asynchronously that calls GetConnection first, then PostToConnection, and post only to the client's current connection id.",
+            connection.connection_id, connection.stage, connection.api_id
+        ),
+    )
+    .api(&connection.api_id)
+    .stage(Some(&connection.stage))
+    .resource(&connection.connection_id)
+    .evidence(json!({
+        "connection_id": connection.connection_id,
+        "endpoint": connection.endpoint,
+        "get_connection": "410 GoneException",
+        "cause": "connection_gone",
+        "reported_error": reported,
+        "reference": "https://repost.aws/knowledge-center/410-gone-api-gateway",
+    }))
+}
+
+/// Whether the caller's error is API Gateway's 410 for a gone connection (SPEC §6,
+/// `connection_gone`): the status, the error type or the message says so.
+fn reports_gone(error: &ErrorHint) -> bool {
+    let gone = |text: &Option<String>| text.as_deref().is_some_and(|t| t.contains("GoneException"));
+    error.status == Some(410) || gone(&error.error_type) || gone(&error.message)
+}
+
+/// The connection exists: when and from where it connected, and — when a 410 was reported —
+/// why the live connection does not contradict it.
+fn connected_note(connection: &Connection, incident: &Incident) -> Option<String> {
+    let ConnectionState::Connected {
+        connected_at,
+        source_ip,
+        last_active_at,
+    } = &connection.state
+    else {
+        return None;
+    };
+    let mut note = format!(
+        "WebSocket API {} stage {}: connection {} is connected (since {}, from {}, last active {})",
+        connection.api_id,
+        connection.stage,
+        connection.connection_id,
+        time(*connected_at),
+        source_ip.as_deref().unwrap_or("an unreported address"),
+        time(*last_active_at),
+    );
+    if incident.error.as_ref().is_some_and(reports_gone) {
+        note.push_str(": the reported 410 GoneException came before $connect had finished, or was posted to another stage or API");
+    }
+    Some(note)
+}
+
+/// An epoch-seconds time as RFC 3339, or "unknown".
+fn time(seconds: Option<i64>) -> String {
+    seconds
+        .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .map_or_else(
+            || "unknown".to_string(),
+            |t| t.to_rfc3339_opts(SecondsFormat::Secs, true),
+        )
 }
 
 /// Only `$connect` is authorized on a WebSocket API: an authorizer or IAM authorization on any

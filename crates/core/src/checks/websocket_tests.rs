@@ -1,10 +1,14 @@
-//! WebSocket checks on hand-built snapshots: authorization beyond `$connect`, and VPC-link
-//! integrations without the connection id header, firing and quiet.
+//! WebSocket checks on hand-built snapshots: authorization beyond `$connect`, VPC-link
+//! integrations without the connection id header, and the connection id an incident names,
+//! firing and quiet.
 
-use super::run;
 use super::tests::incident;
-use crate::catalog::Code;
-use crate::snapshot::{Snapshot, V2Api, V2Integration, V2Route, V2Stage};
+use super::{notes, run};
+use crate::catalog::{Code, Severity};
+use crate::snapshot::{
+    ApiStage, Connection, ConnectionState, Incomplete, LookupKey, Snapshot, TargetLookup, V2Api,
+    V2Integration, V2Route, V2Stage,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -134,4 +138,260 @@ fn a_vpc_link_integration_needs_the_connection_id_in_a_header_under_any_name() {
     assert!(renamed.is_empty(), "{renamed:#?}");
     let internet = websocket("us-east-1", Vec::new(), vec![integration("INTERNET", &[])]);
     assert!(internet.is_empty(), "{internet:#?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connection id an incident names (WS_CONNECTION_GONE, and the note for a live one)
+// ---------------------------------------------------------------------------------------------
+
+const CONNECTION: &str = "L0SM9cOFvHcCIhw=";
+
+/// A WebSocket API with the given stages.
+fn chat_api(stages: &[&str]) -> V2Api {
+    V2Api {
+        id: "ws00000001".into(),
+        name: "chat".into(),
+        protocol: "WEBSOCKET".into(),
+        stages: stages
+            .iter()
+            .map(|name| V2Stage {
+                name: name.to_string(),
+                logging_level: Some("INFO".into()),
+                access_log_destination: Some("arn:aws:logs:us-east-1:1:log-group:a".into()),
+                ..V2Stage::default()
+            })
+            .collect(),
+        ..V2Api::default()
+    }
+}
+
+/// A snapshot of the chat API in which GetConnection on `prod` answered `state`.
+fn looked_up(state: ConnectionState) -> Snapshot {
+    let mut snapshot = Snapshot::new("us-east-1", Some("123456789012".into()));
+    snapshot.v2_apis.push(chat_api(&["prod"]));
+    snapshot.connections.push(Connection {
+        api_id: "ws00000001".into(),
+        stage: "prod".into(),
+        connection_id: CONNECTION.into(),
+        endpoint: "https://ws00000001.execute-api.us-east-1.amazonaws.com/prod".into(),
+        state,
+    });
+    snapshot
+}
+
+fn connection_incident(error: serde_json::Value) -> crate::intake::Incident {
+    incident(json!({ "api_id": "ws00000001", "connection_id": CONNECTION, "error": error }))
+}
+
+fn gone_410() -> serde_json::Value {
+    json!({ "status": 410, "error_type": "GoneException", "message": "GoneException: 410" })
+}
+
+#[test]
+fn a_gone_connection_names_the_three_causes_and_the_fix() {
+    let snapshot = looked_up(ConnectionState::Gone);
+    let incident = connection_incident(gone_410());
+    let found = run(&snapshot, &incident);
+    let gone: Vec<_> = found
+        .iter()
+        .filter(|f| f.code == Code::WsConnectionGone)
+        .collect();
+    assert_eq!(gone.len(), 1, "{found:#?}");
+    let finding = gone[0];
+    assert_eq!(finding.severity, Severity::Info);
+    assert_eq!(finding.api_id.as_deref(), Some("ws00000001"));
+    assert_eq!(finding.stage.as_deref(), Some("prod"));
+    assert_eq!(finding.resource.as_deref(), Some(CONNECTION));
+    for part in [
+        "before $connect has finished",
+        "after the client disconnected",
+        "before it reconnected",
+        "Do not post from the $connect integration",
+        "calls GetConnection first, then PostToConnection",
+        "That is the 410 GoneException reported.",
+    ] {
+        assert!(
+            finding.summary.contains(part),
+            "{part}: {}",
+            finding.summary
+        );
+    }
+    assert_eq!(finding.evidence["cause"], "connection_gone");
+    assert_eq!(finding.evidence["get_connection"], "410 GoneException");
+    assert_eq!(finding.evidence["reported_error"]["status"], 410);
+    assert_eq!(
+        finding.evidence["endpoint"],
+        "https://ws00000001.execute-api.us-east-1.amazonaws.com/prod"
+    );
+    // The symptom is "gone": the finding is listed first.
+    assert_eq!(found[0].code, Code::WsConnectionGone, "{found:#?}");
+    assert!(notes(&snapshot, &incident, &found).is_empty());
+}
+
+#[test]
+fn a_gone_connection_without_a_reported_410_does_not_claim_one() {
+    let snapshot = looked_up(ConnectionState::Gone);
+    let incident = incident(json!({ "api_id": "ws00000001", "connection_id": CONNECTION }));
+    let found = run(&snapshot, &incident);
+    let finding = found
+        .iter()
+        .find(|f| f.code == Code::WsConnectionGone)
+        .expect("gone is reported whatever the caller saw");
+    assert!(!finding.summary.contains("reported"), "{}", finding.summary);
+    assert_eq!(finding.evidence["reported_error"], json!(null));
+}
+
+#[test]
+fn a_live_connection_is_a_note_with_its_time_and_source() {
+    let snapshot = looked_up(ConnectionState::Connected {
+        connected_at: Some(1_796_032_800),
+        source_ip: Some("203.0.113.7".into()),
+        last_active_at: Some(1_796_032_860),
+    });
+    let incident = connection_incident(gone_410());
+    let found = run(&snapshot, &incident);
+    assert!(
+        !found.iter().any(|f| f.code == Code::WsConnectionGone),
+        "{found:#?}"
+    );
+    let notes = notes(&snapshot, &incident, &found);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    for part in [
+        "WebSocket API ws00000001 stage prod: connection L0SM9cOFvHcCIhw= is connected",
+        "since 2026-11-30T10:00:00Z",
+        "from 203.0.113.7",
+        "last active 2026-11-30T10:01:00Z",
+        "the reported 410 GoneException came before $connect had finished",
+    ] {
+        assert!(notes[0].contains(part), "{part}: {}", notes[0]);
+    }
+    let unreported = connection_incident(json!({ "status": 500 }));
+    let quiet = super::notes(&snapshot, &unreported, &found);
+    assert!(!quiet[0].contains("410"), "{quiet:?}");
+}
+
+#[test]
+fn a_failed_lookup_claims_nothing_either_way() {
+    let mut snapshot = Snapshot::new("us-east-1", Some("123456789012".into()));
+    snapshot.v2_apis.push(chat_api(&["prod"]));
+    snapshot.incomplete.push(Incomplete {
+        step: "apigatewaymanagementapi:GetConnection".into(),
+        error: "AccessDeniedException".into(),
+        detail: "not authorized".into(),
+    });
+    let incident = connection_incident(gone_410());
+    let found = run(&snapshot, &incident);
+    assert!(
+        !found.iter().any(|f| f.code == Code::WsConnectionGone),
+        "{found:#?}"
+    );
+    assert!(notes(&snapshot, &incident, &found).is_empty());
+}
+
+/// The one reason the snapshot's connection cannot be looked up.
+fn only_error(snapshot: &Snapshot, why: &str) -> Incomplete {
+    match snapshot.connection_stages(CONNECTION).as_slice() {
+        [Err(reason)] => reason.clone(),
+        other => panic!("{why}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_connection_is_looked_up_on_the_one_stage_or_the_report_says_why_not() {
+    let mut one = Snapshot::new("us-east-1", None);
+    one.v2_apis.push(chat_api(&["prod"]));
+    assert_eq!(
+        one.connection_stages(CONNECTION),
+        [Ok(ApiStage {
+            api_id: "ws00000001".into(),
+            stage: "prod".into()
+        })]
+    );
+
+    let mut two = Snapshot::new("us-east-1", None);
+    two.v2_apis.push(chat_api(&["dev", "prod"]));
+    let needed = only_error(&two, "two stages and none named must not be guessed");
+    assert_eq!(needed.step, "apigatewaymanagementapi:GetConnection");
+    assert_eq!(needed.error, "StageNeeded");
+    assert!(
+        needed
+            .detail
+            .contains("has stages dev, prod: name the stage"),
+        "{}",
+        needed.detail
+    );
+    assert!(needed.detail.contains(CONNECTION), "{}", needed.detail);
+
+    let mut none = Snapshot::new("us-east-1", None);
+    none.v2_apis.push(chat_api(&[]));
+    let no_stage = only_error(&none, "no stage: nothing to ask");
+    assert_eq!(no_stage.error, "NoStage");
+
+    // The named stage does not exist: TARGET_NOT_FOUND says so; no second complaint.
+    none.lookups.push(TargetLookup {
+        key: LookupKey::ApiId("ws00000001".into()),
+        api_ids: vec!["ws00000001".into()],
+        missing_stages: vec![ApiStage {
+            api_id: "ws00000001".into(),
+            stage: "live".into(),
+        }],
+    });
+    assert_eq!(none.connection_stages(CONNECTION), []);
+
+    // The stages could not be read: that is already in incomplete.
+    let mut unread = Snapshot::new("us-east-1", None);
+    unread.v2_apis.push(chat_api(&[]));
+    unread.incomplete.push(Incomplete {
+        step: "apigatewayv2:GetStages".into(),
+        error: "Throttled".into(),
+        detail: "rate exceeded".into(),
+    });
+    assert_eq!(unread.connection_stages(CONNECTION), []);
+}
+
+#[test]
+fn a_connection_id_on_a_rest_or_http_api_is_not_looked_up_and_says_so() {
+    let mut snapshot = Snapshot::new("us-east-1", None);
+    snapshot.rest_apis.push(super::tests::private_api(None));
+    snapshot.v2_apis.push(V2Api {
+        id: "http000001".into(),
+        protocol: "HTTP".into(),
+        stages: vec![V2Stage {
+            name: "$default".into(),
+            ..V2Stage::default()
+        }],
+        ..V2Api::default()
+    });
+    let errors: Vec<Incomplete> = snapshot
+        .connection_stages(CONNECTION)
+        .into_iter()
+        .map(|r| r.expect_err("not a WebSocket API"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors.iter().all(|e| e.error == "NotWebSocket"));
+    assert!(errors[0].detail.contains("API a1b2c3d4e5 is a REST API"));
+    assert!(errors[1].detail.contains("API http000001 is an HTTP API"));
+}
+
+#[test]
+fn a_looked_up_connection_survives_the_snapshot_file() {
+    let snapshot = looked_up(ConnectionState::Connected {
+        connected_at: Some(1_796_032_800),
+        source_ip: Some("203.0.113.7".into()),
+        last_active_at: None,
+    });
+    let text = serde_json::to_string(&snapshot).expect("serializes");
+    assert!(
+        text.contains(r#""state":{"connected":{"connected_at":1796032800"#),
+        "{text}"
+    );
+    let back: Snapshot = serde_json::from_str(&text).expect("reads back");
+    assert_eq!(back, snapshot);
+    let gone = serde_json::to_value(looked_up(ConnectionState::Gone)).expect("serializes");
+    assert_eq!(gone["connections"][0]["state"], "gone");
+    // An older file without the field still reads.
+    let mut older = serde_json::to_value(&snapshot).expect("serializes");
+    older.as_object_mut().expect("object").remove("connections");
+    let older: Snapshot = serde_json::from_value(older).expect("reads without connections");
+    assert!(older.connections.is_empty());
 }

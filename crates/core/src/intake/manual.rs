@@ -65,11 +65,8 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
             invalid(format!("manual event: field `{path}`: {}", e.inner()))
         }
     })?;
-    if manual.connection_id.is_some() {
-        return Err(invalid(
-            "manual event: field `connection_id`: not supported by this build (WebSocket connection checks are not built yet)"
-                .to_string(),
-        ));
+    if let Some(connection_id) = &manual.connection_id {
+        check_connection_id(connection_id, manual.api_id.is_some())?;
     }
     let symptom = match &manual.symptom {
         None => None,
@@ -133,7 +130,8 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
             api_id: api_id.clone(),
             api_name: if api_id.is_some() { None } else { api_name.clone() },
             stage: manual.stage.clone(),
-            v2_hint: false,
+            // A connection id names a WebSocket API: ask API Gateway v2 first.
+            v2_hint: manual.connection_id.is_some(),
         }]),
     };
     let id = format!("manual-{}", settings.now.format("%Y%m%dT%H%M%S%.3fZ"));
@@ -150,9 +148,39 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     incident.error = manual.error;
     incident.request = manual.request;
     incident.client = manual.client;
+    incident.connection_id = manual.connection_id;
     incident.dry_run = manual.dry_run;
     incident.actions = manual.actions.map(|_| actions);
     Ok(incident)
+}
+
+/// The longest connection id accepted: API Gateway's are 16 characters of base64
+/// (`L0SM9cOFvHcCIhw=`); anything far longer is not one.
+const MAX_CONNECTION_ID_CHARS: usize = 128;
+
+/// A connection id must look like one (printable, no spaces, not absurdly long), and needs the
+/// WebSocket API's id: `api_name` finds REST APIs only, which have no connections.
+fn check_connection_id(connection_id: &str, has_api_id: bool) -> Result<(), InvalidEvent> {
+    let field = "manual event: field `connection_id`";
+    if connection_id.is_empty() {
+        return Err(invalid(format!("{field}: must not be empty")));
+    }
+    if connection_id.chars().count() > MAX_CONNECTION_ID_CHARS {
+        return Err(invalid(format!(
+            "{field}: longer than {MAX_CONNECTION_ID_CHARS} characters, not a WebSocket connection id"
+        )));
+    }
+    if !connection_id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(invalid(format!(
+            "{field}: expected printable ASCII without spaces (like \"L0SM9cOFvHcCIhw=\"), got {connection_id:?}"
+        )));
+    }
+    if !has_api_id {
+        return Err(invalid(format!(
+            "{field}: needs `api_id`, the WebSocket API's id (`api_name` finds REST APIs only, and a sweep names no connection)"
+        )));
+    }
+    Ok(())
 }
 
 /// The symptom an `x-amzn-errortype` implies when neither a symptom nor a status is given:

@@ -25,6 +25,7 @@ const CLOUDTRAIL_UPDATE_REST_API_POLICY: &str =
     include_str!("../../../../events/cloudtrail-update-rest-api-policy.json");
 const MANUAL_PRIVATE_403: &str = include_str!("../../../../events/manual-private-403.json");
 const MANUAL_SWEEP: &str = include_str!("../../../../events/manual-sweep.json");
+const MANUAL_WEBSOCKET_410: &str = include_str!("../../../../events/manual-websocket-410.json");
 
 /// Every sample, by file name: `every_sample_file_is_covered` checks this list against `events/`.
 const SAMPLES: &[(&str, &str)] = &[
@@ -49,6 +50,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ),
     ("manual-private-403.json", MANUAL_PRIVATE_403),
     ("manual-sweep.json", MANUAL_SWEEP),
+    ("manual-websocket-410.json", MANUAL_WEBSOCKET_410),
 ];
 
 /// 2026-11-21T10:30:00Z: the invocation time every test uses.
@@ -573,6 +575,24 @@ fn sample_manual_private_403() {
     );
     assert_eq!(incident.dry_run, None);
     assert_eq!(incident.actions, None);
+    assert_no_notes(&incident);
+}
+
+#[test]
+fn sample_manual_websocket_410() {
+    let incident = parse_ok(&sample(MANUAL_WEBSOCKET_410));
+    assert_eq!(incident.source, Source::Manual);
+    // A connection id names a WebSocket API: resolved as API Gateway v2 first.
+    assert_eq!(named(&incident), [by_id("ws1a2b3c4d", Some("prod"), true)]);
+    assert_eq!(incident.connection_id.as_deref(), Some("L0SM9cOFvHcCIhw="));
+    assert_eq!(incident.symptom, Some(Symptom::Gone));
+    assert_eq!(
+        incident
+            .error
+            .as_ref()
+            .and_then(|e| e.error_type.as_deref()),
+        Some("GoneException")
+    );
     assert_no_notes(&incident);
 }
 
@@ -1588,20 +1608,56 @@ fn another_eventbridge_detail_type_is_acknowledged_with_a_note() {
     );
 }
 
-// Nothing is accepted and ignored: WebSocket connection checks are not built yet.
+// SPEC §1.1: a WebSocket 410 investigation names the connection id; without a stage the
+// gather step uses the API's only stage (or says the stage is needed).
 #[test]
-fn a_connection_id_is_refused_by_this_build() {
-    let error = crate::intake::parse(
-        &json!({ "api_id": "a1b2c3d4e5", "connection_id": "L0SM9cOFvHcCIhw=" }),
-        settings(),
-    )
-    .expect_err("refused");
-    assert!(
-        error
-            .to_string()
-            .contains("`connection_id`: not supported by this build"),
-        "{error}"
-    );
+fn a_connection_id_is_carried_with_the_api_id() {
+    let incident =
+        parse_ok(&json!({ "api_id": "ws1a2b3c4d", "connection_id": "L0SM9cOFvHcCIhw=" }));
+    assert_eq!(incident.connection_id.as_deref(), Some("L0SM9cOFvHcCIhw="));
+    assert_eq!(named(&incident), [by_id("ws1a2b3c4d", None, true)]);
+    assert_eq!(incident.symptom, None);
+    let longest = "A".repeat(128);
+    let incident = parse_ok(&json!({ "api_id": "ws1a2b3c4d", "connection_id": longest }));
+    assert_eq!(incident.connection_id.as_deref(), Some(longest.as_str()));
+}
+
+#[test]
+fn without_a_connection_id_the_target_is_not_hinted_as_v2() {
+    let incident = parse_ok(&json!({ "api_id": "a1b2c3d4e5" }));
+    assert_eq!(named(&incident), [by_id("a1b2c3d4e5", None, false)]);
+    assert_eq!(incident.connection_id, None);
+}
+
+#[test]
+fn a_bad_connection_id_is_a_one_line_error_naming_the_field() {
+    for (connection_id, expected) in [
+        (json!(""), "`connection_id`: must not be empty"),
+        (json!("A".repeat(129)), "longer than 128 characters"),
+        (json!("L0SM 9cOF"), "printable ASCII without spaces"),
+        (json!("L0SM\n9cOF"), "printable ASCII without spaces"),
+        (json!("L0SM\u{7f}"), "printable ASCII without spaces"),
+        (json!("connexión"), "printable ASCII without spaces"),
+        (json!(42), "`connection_id`: invalid type"),
+    ] {
+        let message = parse_err(&json!({ "api_id": "ws1a2b3c4d", "connection_id": connection_id }));
+        assert!(message.contains(expected), "{connection_id}: {message}");
+        assert!(!message.contains('\n'), "one line: {message:?}");
+    }
+}
+
+#[test]
+fn a_connection_id_needs_the_api_id() {
+    for event in [
+        json!({ "api_name": "chat", "connection_id": "L0SM9cOFvHcCIhw=" }),
+        json!({ "sweep": true, "connection_id": "L0SM9cOFvHcCIhw=" }),
+    ] {
+        let message = parse_err(&event);
+        assert!(
+            message.contains("`connection_id`: needs `api_id`"),
+            "{event}: {message}"
+        );
+    }
 }
 
 #[test]
