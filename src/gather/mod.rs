@@ -217,26 +217,28 @@ async fn v2_details(
 ) -> (V2Api, Vec<String>, Vec<Incomplete>) {
     let mut failures = Failures::default();
     let websocket = api.is_websocket();
-    let routes_and_integrations = async {
+    let websocket_parts = async {
         if websocket {
             futures::join!(
                 v2::routes(session, &api.id),
-                v2::integrations(session, &api.id)
+                v2::integrations(session, &api.id),
+                v2::authorizers(session, &api.id)
             )
         } else {
-            (Ok(Vec::new()), Ok(Vec::new()))
+            (Ok(Vec::new()), Ok(Vec::new()), Ok(Vec::new()))
         }
     };
-    let (stages, deployments, (routes, integrations)) = futures::join!(
+    let (stages, deployments, (routes, integrations, authorizers)) = futures::join!(
         v2::stages(session, &api.id),
         v2::deployments(session, &api.id),
-        routes_and_integrations
+        websocket_parts
     );
     let stages_read = stages.is_ok();
     api.stages = failures.keep(stages);
     api.deployments = failures.keep(deployments);
     api.routes = failures.keep(routes);
     api.integrations = failures.keep(integrations);
+    api.authorizers = failures.keep(authorizers);
     let missing = if stages_read {
         select_stages(&mut api.stages, wanted, |s| &s.name)
     } else {

@@ -2,7 +2,7 @@
 //! and integrations of WebSocket APIs.
 
 use crate::aws::{CallFailure, Session};
-use crate::snapshot::{Deployment, V2Api, V2Integration, V2Route, V2Stage};
+use crate::snapshot::{Deployment, V2Api, V2Authorizer, V2Integration, V2Route, V2Stage};
 use std::collections::{BTreeMap, HashMap};
 
 /// Every item of a paginated API Gateway v2 listing (500 a page): `$method($id)` is the
@@ -49,7 +49,26 @@ fn from_parts(
         deployments: Vec::new(),
         routes: Vec::new(),
         integrations: Vec::new(),
+        authorizers: Vec::new(),
     }
+}
+
+/// Every authorizer of a WebSocket API (paginated).
+pub async fn authorizers(
+    session: Session<'_>,
+    api_id: &str,
+) -> Result<Vec<V2Authorizer>, CallFailure> {
+    every_item!(
+        session,
+        "apigatewayv2:GetAuthorizers",
+        get_authorizers(api_id),
+        |a| V2Authorizer {
+            id: a.authorizer_id().unwrap_or_default().to_string(),
+            name: a.name().unwrap_or_default().to_string(),
+            authorizer_type: a.authorizer_type().map(|t| t.as_str().to_string()),
+            identity_source: a.identity_source().to_vec(),
+        }
+    )
 }
 
 /// Every route of a WebSocket API (paginated).
@@ -164,6 +183,15 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, 
                 .and_then(|a| a.destination_arn())
                 .filter(|d| !d.is_empty())
                 .map(str::to_string),
+            route_logging: s
+                .route_settings()
+                .into_iter()
+                .flatten()
+                .filter_map(|(route, settings)| {
+                    let level = settings.logging_level()?.as_str().to_string();
+                    Some((route.clone(), level))
+                })
+                .collect(),
         }
     })
 }

@@ -41,6 +41,11 @@ async fn an_authorizer_on_another_route_and_a_missing_connection_id_header_are_r
         authorizer[0]["evidence"]["routes"][0]["route_key"],
         "sendMessage"
     );
+    // Read with GetAuthorizers (emulator gap 12): the evidence names the authorizer.
+    assert_eq!(
+        authorizer[0]["evidence"]["routes"][0]["authorizer_name"],
+        "tokens"
+    );
     let header = findings(&report, "WS_CONNECTION_ID_HEADER_MISSING");
     assert_eq!(header.len(), 1, "{report:#}");
     assert_eq!(header[0]["resource"], id(&ids, "ws_integration_id"));
@@ -459,5 +464,29 @@ fn the_cli_looks_the_connection_id_up() {
     assert_eq!(
         findings(&gone, "WS_CONNECTION_GONE")[0]["evidence"]["endpoint"],
         format!("{}/prod", moto.endpoint())
+    );
+}
+
+// Per-route settings are read: a WebSocket stage whose default logging is off but whose every
+// route logs by its own settings is not "logging disabled"; without them it is.
+#[tokio::test]
+async fn routes_that_log_by_their_own_settings_keep_the_stage_logged() {
+    let moto = Moto::start();
+    let logged = moto.seed(&["v2", "--logging-off", "--ws-route-logging"]);
+    let report = moto
+        .report(&json!({ "api_id": id(&logged, "ws_api_id") }))
+        .await;
+    assert!(
+        findings(&report, "EXECUTION_LOGGING_DISABLED").is_empty(),
+        "{report:#}"
+    );
+    let unlogged = moto.seed(&["v2", "--logging-off", "--name", "quiet"]);
+    let report = moto
+        .report(&json!({ "api_id": id(&unlogged, "ws_api_id") }))
+        .await;
+    assert_eq!(
+        findings(&report, "EXECUTION_LOGGING_DISABLED").len(),
+        1,
+        "{report:#}"
     );
 }

@@ -107,6 +107,11 @@ models, because the client under test is the real AWS SDK for Rust):
     v2 API's ``integrations`` (id -> GetIntegration JSON), so a dry run is seen to leave request
     parameters alone.
 
+12. API Gateway v2 ``GetAuthorizers`` (GET ``/v2/apis/{apiId}/authorizers``), which moto
+    lacks (it has CreateAuthorizer and GetAuthorizer on the same paths): answers
+    ``{"items": [<GetAuthorizer JSON>...]}`` in creation order, all in one page as moto's other
+    v2 listings do; an unknown API is moto's own 404 NotFoundException.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem; ``ext_check.py`` proves those too.
@@ -753,13 +758,24 @@ def install() -> None:
     _require(v2_exceptions, "StageNotFound")
     V2Response = _require(v2_responses, "ApiGatewayV2Response")
     _require(V2Response, "apigatewayv2_backend")
-    for name in ("create_deployment", "get_deployment", "get_deployments", "update_stage"):
+    for name in (
+        "create_deployment",
+        "get_deployment",
+        "get_deployments",
+        "update_stage",
+        "get_authorizers",
+    ):
         _require(V2Response, name, absent=True)
+    _require(V2Response, "get_authorizer")
+    _require(_require(v2_models, "Authorizer"), "to_json")
     v2_url_paths: dict[str, Any] = _require(v2_urls, "url_paths")
     rest_url_paths: dict[str, Any] = _require(rest_urls, "url_paths")
     stages_path = "{0}/v2/apis/(?P<api_id>[^/]+)/stages/(?P<stage_name>[^/]+)$"
     if stages_path not in v2_url_paths or stages_path not in rest_url_paths:
         raise MotoExtensionOutdated(f"url map entry {stages_path!r} is missing")
+    authorizers_path = "{0}/v2/apis/(?P<api_id>[^/]+)/authorizers$"
+    if authorizers_path not in v2_url_paths or authorizers_path not in rest_url_paths:
+        raise MotoExtensionOutdated(f"url map entry {authorizers_path!r} is missing")
 
     VpcResponses = _require(ec2_vpc_responses, "VPCs")
     _require(VpcResponses, "modify_vpc_endpoint")
@@ -950,6 +966,14 @@ def install() -> None:
     for url_map in (v2_url_paths, rest_url_paths):
         url_map["{0}/v2/apis/(?P<api_id>[^/]+)/deployments$"] = dispatch
         url_map["{0}/v2/apis/(?P<api_id>[^/]+)/deployments/(?P<deployment_id>[^/]+)$"] = dispatch
+
+    # Gap 12 ------------------------------------------------------------------------------
+    def get_authorizers(self: Any) -> tuple[int, dict[str, Any], str]:
+        api = self.apigatewayv2_backend.get_api(path_parts(self)[3])
+        items = [authorizer.to_json() for authorizer in api.authorizers.values()]
+        return 200, {}, json.dumps({"items": items})
+
+    V2Response.get_authorizers = get_authorizers
 
     # Gap 11 ------------------------------------------------------------------------------
     def wrap_update_integration(original: Callable[..., Any]) -> Callable[..., Any]:

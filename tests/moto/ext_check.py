@@ -763,6 +763,20 @@ def check_v2_auto_deploy(h: Harness) -> None:
         {"integration.request.header.connectionId": "context.connectionId"},
         "moto replaces RequestParameters on UpdateIntegration",
     )
+    # Gap 12: GetAuthorizers lists the API's authorizers.
+    authorizer = v2.create_authorizer(
+        ApiId=api_id, AuthorizerType="REQUEST", Name="tokens",
+        AuthorizerUri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                      "arn:aws:lambda:us-east-1:123456789012:function:tokens/invocations",
+        IdentitySource=["route.request.header.Authorization"],
+    )["AuthorizerId"]
+    listed = v2.get_authorizers(ApiId=api_id)["Items"]
+    expect_equal([a["AuthorizerId"] for a in listed], [authorizer], "GetAuthorizers ids")
+    expect_equal(listed[0]["Name"], "tokens", "GetAuthorizers name")
+    expect_equal(listed[0]["IdentitySource"], ["route.request.header.Authorization"], "identity source")
+    expect_error(
+        lambda: v2.get_authorizers(ApiId="nope000"), "NotFoundException", 404, "GetAuthorizers of a missing API"
+    )
     dump = json.loads(h.state())["apigatewayv2"][ACCOUNT][REGION]["apis"][api_id]
     expect_equal(
         dump["integrations"][integration]["requestParameters"],
@@ -824,7 +838,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
     ("API Gateway v2 deployments and UpdateStage", check_v2),
-    ("API Gateway v2 automatic deployment", check_v2_auto_deploy),
+    ("API Gateway v2 automatic deployment and GetAuthorizers", check_v2_auto_deploy),
     ("EC2 ModifyVpcEndpoint PrivateDnsEnabled and vpce tags", check_ec2),
     ("EC2 new network ACLs carry the catch-all deny entries", check_network_acls),
     ("DynamoDB conditional PutItem", check_dynamodb),

@@ -206,6 +206,9 @@ def scenario_v2(apigw, apigwv2, args):
         if protocol == "HTTP":
             del settings["LoggingLevel"]
         auto = {"AutoDeploy": True} if args.ws_auto_deploy and protocol == "WEBSOCKET" else {}
+        if args.ws_route_logging and protocol == "WEBSOCKET":
+            auto["RouteSettings"] = {route: {"LoggingLevel": "INFO"}
+                                     for route in ("$connect", "sendMessage")}
         apigwv2.create_stage(ApiId=api, StageName="prod", DefaultRouteSettings=settings, **auto,
                              AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"},
                              Tags=tag_pairs(args.tag_stage))
@@ -287,6 +290,8 @@ def main():
     parser.add_argument("--logging-off", action="store_true", help="stages write no execution logs")
     parser.add_argument("--ws-authorizer-on-route", action="store_true",
                         help="the WebSocket sendMessage route carries a Lambda authorizer")
+    parser.add_argument("--ws-route-logging", action="store_true",
+                        help="every WebSocket route logs at INFO by its own route settings")
     parser.add_argument("--ws-auto-deploy", action="store_true",
                         help="the WebSocket API's stage deploys every change itself")
     parser.add_argument("--ws-no-connection-id", action="store_true",

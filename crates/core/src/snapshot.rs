@@ -281,6 +281,21 @@ pub struct V2Api {
     pub routes: Vec<V2Route>,
     #[serde(default)]
     pub integrations: Vec<V2Integration>,
+    /// WebSocket APIs only: the authorizers routes may name.
+    #[serde(default)]
+    pub authorizers: Vec<V2Authorizer>,
+}
+
+/// A WebSocket API's authorizer, as the evidence names it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct V2Authorizer {
+    pub id: String,
+    pub name: String,
+    /// `REQUEST` (a Lambda authorizer) or `JWT` (HTTP APIs).
+    pub authorizer_type: Option<String>,
+    /// Where the identity comes from (`route.request.header.Authorization`, …).
+    pub identity_source: Vec<String>,
 }
 
 /// A WebSocket route and how it is authorized.
@@ -341,6 +356,10 @@ pub struct V2Stage {
     pub logging_level: Option<String>,
     #[serde(default)]
     pub access_log_destination: Option<String>,
+    /// `routeSettings`: the execution log level a route sets for itself (route key → level),
+    /// overriding the default route settings (WebSocket APIs).
+    #[serde(default)]
+    pub route_logging: BTreeMap<String, String>,
 }
 
 /// A VPC endpoint of any service (the checks pick the execute-api ones).

@@ -5,6 +5,7 @@ use crate::catalog::Code;
 use crate::finding::Finding;
 use crate::snapshot::{Snapshot, V2Api};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -45,18 +46,8 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
         })
     });
     for (api_id, stage, level, access_log) in rest_stages.chain(v2_stages) {
-        if let Some(level) = level {
-            if level.is_none_or(|l| l.eq_ignore_ascii_case("OFF")) {
-                findings.push(
-                    Finding::new(
-                        Code::ExecutionLoggingDisabled,
-                        format!("Stage {stage} of API {api_id} writes no execution logs, so failures leave no trace in CloudWatch Logs."),
-                    )
-                    .api(api_id)
-                    .stage(Some(stage))
-                    .evidence(json!({ "logging_level": level.unwrap_or("OFF") })),
-                );
-            }
+        if let Some(level) = level.filter(|l| l.is_none_or(|l| l.eq_ignore_ascii_case("OFF"))) {
+            findings.extend(execution_logging_off(snapshot, api_id, stage, level));
         }
         if access_log.is_none() {
             findings.push(
@@ -71,4 +62,70 @@ pub fn check(snapshot: &Snapshot) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// `EXECUTION_LOGGING_DISABLED` for a stage whose default level is off, unless (WebSocket)
+/// every route of the API turns logging on for itself in the stage's route settings; the
+/// routes that do are named, the others are the ones that leave no trace
+/// (<https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html>:
+/// `routeSettings` override `defaultRouteSettings` per route).
+fn execution_logging_off(
+    snapshot: &Snapshot,
+    api_id: &str,
+    stage: &str,
+    level: Option<&str>,
+) -> Option<Finding> {
+    let websocket = snapshot.v2_api(api_id).filter(|a| a.is_websocket());
+    let overrides: BTreeMap<&str, &str> = websocket
+        .and_then(|api| api.stages.iter().find(|s| s.name == stage))
+        .map(|s| {
+            s.route_logging
+                .iter()
+                .filter(|(_, l)| !l.eq_ignore_ascii_case("OFF"))
+                .map(|(route, l)| (route.as_str(), l.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let routes_read = !snapshot.read_failed("apigatewayv2:GetRoutes");
+    let unlogged: Vec<&str> = websocket
+        .filter(|_| routes_read)
+        .map(|api| {
+            api.routes
+                .iter()
+                .map(|r| r.route_key.as_str())
+                .filter(|key| !overrides.contains_key(key))
+                .collect()
+        })
+        .unwrap_or_default();
+    let every_route_logs =
+        websocket.is_some_and(|api| !api.routes.is_empty()) && routes_read && unlogged.is_empty();
+    if every_route_logs {
+        return None;
+    }
+    let which = if overrides.is_empty() {
+        String::new()
+    } else if routes_read {
+        format!(
+            " Only route(s) {} log by their own route settings; {} do not.",
+            overrides.keys().copied().collect::<Vec<_>>().join(", "),
+            unlogged.join(", ")
+        )
+    } else {
+        format!(
+            " Route(s) {} log by their own route settings.",
+            overrides.keys().copied().collect::<Vec<_>>().join(", ")
+        )
+    };
+    Some(
+        Finding::new(
+            Code::ExecutionLoggingDisabled,
+            format!("Stage {stage} of API {api_id} writes no execution logs, so failures leave no trace in CloudWatch Logs.{which}"),
+        )
+        .api(api_id)
+        .stage(Some(stage))
+        .evidence(json!({
+            "logging_level": level.unwrap_or("OFF"),
+            "routes_logging": overrides,
+        })),
+    )
 }

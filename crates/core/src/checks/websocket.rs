@@ -151,11 +151,20 @@ fn authorizer_not_on_connect(snapshot: &Snapshot, api: &V2Api) -> Option<Finding
         .api(&api.id)
         .resource(&api.id)
         .evidence(json!({
-            "routes": authorized.iter().map(|r| json!({
-                "route_key": r.route_key,
-                "authorization_type": r.authorization_type,
-                "authorizer_id": r.authorizer_id,
-            })).collect::<Vec<_>>(),
+            "routes": authorized.iter().map(|r| {
+                let authorizer = r
+                    .authorizer_id
+                    .as_deref()
+                    .and_then(|id| api.authorizers.iter().find(|a| a.id == id));
+                json!({
+                    "route_key": r.route_key,
+                    "authorization_type": r.authorization_type,
+                    "authorizer_id": r.authorizer_id,
+                    "authorizer_name": authorizer.map(|a| &a.name),
+                    "authorizer_type": authorizer.and_then(|a| a.authorizer_type.as_ref()),
+                    "identity_source": authorizer.map(|a| &a.identity_source),
+                })
+            }).collect::<Vec<_>>(),
             "route_arn_form": route_arn,
         })),
     )

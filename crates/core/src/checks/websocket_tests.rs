@@ -7,7 +7,7 @@ use super::{notes, run};
 use crate::catalog::{Code, Severity};
 use crate::snapshot::{
     ApiStage, Connection, ConnectionState, Incomplete, LookupKey, Snapshot, TargetLookup, V2Api,
-    V2Integration, V2Route, V2Stage,
+    V2Authorizer, V2Integration, V2Route, V2Stage,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -394,4 +394,104 @@ fn a_looked_up_connection_survives_the_snapshot_file() {
     older.as_object_mut().expect("object").remove("connections");
     let older: Snapshot = serde_json::from_value(older).expect("reads without connections");
     assert!(older.connections.is_empty());
+}
+
+#[test]
+fn the_evidence_names_the_authorizer_a_route_uses() {
+    let mut snapshot = logging_snapshot(&[]);
+    let api = &mut snapshot.v2_apis[0];
+    api.routes[1] = route("sendMessage", "CUSTOM", Some("auth-1"));
+    api.authorizers = vec![V2Authorizer {
+        id: "auth-1".into(),
+        name: "tokens".into(),
+        authorizer_type: Some("REQUEST".into()),
+        identity_source: vec!["route.request.header.Authorization".into()],
+    }];
+    let found = run(&snapshot, &incident(json!({ "api_id": "ws00000001" })));
+    let finding = found
+        .iter()
+        .find(|f| f.code == Code::WsAuthorizerNotOnConnect)
+        .expect("the finding");
+    let route = &finding.evidence["routes"][0];
+    assert_eq!(route["authorizer_name"], "tokens");
+    assert_eq!(route["authorizer_type"], "REQUEST");
+    assert_eq!(
+        route["identity_source"],
+        json!(["route.request.header.Authorization"])
+    );
+}
+
+/// A WebSocket API with routes `$connect` and `sendMessage`, its stage's default logging off,
+/// and `route_logging` as given.
+fn logging_snapshot(route_logging: &[(&str, &str)]) -> Snapshot {
+    let mut snapshot = Snapshot::new("eu-west-1", Some("123456789012".into()));
+    snapshot.v2_apis.push(V2Api {
+        id: "ws00000001".into(),
+        protocol: "WEBSOCKET".into(),
+        stages: vec![V2Stage {
+            name: "prod".into(),
+            logging_level: Some("OFF".into()),
+            access_log_destination: Some("arn:aws:logs:eu-west-1:123456789012:log-group:a".into()),
+            route_logging: route_logging
+                .iter()
+                .map(|(r, l)| (r.to_string(), l.to_string()))
+                .collect(),
+            ..V2Stage::default()
+        }],
+        routes: vec![
+            route("$connect", "NONE", None),
+            route("sendMessage", "NONE", None),
+        ],
+        ..V2Api::default()
+    });
+    snapshot
+}
+
+fn logging_findings(snapshot: &Snapshot) -> Vec<crate::finding::Finding> {
+    run(snapshot, &incident(json!({ "api_id": "ws00000001" })))
+        .into_iter()
+        .filter(|f| f.code == Code::ExecutionLoggingDisabled)
+        .collect()
+}
+
+// routeSettings override defaultRouteSettings per route
+// (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html).
+#[test]
+fn every_route_logging_by_its_own_settings_is_not_logging_disabled() {
+    let snapshot = logging_snapshot(&[("$connect", "INFO"), ("sendMessage", "ERROR")]);
+    assert_eq!(logging_findings(&snapshot), Vec::new());
+}
+
+#[test]
+fn routes_logging_by_their_own_settings_are_named_and_the_others_reported() {
+    let snapshot = logging_snapshot(&[("$connect", "INFO"), ("sendMessage", "OFF")]);
+    let found = logging_findings(&snapshot);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].summary.contains(
+            "Only route(s) $connect log by their own route settings; sendMessage do not."
+        ),
+        "{}",
+        found[0].summary
+    );
+    assert_eq!(
+        found[0].evidence["routes_logging"],
+        json!({ "$connect": "INFO" })
+    );
+}
+
+#[test]
+fn route_overrides_with_unread_routes_do_not_clear_the_finding() {
+    let mut snapshot = logging_snapshot(&[("$connect", "INFO"), ("sendMessage", "INFO")]);
+    snapshot.v2_apis[0].routes.clear();
+    snapshot.incomplete.push(Incomplete {
+        step: "apigatewayv2:GetRoutes".into(),
+        error: "ThrottlingException".into(),
+        detail: "throttled".into(),
+    });
+    let found = logging_findings(&snapshot);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0]
+        .summary
+        .contains("Route(s) $connect, sendMessage log by their own route settings."));
 }
