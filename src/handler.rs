@@ -233,6 +233,7 @@ async fn read(
         // a sweep) and when the trigger did not already say when the policy changed.
         policy_history: matches!(incident.scope, Scope::Named(_))
             && incident.change.as_ref().is_none_or(|c| !c.policy_change),
+        definition_history: matches!(incident.scope, Scope::Named(_)),
         connection_id: incident.connection_id.as_deref(),
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;

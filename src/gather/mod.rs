@@ -5,6 +5,7 @@
 pub mod connection;
 pub mod network;
 pub mod rest;
+mod trail;
 pub mod v2;
 
 use crate::aws::{CallFailure, Session};
@@ -31,8 +32,10 @@ impl Failures {
 #[derive(Debug, Clone, Copy)]
 pub struct Asked<'a> {
     pub client: Option<&'a ClientHint>,
-    /// Search CloudTrail for the last resource-policy change.
+    /// Search CloudTrail for the last resource-policy change (REST APIs).
     pub policy_history: bool,
+    /// Search CloudTrail for the last route or integration change (HTTP and WebSocket APIs).
+    pub definition_history: bool,
     /// Look this WebSocket connection id up on its stage (`GetConnection`).
     pub connection_id: Option<&'a str>,
 }
@@ -47,6 +50,7 @@ pub async fn gather(
     let Asked {
         client,
         policy_history,
+        definition_history,
         connection_id,
     } = asked;
     snapshot.lookups = resolution.lookups;
@@ -67,7 +71,7 @@ pub async fn gather(
     });
     let v2_reads = resolution.v2_apis.into_iter().map(|api| {
         let stages = wanted.get(&api.id).cloned().flatten();
-        Box::pin(v2_details(session, api, stages))
+        Box::pin(v2_details(session, api, stages, definition_history))
     });
     let (rest_apis, v2_apis, account) = futures::join!(
         futures::future::join_all(rest_reads),
@@ -214,6 +218,7 @@ async fn v2_details(
     session: Session<'_>,
     mut api: V2Api,
     wanted: Option<BTreeSet<String>>,
+    history: bool,
 ) -> (V2Api, Vec<String>, Vec<Incomplete>) {
     let mut failures = Failures::default();
     let websocket = api.is_websocket();
@@ -244,6 +249,22 @@ async fn v2_details(
     } else {
         Vec::new()
     };
+    // When routes or integrations last changed: only changes after the oldest deployment a
+    // stage without auto-deploy serves matter (an auto-deploying stage follows every change).
+    let oldest_in_use = api
+        .stages
+        .iter()
+        .filter(|s| !s.auto_deploy)
+        .filter_map(|s| s.deployment_id.as_deref())
+        .filter_map(|id| api.deployments.iter().find(|d| d.id == id))
+        .filter_map(|d| d.created_date)
+        .min();
+    if let (true, Some(since)) = (history, oldest_in_use) {
+        api.last_definition_change = v2::last_definition_change(session, &api.id, since)
+            .await
+            .map_err(|f| failures.0.push(f.incomplete()))
+            .ok();
+    }
     (api, missing, failures.0)
 }
 

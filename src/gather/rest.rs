@@ -1,10 +1,10 @@
 //! Reads REST APIs (API Gateway v1): the API, its stages, deployments and resources, and the
 //! account settings.
 
-use crate::aws::{CallFailure, Scanned, Session};
+use super::trail;
+use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
-    AccountSettings, Deployment, HistoryLimit, HistoryLimitReason, Method, PolicyChange,
-    PolicyHistory, Resource, RestApi, RestStage,
+    AccountSettings, ChangeHistory, Deployment, Method, Resource, RestApi, RestStage,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -234,158 +234,19 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
         .collect())
 }
 
-/// Pages of events (50 each, newest first) read per call name before giving up.
-const POLICY_LOOKUP_PAGES: usize = 10;
-/// CloudTrail's event history holds the last 90 days of management events
-/// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html).
-const EVENT_HISTORY_SECONDS: i64 = 90 * 24 * 60 * 60;
 /// The calls that can change a REST API's resource policy (see `intake::history_evidence`).
 const POLICY_CALLS: [&str; 2] = ["UpdateRestApi", "PutRestApi"];
 
 /// What CloudTrail's event history says about REST API `api_id`'s resource policy since `since`
-/// (epoch seconds): the newest change, the calls whose patch could not be read, and how far back
-/// the history reached. Looked up by event name (the API id is in the request, whatever
-/// CloudTrail names as resource), newest first, each name stopping at its first change to this
-/// API. Reaching neither back to `since` (90-day retention, page cap) nor reading a patch is a
-/// note for the checks, never a failed read.
+/// (epoch seconds): see [`trail::last_change`].
 pub async fn last_policy_change(
     session: Session<'_>,
     api_id: &str,
     since: i64,
-) -> Result<Option<PolicyHistory>, CallFailure> {
-    let horizon = chrono::Utc::now().timestamp() - EVENT_HISTORY_SECONDS;
-    let from = since.max(horizon);
-    let mut history = PolicyHistory {
-        limit: (since < horizon).then_some(HistoryLimit {
-            read_back_to: horizon,
-            reason: HistoryLimitReason::Retention,
-        }),
-        ..PolicyHistory::default()
-    };
-    for call in POLICY_CALLS {
-        let calls = policy_calls(session, call, api_id, from).await?;
-        merge(&mut history, calls);
-    }
-    let newest = history.newest.as_ref().map_or(i64::MIN, |c| c.event_time);
-    history.unreadable.retain(|c| c.event_time > newest);
-    history
-        .unreadable
-        .sort_by_key(|c| std::cmp::Reverse(c.event_time));
-    if let Some(limit) = &history.limit {
-        tracing::warn!(
-            api_id,
-            read_back_to = limit.read_back_to,
-            reason = ?limit.reason,
-            "CloudTrail history not read back to the oldest deployment in use"
-        );
-    }
+) -> Result<Option<ChangeHistory>, CallFailure> {
+    let history = trail::last_change(session, &POLICY_CALLS, since, |call, record| {
+        crate::intake::history_evidence(call, record, api_id)
+    })
+    .await?;
     Ok(Some(history))
-}
-
-/// What one call name's events say about the policy: the newest change, the unreadable calls
-/// newer than it, and where the lookup stopped when it hit the page cap.
-#[derive(Default)]
-struct PolicyCalls {
-    change: Option<PolicyChange>,
-    unreadable: Vec<PolicyChange>,
-    capped_at: Option<i64>,
-}
-
-/// Adds what one call name's events showed: the newer change wins, the later cut stays.
-fn merge(history: &mut PolicyHistory, calls: PolicyCalls) {
-    if calls.change.as_ref().map(|c| c.event_time) > history.newest.as_ref().map(|c| c.event_time) {
-        history.newest = calls.change;
-    }
-    history.unreadable.extend(calls.unreadable);
-    if let Some(read_back_to) = calls.capped_at {
-        if history
-            .limit
-            .as_ref()
-            .is_none_or(|limit| limit.read_back_to < read_back_to)
-        {
-            history.limit = Some(HistoryLimit {
-                read_back_to,
-                reason: HistoryLimitReason::PageCap,
-            });
-        }
-    }
-}
-
-/// `call` events since `from`, newest first, until the first change to `api_id`'s policy.
-async fn policy_calls(
-    session: Session<'_>,
-    call: &str,
-    api_id: &str,
-    from: i64,
-) -> Result<PolicyCalls, CallFailure> {
-    use crate::intake::{history_evidence, PolicyEvidence};
-    use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
-    const STEP: &str = "cloudtrail:LookupEvents";
-    let by_name = LookupAttribute::builder()
-        .attribute_key(LookupAttributeKey::EventName)
-        .attribute_value(call)
-        .build()
-        .map_err(|e| CallFailure {
-            step: STEP.to_string(),
-            kind: crate::aws::FailureKind::Other,
-            code: "InvalidRequest".to_string(),
-            detail: e.to_string(),
-        })?;
-    let client = &session.aws.cloudtrail;
-    let mut calls = PolicyCalls::default();
-    let mut oldest_read: Option<i64> = None;
-    let scanned = session
-        .scan(
-            STEP,
-            |token| {
-                client
-                    .lookup_events()
-                    .lookup_attributes(by_name.clone())
-                    .start_time(aws_smithy_types::DateTime::from_secs(from))
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-            POLICY_LOOKUP_PAGES,
-            |page| {
-                page.events().iter().find_map(|event| {
-                    let record = policy_change(call, event, from);
-                    oldest_read =
-                        Some(oldest_read.map_or(record.event_time, |t| t.min(record.event_time)));
-                    let evidence = history_evidence(
-                        call,
-                        event.cloud_trail_event().unwrap_or_default(),
-                        api_id,
-                    )?;
-                    match evidence {
-                        PolicyEvidence::Changed => Some(record),
-                        PolicyEvidence::Unreadable => {
-                            calls.unreadable.push(record);
-                            None
-                        }
-                        PolicyEvidence::Unchanged => None,
-                    }
-                })
-            },
-        )
-        .await?;
-    match scanned {
-        Scanned::Found(change) => calls.change = Some(change),
-        Scanned::Exhausted => {}
-        // Pages without events tell nothing: then nothing was seen back from now.
-        Scanned::Capped => {
-            calls.capped_at = Some(oldest_read.unwrap_or_else(|| chrono::Utc::now().timestamp()));
-        }
-    }
-    Ok(calls)
-}
-
-/// The event as a record of a `call` (its time defaults to `from`, where the lookup started).
-fn policy_change(call: &str, event: &aws_sdk_cloudtrail::types::Event, from: i64) -> PolicyChange {
-    PolicyChange {
-        event_name: call.to_string(),
-        event_id: event.event_id().unwrap_or_default().to_string(),
-        event_time: event.event_time().map_or(from, |t| t.secs()),
-        user: event.username().map(str::to_string),
-    }
 }

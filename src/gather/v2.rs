@@ -2,7 +2,9 @@
 //! and integrations of WebSocket APIs.
 
 use crate::aws::{CallFailure, Session};
-use crate::snapshot::{Deployment, V2Api, V2Authorizer, V2Integration, V2Route, V2Stage};
+use crate::snapshot::{
+    ChangeHistory, Deployment, V2Api, V2Authorizer, V2Integration, V2Route, V2Stage,
+};
 use std::collections::{BTreeMap, HashMap};
 
 /// Every item of a paginated API Gateway v2 listing (500 a page): `$method($id)` is the
@@ -45,11 +47,7 @@ fn from_parts(
         name: name.unwrap_or_default().to_string(),
         protocol: protocol.map(|p| p.as_str().to_string()).unwrap_or_default(),
         tags: tags(api_tags),
-        stages: Vec::new(),
-        deployments: Vec::new(),
-        routes: Vec::new(),
-        integrations: Vec::new(),
-        authorizers: Vec::new(),
+        ..V2Api::default()
     }
 }
 
@@ -215,4 +213,27 @@ pub async fn deployments(
             api_summary: None,
         }
     )
+}
+
+/// The route and integration writes (see `intake::definition_evidence`).
+const DEFINITION_CALLS: [&str; 6] = [
+    "CreateRoute",
+    "UpdateRoute",
+    "DeleteRoute",
+    "CreateIntegration",
+    "UpdateIntegration",
+    "DeleteIntegration",
+];
+
+/// What CloudTrail's event history says about HTTP or WebSocket API `api_id`'s routes and
+/// integrations since `since` (epoch seconds): see [`super::trail::last_change`].
+pub async fn last_definition_change(
+    session: Session<'_>,
+    api_id: &str,
+    since: i64,
+) -> Result<ChangeHistory, CallFailure> {
+    super::trail::last_change(session, &DEFINITION_CALLS, since, |_, record| {
+        crate::intake::definition_evidence(record, api_id)
+    })
+    .await
 }

@@ -12,4 +12,5 @@ mod remediation;
 mod resource_policy;
 mod support;
 mod targets;
+mod v2_deployments;
 mod websocket;

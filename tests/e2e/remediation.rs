@@ -409,7 +409,8 @@ async fn websocket_logging_keeps_the_other_route_settings_and_v2_stages_redeploy
         "other settings kept"
     );
 
-    // No v2 check asks for a redeploy yet; drive the engine with a finding the way one would.
+    // A WebSocket stage redeploys through apigatewayv2 too: the engine driven with the finding
+    // CloudTrail evidence makes (tests/e2e/v2_deployments.rs finds one for real).
     let outcome = crate::support::handle_with(
         aws,
         apigw_doctor::config::Config::from_vars(&Default::default()).expect("defaults"),

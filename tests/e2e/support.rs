@@ -188,6 +188,11 @@ impl Moto {
         serde_json::from_slice(&output.stdout).expect("the state dump is JSON")
     }
 
+    /// Runs the handler in-process with `config` now; the report has `operations_sent`.
+    pub async fn report_with(&self, config: Config, event: &Value) -> Value {
+        self.handle_at(config, event, chrono::Utc::now()).await
+    }
+
     /// Runs the handler in-process with `config`; a fixed `now` makes two runs plan alike.
     pub async fn handle_at(
         &self,
@@ -341,7 +346,9 @@ pub fn operations_sent(report: &Value) -> Vec<String> {
     report["operations_sent"]
         .as_object()
         .map(|sent| sent.keys().cloned().collect())
-        .unwrap_or_default()
+        // Only `Moto::handle_at` records them: a report without them would make every
+        // assertion about them vacuous.
+        .expect("the report has no operations_sent: run it with Moto::handle_at")
 }
 
 /// The lock table SPEC §2 describes: partition key `pk` (string).

@@ -112,6 +112,14 @@ models, because the client under test is the real AWS SDK for Rust):
     ``{"items": [<GetAuthorizer JSON>...]}`` in creation order, all in one page as moto's other
     v2 listings do; an unknown API is moto's own 404 NotFoundException.
 
+13. CloudTrail management events for API Gateway v2 route and integration writes
+    (CreateRoute, UpdateRoute, DeleteRoute, CreateIntegration, UpdateIntegration,
+    DeleteIntegration), which the doctor reads to tell whether an HTTP or WebSocket stage's
+    deployment predates a change. Each successful call files one event as gap 8 does, in the
+    layout real v2 records have (aws-spotlight's APIGATEWAY_DeleteApi record:
+    ``requestParameters: {"apiId": ...}``, no ``resources``), with the route's or
+    integration's id as ``routeId`` / ``integrationId``.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem; ``ext_check.py`` proves those too.
@@ -144,6 +152,17 @@ V2_STAGE_ARN = re.compile(r":/apis/(?P<api_id>[^/]+)/stages/(?P<stage>[^/]+)$")
 API_SUMMARY_ATTR = "api_summary"
 # The attribute on moto's v2 Api that holds this extension's deployments.
 V2_DEPLOYMENTS_ATTR = "deployments"
+
+# Gap 13: the v2 backend methods whose calls CloudTrail records, with the event's name and the
+# request parameter naming what changed.
+V2_CHANGES = {
+    "create_route": ("CreateRoute", "routeId"),
+    "update_route": ("UpdateRoute", "routeId"),
+    "delete_route": ("DeleteRoute", "routeId"),
+    "create_integration": ("CreateIntegration", "integrationId"),
+    "update_integration": ("UpdateIntegration", "integrationId"),
+    "delete_integration": ("DeleteIntegration", "integrationId"),
+}
 
 _installed = False
 # GetAccount JSON of an untouched moto account, so the dump can leave it out.
@@ -752,7 +771,7 @@ def install() -> None:
     _require(_require(v2_models, "Integration"), "to_json")
     _require(V2Api, "to_json")
     V2Backend = _require(v2_models, "ApiGatewayV2Backend")
-    for name in ("get_api", "tag_resource", "untag_resource"):
+    for name in ("get_api", "tag_resource", "untag_resource", *V2_CHANGES):
         _require(V2Backend, name)
     V2Error = _require(v2_exceptions, "APIGatewayV2Error")
     _require(v2_exceptions, "StageNotFound")
@@ -966,6 +985,31 @@ def install() -> None:
     for url_map in (v2_url_paths, rest_url_paths):
         url_map["{0}/v2/apis/(?P<api_id>[^/]+)/deployments$"] = dispatch
         url_map["{0}/v2/apis/(?P<api_id>[^/]+)/deployments/(?P<deployment_id>[^/]+)$"] = dispatch
+
+    # Gap 13 ------------------------------------------------------------------------------
+    def wrap_v2_change(event_name: str, id_member: str) -> Callable[..., Any]:
+        def make(original: Callable[..., Any]) -> Callable[..., Any]:
+            def changed(self: Any, *args: Any, **kwargs: Any) -> Any:
+                result = original(self, *args, **kwargs)
+                api_id = kwargs.get("api_id", args[0] if args else None)
+                snake = "route_id" if id_member == "routeId" else "integration_id"
+                ident = kwargs.get(snake) or getattr(result, snake, None) or getattr(result, "id", None)
+                record_management_event(
+                    self.account_id,
+                    self.region_name,
+                    event_name=event_name,
+                    event_source="apigateway.amazonaws.com",
+                    resources=[],
+                    request_parameters={"apiId": api_id, id_member: ident},
+                )
+                return result
+
+            return changed
+
+        return make
+
+    for method, (event_name, id_member) in V2_CHANGES.items():
+        _wrap(V2Backend, method, wrap_v2_change(event_name, id_member))
 
     # Gap 12 ------------------------------------------------------------------------------
     def get_authorizers(self: Any) -> tuple[int, dict[str, Any], str]:

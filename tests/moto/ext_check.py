@@ -731,7 +731,9 @@ def check_v2_auto_deploy(h: Harness) -> None:
     """Gap 11: an integration change is deployed to auto-deploying stages only; the merge
     semantics of RequestParameters stay moto's (replace), which the doctor's merge must survive;
     the dump lists integrations."""
-    v2 = h.client("apigatewayv2")
+    # A region of its own: the CloudTrail check counts every event of REGION.
+    region = "eu-west-1"
+    v2 = h.client("apigatewayv2", region)
     api_id = v2.create_api(
         Name="ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
     )["ApiId"]
@@ -763,10 +765,30 @@ def check_v2_auto_deploy(h: Harness) -> None:
         {"integration.request.header.connectionId": "context.connectionId"},
         "moto replaces RequestParameters on UpdateIntegration",
     )
+    # Gap 13: the integration writes are in CloudTrail, in the v2 layout, newest first.
+    trail = h.client("cloudtrail", region)
+    events = trail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "UpdateIntegration"}]
+    )["Events"]
+    mine = [e for e in events if json.loads(e["CloudTrailEvent"])["requestParameters"]["apiId"] == api_id]
+    expect_equal(len(mine), 1, "one UpdateIntegration event for the API")
+    record = json.loads(mine[0]["CloudTrailEvent"])
+    expect_equal(
+        record["requestParameters"], {"apiId": api_id, "integrationId": integration}, "v2 record layout"
+    )
+    expect("resources" not in record and mine[0].get("Resources", []) == [], "no resources, as v2 records")
+    created = trail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateIntegration"}]
+    )["Events"]
+    expect(
+        any(json.loads(e["CloudTrailEvent"])["requestParameters"] == {"apiId": api_id, "integrationId": integration} for e in created),
+        "CreateIntegration recorded with the new integration's id",
+    )
+
     # Gap 12: GetAuthorizers lists the API's authorizers.
     authorizer = v2.create_authorizer(
         ApiId=api_id, AuthorizerType="REQUEST", Name="tokens",
-        AuthorizerUri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        AuthorizerUri="arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
                       "arn:aws:lambda:us-east-1:123456789012:function:tokens/invocations",
         IdentitySource=["route.request.header.Authorization"],
     )["AuthorizerId"]
@@ -777,7 +799,7 @@ def check_v2_auto_deploy(h: Harness) -> None:
     expect_error(
         lambda: v2.get_authorizers(ApiId="nope000"), "NotFoundException", 404, "GetAuthorizers of a missing API"
     )
-    dump = json.loads(h.state())["apigatewayv2"][ACCOUNT][REGION]["apis"][api_id]
+    dump = json.loads(h.state())["apigatewayv2"][ACCOUNT][region]["apis"][api_id]
     expect_equal(
         dump["integrations"][integration]["requestParameters"],
         {"integration.request.header.connectionId": "context.connectionId"},

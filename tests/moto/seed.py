@@ -215,6 +215,11 @@ def scenario_v2(apigw, apigwv2, args):
         if protocol == "WEBSOCKET":
             ids.update(websocket_routes(apigwv2, api, args))
         apigwv2.create_deployment(ApiId=api, StageName="prod", Description="release 1")
+        if args.v2_undeployed_change and protocol == "HTTP":
+            # CloudTrail and deployments keep whole seconds: a write in the deployment's own
+            # second counts as deployed, so this one comes a second later.
+            time.sleep(1.1)
+            apigwv2.create_route(ApiId=api, RouteKey="GET /orders/{id}")
         ids[key] = api
     for connection_id in args.ws_connection or []:
         connect(args.endpoint, connection_id)
@@ -290,6 +295,8 @@ def main():
     parser.add_argument("--logging-off", action="store_true", help="stages write no execution logs")
     parser.add_argument("--ws-authorizer-on-route", action="store_true",
                         help="the WebSocket sendMessage route carries a Lambda authorizer")
+    parser.add_argument("--v2-undeployed-change", action="store_true",
+                        help="a route is added to the HTTP API after its stage's deployment")
     parser.add_argument("--ws-route-logging", action="store_true",
                         help="every WebSocket route logs at INFO by its own route settings")
     parser.add_argument("--ws-auto-deploy", action="store_true",

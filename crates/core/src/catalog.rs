@@ -374,7 +374,7 @@ impl Code {
             Code::UndeployedChanges => (
                 Warning,
                 ClientErrors,
-                "Resources or methods in the API definition differ from what the stage's deployment serves.",
+                "Resources or methods in the API definition differ from what the stage's deployment serves (REST); routes or integrations were written, as CloudTrail recorded, after the deployment a stage without auto-deploy serves (HTTP, WebSocket).",
                 Remedy::Action(Action::RedeployStage),
                 ANY,
                 Some("deployments"),

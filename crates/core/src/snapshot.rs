@@ -120,19 +120,20 @@ pub struct RestApi {
     /// What CloudTrail's event history says about changes to the resource policy since the
     /// oldest deployment a stage serves (`None`: not looked up).
     #[serde(default)]
-    pub last_policy_change: Option<PolicyHistory>,
+    pub last_policy_change: Option<ChangeHistory>,
 }
 
-/// What CloudTrail's event history (`LookupEvents`) says about a REST API's resource policy
-/// since the oldest deployment a stage serves.
+/// What CloudTrail's event history (`LookupEvents`) says about part of an API — a REST API's
+/// resource policy, an HTTP or WebSocket API's routes and integrations — since the oldest
+/// deployment a stage serves.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyHistory {
+pub struct ChangeHistory {
     /// The newest recorded change (`None`: none among the events read).
-    pub newest: Option<PolicyChange>,
+    pub newest: Option<RecordedChange>,
     /// Calls newer than `newest` that may have changed the policy, but whose request CloudTrail
     /// did not record in full: whether they did is unknown.
-    pub unreadable: Vec<PolicyChange>,
+    pub unreadable: Vec<RecordedChange>,
     /// Set when the events were not read back to the oldest deployment a stage serves.
     pub limit: Option<HistoryLimit>,
 }
@@ -160,7 +161,7 @@ pub enum HistoryLimitReason {
 /// policy.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyChange {
+pub struct RecordedChange {
     pub event_name: String,
     pub event_id: String,
     /// Epoch seconds.
@@ -284,6 +285,10 @@ pub struct V2Api {
     /// WebSocket APIs only: the authorizers routes may name.
     #[serde(default)]
     pub authorizers: Vec<V2Authorizer>,
+    /// What CloudTrail's event history says about route and integration writes since the oldest
+    /// deployment a stage without auto-deploy serves (`None`: not looked up).
+    #[serde(default)]
+    pub last_definition_change: Option<ChangeHistory>,
 }
 
 /// A WebSocket API's authorizer, as the evidence names it.

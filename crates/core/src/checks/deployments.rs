@@ -6,7 +6,7 @@ use crate::catalog::Code;
 use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::{
-    Deployment, HistoryLimitReason, PolicyHistory, RestApi, RestStage, Snapshot,
+    ChangeHistory, Deployment, HistoryLimitReason, RestApi, RestStage, Snapshot,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -48,6 +48,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                     current,
                     &api.deployments,
                 ));
+                findings.extend(undeployed_definition_change(api, &stage.name, current));
             }
         }
     }
@@ -58,35 +59,68 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
 /// `UNDEPLOYED_POLICY_CHANGE` finding already carries it on: the report's notes, so a history
 /// cut short is said even when nothing was found (and never fails the run).
 pub fn notes(snapshot: &Snapshot, findings: &[Finding]) -> Vec<String> {
+    let rest = snapshot.rest_apis.iter().flat_map(|api| {
+        api.stages.iter().map(move |s| {
+            let history = (
+                api.last_policy_change.as_ref(),
+                Code::UndeployedPolicyChange,
+                POLICY,
+            );
+            (
+                &api.id,
+                &s.name,
+                s.deployment_id.as_deref(),
+                &api.deployments,
+                history,
+            )
+        })
+    });
+    // An auto-deploying stage follows every change: no history is read for it.
+    let v2 = snapshot.v2_apis.iter().flat_map(|api| {
+        api.stages.iter().filter(|s| !s.auto_deploy).map(move |s| {
+            let history = (
+                api.last_definition_change.as_ref(),
+                Code::UndeployedChanges,
+                DEFINITION,
+            );
+            (
+                &api.id,
+                &s.name,
+                s.deployment_id.as_deref(),
+                &api.deployments,
+                history,
+            )
+        })
+    });
     let mut notes = Vec::new();
-    for api in &snapshot.rest_apis {
-        let Some(history) = &api.last_policy_change else {
+    for (api_id, stage, deployment_id, deployments, (history, code, subject)) in rest.chain(v2) {
+        let Some(history) = history else {
             continue;
         };
-        for stage in &api.stages {
-            let found = findings.iter().any(|f| {
-                f.code == Code::UndeployedPolicyChange
-                    && f.api_id.as_deref() == Some(api.id.as_str())
-                    && f.stage.as_deref() == Some(stage.name.as_str())
-            });
-            let deployed_at = stage
-                .deployment_id
-                .as_deref()
-                .and_then(|id| api.deployments.iter().find(|d| d.id == id))
-                .and_then(|d| d.created_date);
-            let (false, Some(deployed_at)) = (found, deployed_at) else {
-                continue;
-            };
-            for note in history_notes(history, deployed_at) {
-                let note = format!("API {} stage {}: {note}", api.id, stage.name);
-                if !notes.contains(&note) {
-                    notes.push(note);
-                }
+        let found = findings.iter().any(|f| {
+            f.code == code
+                && f.api_id.as_deref() == Some(api_id.as_str())
+                && f.stage.as_deref() == Some(stage.as_str())
+        });
+        let deployed_at = deployment_id
+            .and_then(|id| deployments.iter().find(|d| d.id == id))
+            .and_then(|d| d.created_date);
+        let (false, Some(deployed_at)) = (found, deployed_at) else {
+            continue;
+        };
+        for note in history_notes(history, deployed_at, subject) {
+            let note = format!("API {api_id} stage {stage}: {note}");
+            if !notes.contains(&note) {
+                notes.push(note);
             }
         }
     }
     notes
 }
+
+/// What a history is about, as its notes say it: a change of it, and it.
+const POLICY: (&str, &str) = ("a policy change", "the policy");
+const DEFINITION: (&str, &str) = ("a route or integration change", "a route or integration");
 
 fn deployment_json(deployment: &Deployment) -> Value {
     json!({
@@ -203,7 +237,7 @@ fn undeployed_policy_change(
     let notes = api
         .last_policy_change
         .as_ref()
-        .map(|history| history_notes(history, deployed_at))
+        .map(|history| history_notes(history, deployed_at, POLICY))
         .unwrap_or_default();
     if !notes.is_empty() {
         evidence["notes"] = json!(notes);
@@ -226,17 +260,21 @@ fn undeployed_policy_change(
     )
 }
 
-/// What CloudTrail's event history could not tell about policy changes after `deployed_at`
+/// What CloudTrail's event history could not tell about changes (`what`) after `deployed_at`
 /// (epoch seconds): calls whose patch was not recorded in full, and a lookup that did not reach
 /// back that far. Supplementary evidence, so notes, never a failed check (SPEC §3).
-fn history_notes(history: &PolicyHistory, deployed_at: i64) -> Vec<String> {
+fn history_notes(
+    history: &ChangeHistory,
+    deployed_at: i64,
+    (what, object): (&str, &str),
+) -> Vec<String> {
     let unreadable = history
         .unreadable
         .iter()
         .filter(|call| call.event_time > deployed_at)
         .map(|call| {
             format!(
-                "a change at {} by {} ({} event {}) could not be read: CloudTrail did not record its request in full, so whether it changed the policy is unknown",
+                "a change at {} by {} ({} event {}) could not be read: CloudTrail did not record its request in full, so whether it changed {object} is unknown",
                 at(call.event_time).map_or_else(|| call.event_time.to_string(), |t| t.to_rfc3339()),
                 call.user.as_deref().unwrap_or("an unnamed caller"),
                 call.event_name,
@@ -253,7 +291,7 @@ fn history_notes(history: &PolicyHistory, deployed_at: i64) -> Vec<String> {
             match limit.reason {
                 // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html
                 HistoryLimitReason::Retention => format!(
-                    "CloudTrail's event history keeps 90 days: a policy change before {since} cannot be seen"
+                    "CloudTrail's event history keeps 90 days: {what} before {since} cannot be seen"
                 ),
                 HistoryLimitReason::PageCap => format!(
                     "the CloudTrail lookup stopped at its page cap: calls before {since} were not read"
@@ -261,4 +299,54 @@ fn history_notes(history: &PolicyHistory, deployed_at: i64) -> Vec<String> {
             }
         });
     unreadable.chain(limit).collect()
+}
+
+/// Routes or integrations of an HTTP or WebSocket API written after the deployment a stage
+/// without auto-deploy serves, as CloudTrail's event history recorded them: v2 routes and
+/// integrations carry no update time of their own, and a v2 deployment's content cannot be
+/// read, so the write's record is the evidence. A write in the deployment's own second does not
+/// count (both times are whole seconds, and a deploy right after a change is the usual order).
+fn undeployed_definition_change(
+    api: &crate::snapshot::V2Api,
+    stage: &str,
+    current: &Deployment,
+) -> Option<Finding> {
+    let history = api.last_definition_change.as_ref()?;
+    let change = history.newest.as_ref()?;
+    let deployed_at = current.created_date?;
+    if change.event_time <= deployed_at {
+        return None;
+    }
+    let changed_at = at(change.event_time)?;
+    let mut evidence = json!({
+        "changed_at": changed_at,
+        "change": {
+            "event_name": change.event_name,
+            "event_id": change.event_id,
+            "user": change.user,
+            "source": "CloudTrail LookupEvents",
+        },
+        "deployment": deployment_json(current),
+    });
+    let notes = history_notes(history, deployed_at, DEFINITION);
+    if !notes.is_empty() {
+        evidence["notes"] = json!(notes);
+    }
+    Some(
+        Finding::new(
+            Code::UndeployedChanges,
+            format!(
+                "API {} had a route or integration written at {} ({} by {}), after deployment {} that stage {stage} serves: the change is not live on {stage} until the stage is deployed.",
+                api.id,
+                changed_at.to_rfc3339(),
+                change.event_name,
+                change.user.as_deref().unwrap_or("an unnamed caller"),
+                current.id,
+            ),
+        )
+        .api(&api.id)
+        .stage(Some(stage))
+        .resource(&current.id)
+        .evidence(evidence),
+    )
 }

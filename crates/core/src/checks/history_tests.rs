@@ -8,7 +8,7 @@ use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::report::Report;
 use crate::snapshot::{
-    Deployment, HistoryLimit, HistoryLimitReason, Method, PolicyChange, PolicyHistory, Resource,
+    ChangeHistory, Deployment, HistoryLimit, HistoryLimitReason, Method, RecordedChange, Resource,
     Snapshot,
 };
 use serde_json::{json, Value};
@@ -20,8 +20,8 @@ fn deployed_at() -> i64 {
         .timestamp()
 }
 
-fn call(event_name: &str, minutes_after_deployment: i64, user: &str) -> PolicyChange {
-    PolicyChange {
+fn call(event_name: &str, minutes_after_deployment: i64, user: &str) -> RecordedChange {
+    RecordedChange {
         event_name: event_name.to_string(),
         event_id: format!("ev-{minutes_after_deployment}"),
         event_time: deployed_at() + minutes_after_deployment * 60,
@@ -31,7 +31,7 @@ fn call(event_name: &str, minutes_after_deployment: i64, user: &str) -> PolicyCh
 
 /// A healthy private API reached through vpce-1, whose stage prod serves deployment d1,
 /// with this CloudTrail history.
-fn snapshot(history: PolicyHistory) -> Snapshot {
+fn snapshot(history: ChangeHistory) -> Snapshot {
     let mut api = private_api(Some(
         r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#,
     ));
@@ -59,7 +59,7 @@ fn policy_changes(snapshot: &Snapshot) -> Vec<Finding> {
 
 #[test]
 fn the_baseline_is_healthy() {
-    let snapshot = snapshot(PolicyHistory::default());
+    let snapshot = snapshot(ChangeHistory::default());
     let codes: Vec<Code> = run(&snapshot, &manual())
         .into_iter()
         .map(|f| f.code)
@@ -80,7 +80,7 @@ fn notes(finding: &Finding) -> Vec<String> {
 
 #[test]
 fn an_unreadable_change_after_the_found_one_is_a_note_on_the_finding() {
-    let snapshot = snapshot(PolicyHistory {
+    let snapshot = snapshot(ChangeHistory {
         newest: Some(call("UpdateRestApi", 10, "jane.doe")),
         unreadable: vec![call("UpdateRestApi", 20, "ci-deployer")],
         limit: None,
@@ -99,7 +99,7 @@ fn an_unreadable_change_after_the_found_one_is_a_note_on_the_finding() {
 
 #[test]
 fn an_unreadable_change_alone_is_no_policy_change_and_no_failure() {
-    let snapshot = snapshot(PolicyHistory {
+    let snapshot = snapshot(ChangeHistory {
         newest: None,
         unreadable: vec![call("UpdateRestApi", 20, "ci-deployer")],
         limit: None,
@@ -111,7 +111,7 @@ fn an_unreadable_change_alone_is_no_policy_change_and_no_failure() {
 #[test]
 fn a_history_cut_short_never_fails_a_healthy_run() {
     for reason in [HistoryLimitReason::Retention, HistoryLimitReason::PageCap] {
-        let snapshot = snapshot(PolicyHistory {
+        let snapshot = snapshot(ChangeHistory {
             newest: None,
             unreadable: Vec::new(),
             limit: Some(HistoryLimit {
@@ -128,7 +128,7 @@ fn a_history_cut_short_never_fails_a_healthy_run() {
 #[test]
 fn a_history_cut_after_the_deployment_says_so_on_the_finding() {
     let cut = |reason| {
-        let snapshot = snapshot(PolicyHistory {
+        let snapshot = snapshot(ChangeHistory {
             newest: Some(call("PutRestApi", 90, "jane.doe")),
             unreadable: Vec::new(),
             limit: Some(HistoryLimit {
@@ -150,7 +150,7 @@ fn a_history_cut_after_the_deployment_says_so_on_the_finding() {
 
 #[test]
 fn what_happened_before_the_deployment_is_no_note() {
-    let snapshot = snapshot(PolicyHistory {
+    let snapshot = snapshot(ChangeHistory {
         newest: Some(call("UpdateRestApi", 10, "jane.doe")),
         unreadable: vec![call("UpdateRestApi", -5, "ci-deployer")],
         limit: Some(HistoryLimit {
@@ -166,7 +166,7 @@ fn what_happened_before_the_deployment_is_no_note() {
 /// A private API denying everyone, with these resources: every request it judges is denied,
 /// so the finding names the method and authorization the check matched.
 fn denied(resources: &[(&str, &[(&str, &str)])], url: &str, method: &str) -> Vec<Value> {
-    let mut snapshot = snapshot(PolicyHistory::default());
+    let mut snapshot = snapshot(ChangeHistory::default());
     let api = &mut snapshot.rest_apis[0];
     api.policy = Some(r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#.into());
     api.resources = resources
@@ -281,4 +281,104 @@ fn the_stage_is_stripped_only_as_a_whole_segment() {
             "{other_stage}: not this stage, so every method of it is judged"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP and WebSocket APIs: route and integration writes after the stage's deployment
+// ---------------------------------------------------------------------------------------------
+
+/// An HTTP API whose stages `prod` (manual) and `dev` (auto-deploy) serve deployment d1, with
+/// this history of route and integration writes.
+fn v2_snapshot(history: Option<ChangeHistory>) -> Snapshot {
+    let mut snapshot = Snapshot::new("us-east-1", Some("123456789012".into()));
+    snapshot.v2_apis.push(crate::snapshot::V2Api {
+        id: "h1t2t3p4a5".into(),
+        protocol: "HTTP".into(),
+        stages: ["prod", "dev"]
+            .into_iter()
+            .map(|name| crate::snapshot::V2Stage {
+                name: name.into(),
+                deployment_id: Some("d1".into()),
+                auto_deploy: name == "dev",
+                access_log_destination: Some(
+                    "arn:aws:logs:us-east-1:123456789012:log-group:a".into(),
+                ),
+                ..crate::snapshot::V2Stage::default()
+            })
+            .collect(),
+        deployments: vec![Deployment {
+            id: "d1".into(),
+            created_date: Some(deployed_at()),
+            ..Deployment::default()
+        }],
+        last_definition_change: history,
+        ..crate::snapshot::V2Api::default()
+    });
+    snapshot
+}
+
+fn v2_undeployed(snapshot: &Snapshot) -> Vec<Finding> {
+    run(snapshot, &incident(json!({ "api_id": "h1t2t3p4a5" })))
+        .into_iter()
+        .filter(|f| f.code == Code::UndeployedChanges)
+        .collect()
+}
+
+#[test]
+fn an_integration_written_after_the_deployment_is_undeployed_on_the_manual_stage_only() {
+    let snapshot = v2_snapshot(Some(ChangeHistory {
+        newest: Some(call("UpdateIntegration", 5, "ci-deployer")),
+        ..ChangeHistory::default()
+    }));
+    let found = v2_undeployed(&snapshot);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].stage.as_deref(), Some("prod"), "dev auto-deploys");
+    assert!(
+        found[0]
+            .summary
+            .contains("UpdateIntegration by ci-deployer"),
+        "{}",
+        found[0].summary
+    );
+    assert_eq!(found[0].evidence["change"]["event_id"], "ev-5");
+    assert_eq!(
+        found[0].remedy_action(),
+        Some(crate::action::Action::RedeployStage)
+    );
+}
+
+#[test]
+fn a_write_before_or_in_the_deployments_second_is_deployed() {
+    for minutes in [-5, 0] {
+        let snapshot = v2_snapshot(Some(ChangeHistory {
+            newest: Some(call("CreateRoute", minutes, "ci-deployer")),
+            ..ChangeHistory::default()
+        }));
+        assert_eq!(v2_undeployed(&snapshot), Vec::new(), "{minutes} min");
+    }
+}
+
+#[test]
+fn no_history_or_a_cut_one_claims_nothing_and_a_cut_is_said() {
+    assert_eq!(v2_undeployed(&v2_snapshot(None)), Vec::new());
+    let cut = v2_snapshot(Some(ChangeHistory {
+        limit: Some(HistoryLimit {
+            read_back_to: deployed_at() + 3600,
+            reason: HistoryLimitReason::PageCap,
+        }),
+        ..ChangeHistory::default()
+    }));
+    assert_eq!(v2_undeployed(&cut), Vec::new());
+    let incident = incident(json!({ "api_id": "h1t2t3p4a5" }));
+    let notes = super::notes(&cut, &incident, &run(&cut, &incident));
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "API h1t2t3p4a5 stage prod: the CloudTrail lookup stopped at its page cap"
+        )),
+        "{notes:#?}"
+    );
+    assert!(
+        !notes.iter().any(|n| n.contains("stage dev")),
+        "an auto-deploying stage needs no history: {notes:#?}"
+    );
 }

@@ -47,7 +47,7 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
         .and_then(|p| str_at(p, "/restApiId").or_else(|| str_at(p, "/apiId")))
         .map(str::to_string);
     // SPEC §1: a trigger whose patch cannot be read counts as a policy change.
-    let policy_change = record_evidence(&event_name, detail) != PolicyEvidence::Unchanged;
+    let policy_change = record_evidence(&event_name, detail) != ChangeEvidence::Unchanged;
 
     if let Some(id) = &api_id {
         incident.scope = Scope::Named(vec![TargetRef {
@@ -72,23 +72,24 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     Ok(incident)
 }
 
-/// What a CloudTrail record of an API Gateway call says about a REST API's resource policy.
+/// What a CloudTrail record of an API Gateway call says about part of an API: a REST API's
+/// resource policy, or an HTTP or WebSocket API's routes and integrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyEvidence {
-    /// The call replaced or patched the policy.
+pub enum ChangeEvidence {
+    /// The call changed it.
     Changed,
-    /// The call left the policy alone.
+    /// The call left it alone.
     Unchanged,
-    /// The call may have changed the policy, but CloudTrail did not record its patch in full.
+    /// The call may have changed it, but CloudTrail did not record its request in full.
     Unreadable,
 }
 
 /// What the call `event_name` recorded in `record` did to the resource policy. A call that
 /// failed changed nothing: CloudTrail records failed calls too, with an `errorCode`
 /// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
-fn record_evidence(event_name: &str, record: &Value) -> PolicyEvidence {
+fn record_evidence(event_name: &str, record: &Value) -> ChangeEvidence {
     if record.get("errorCode").is_some_and(|code| !code.is_null()) {
-        return PolicyEvidence::Unchanged;
+        return ChangeEvidence::Unchanged;
     }
     let parameters = record.get("requestParameters").filter(|p| p.is_object());
     policy_evidence(event_name, parameters)
@@ -109,30 +110,30 @@ fn record_evidence(event_name: &str, record: &Value) -> PolicyEvidence {
 /// and the body is free-form JSON or YAML that CloudTrail may cut. Taking an import for a policy
 /// change costs at most a redeploy the import needs anyway; missing one leaves a stale policy
 /// live unexplained.
-fn policy_evidence(event_name: &str, parameters: Option<&Value>) -> PolicyEvidence {
+fn policy_evidence(event_name: &str, parameters: Option<&Value>) -> ChangeEvidence {
     match event_name {
-        "PutRestApi" => PolicyEvidence::Changed,
+        "PutRestApi" => ChangeEvidence::Changed,
         "UpdateRestApi" => patch_evidence(parameters),
-        _ => PolicyEvidence::Unchanged,
+        _ => ChangeEvidence::Unchanged,
     }
 }
 
 /// An `UpdateRestApi` patch: a change when any operation touches `/policy`, unreadable when
 /// the operations (or one operation's path) were not recorded.
-fn patch_evidence(parameters: Option<&Value>) -> PolicyEvidence {
+fn patch_evidence(parameters: Option<&Value>) -> ChangeEvidence {
     let Some(operations) = parameters
         .and_then(|p| p.pointer("/updateRestApiInput/patchOperations"))
         .and_then(Value::as_array)
     else {
-        return PolicyEvidence::Unreadable;
+        return ChangeEvidence::Unreadable;
     };
     let paths: Vec<Option<&str>> = operations.iter().map(|op| str_at(op, "/path")).collect();
     if paths.iter().flatten().any(|path| touches_policy(path)) {
-        PolicyEvidence::Changed
+        ChangeEvidence::Changed
     } else if paths.contains(&None) {
-        PolicyEvidence::Unreadable
+        ChangeEvidence::Unreadable
     } else {
-        PolicyEvidence::Unchanged
+        ChangeEvidence::Unchanged
     }
 }
 
@@ -149,12 +150,33 @@ fn touches_policy(path: &str) -> bool {
 /// `event_name`, as evidence about REST API `api_id`'s policy; `None` when the record is about
 /// another API or leaves the policy alone. A record that names no API (its request parameters
 /// were cut, or the text is not JSON) may be this API's: unreadable.
-pub fn history_evidence(event_name: &str, record: &str, api_id: &str) -> Option<PolicyEvidence> {
+pub fn history_evidence(event_name: &str, record: &str, api_id: &str) -> Option<ChangeEvidence> {
     let record: Value = serde_json::from_str(record).unwrap_or(Value::Null);
     let evidence = record_evidence(event_name, &record);
     match str_at(&record, "/requestParameters/restApiId") {
-        _ if evidence == PolicyEvidence::Unchanged => None,
+        _ if evidence == ChangeEvidence::Unchanged => None,
         Some(id) => (id == api_id).then_some(evidence),
-        None => Some(PolicyEvidence::Unreadable),
+        None => Some(ChangeEvidence::Unreadable),
+    }
+}
+
+/// One record of CloudTrail's event history of a route or integration write (`CreateRoute`,
+/// `UpdateIntegration`, …) as evidence about HTTP or WebSocket API `api_id`'s definition: a
+/// successful call that names the API changed it; `None` when it failed, names another API, or
+/// is a REST call of the same name (`restApiId`). Real v2 records keep path parameters flat
+/// (`requestParameters.apiId`, as aws-spotlight's `DeleteApi` record shows); a record that
+/// names no API at all (cut, or not JSON) may be this API's: unreadable.
+pub fn definition_evidence(record: &str, api_id: &str) -> Option<ChangeEvidence> {
+    let record: Value = serde_json::from_str(record).unwrap_or(Value::Null);
+    if record.get("errorCode").is_some_and(|code| !code.is_null()) {
+        return None;
+    }
+    match (
+        str_at(&record, "/requestParameters/apiId"),
+        str_at(&record, "/requestParameters/restApiId"),
+    ) {
+        (Some(id), _) => (id == api_id).then_some(ChangeEvidence::Changed),
+        (None, Some(_)) => None,
+        (None, None) => Some(ChangeEvidence::Unreadable),
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-pub use cloudtrail::{history_evidence, PolicyEvidence};
+pub use cloudtrail::{definition_evidence, history_evidence, ChangeEvidence};
 pub use manual::{ClientHint, ErrorHint, RequestHint};
 
 /// Lambda's synchronous invoke payload limit.

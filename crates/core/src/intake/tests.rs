@@ -811,7 +811,7 @@ fn record(event_name: &str, request_parameters: Value) -> String {
 }
 
 /// What the event history says about a1b2c3d4e5's policy from one `UpdateRestApi` record.
-fn history(request_parameters: Value) -> Option<PolicyEvidence> {
+fn history(request_parameters: Value) -> Option<ChangeEvidence> {
     history_evidence(
         "UpdateRestApi",
         &record("UpdateRestApi", request_parameters),
@@ -846,7 +846,7 @@ fn real_layout_update_rest_api_on_the_policy_is_a_policy_change() {
     let detail = sample(UPDATE_REST_API_POLICY)["detail"].to_string();
     assert_eq!(
         history_evidence("UpdateRestApi", &detail, "abcdef74gh"),
-        Some(PolicyEvidence::Changed),
+        Some(ChangeEvidence::Changed),
         "the event history reads the same record the same way"
     );
     assert_eq!(
@@ -888,7 +888,7 @@ fn the_patch_path_decides_not_the_value() {
     let escaped = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:\/*"}]}"#;
     assert_eq!(
         history(update_rest_api(&[("/policy", escaped)])),
-        Some(PolicyEvidence::Changed),
+        Some(ChangeEvidence::Changed),
         "an escaped policy document as the value"
     );
     assert!(policy_change(&cloudtrail(
@@ -911,7 +911,7 @@ fn the_patch_path_decides_not_the_value() {
             ("/name", "orders"),
             ("/policy", escaped)
         ])),
-        Some(PolicyEvidence::Changed),
+        Some(ChangeEvidence::Changed),
         "any operation on the policy is enough"
     );
 }
@@ -922,7 +922,7 @@ fn a_flat_patch_is_not_the_layout_cloudtrail_writes() {
         "restApiId": "a1b2c3d4e5",
         "patchOperations": [ { "op": "replace", "path": "/description", "value": "orders" } ]
     });
-    assert_eq!(history(flat.clone()), Some(PolicyEvidence::Unreadable));
+    assert_eq!(history(flat.clone()), Some(ChangeEvidence::Unreadable));
     assert!(
         policy_change(&cloudtrail("UpdateRestApi", flat)),
         "a trigger whose patch cannot be read counts as a policy change (SPEC §1)"
@@ -932,20 +932,20 @@ fn a_flat_patch_is_not_the_layout_cloudtrail_writes() {
 #[test]
 fn a_history_record_whose_patch_was_cut_is_unknown_not_a_change() {
     let no_wrapper = json!({ "restApiId": "a1b2c3d4e5", "template": false });
-    assert_eq!(history(no_wrapper), Some(PolicyEvidence::Unreadable));
+    assert_eq!(history(no_wrapper), Some(ChangeEvidence::Unreadable));
     let pathless = json!({
         "restApiId": "a1b2c3d4e5",
         "updateRestApiInput": { "patchOperations": [ { "op": "replace", "value": "x" } ] }
     });
-    assert_eq!(history(pathless), Some(PolicyEvidence::Unreadable));
+    assert_eq!(history(pathless), Some(ChangeEvidence::Unreadable));
     assert_eq!(
         history(Value::Null),
-        Some(PolicyEvidence::Unreadable),
+        Some(ChangeEvidence::Unreadable),
         "no request parameters: no API id either, so it may be this API's"
     );
     assert_eq!(
         history_evidence("UpdateRestApi", "{\"eventVersion\": \"1.", "a1b2c3d4e5"),
-        Some(PolicyEvidence::Unreadable),
+        Some(ChangeEvidence::Unreadable),
         "a record that is not JSON"
     );
 }
@@ -977,7 +977,7 @@ fn put_rest_api_counts_as_a_policy_change_whatever_its_body() {
                 &record("PutRestApi", import(body)),
                 "a1b2c3d4e5"
             ),
-            Some(PolicyEvidence::Changed),
+            Some(ChangeEvidence::Changed),
             "{body}"
         );
     }
@@ -987,7 +987,7 @@ fn put_rest_api_counts_as_a_policy_change_whatever_its_body() {
             &record("PutRestApi", Value::Null),
             "a1b2c3d4e5"
         ),
-        Some(PolicyEvidence::Unreadable),
+        Some(ChangeEvidence::Unreadable),
         "an import whose API is not recorded may be this API's"
     );
 }
@@ -1844,4 +1844,50 @@ mod never_panics {
             }
         }
     }
+}
+
+// A v2 route or integration write in CloudTrail's event history, judged on a copy of a real
+// v2 record (aws-spotlight's DeleteApi: `requestParameters.apiId`, no `resources`).
+#[test]
+fn a_v2_record_is_a_definition_change_of_its_own_api_only() {
+    use crate::intake::{definition_evidence, ChangeEvidence};
+    let record: Value = serde_json::from_str(DELETE_API_V2).expect("fixture");
+    let api = record["requestParameters"]["apiId"]
+        .as_str()
+        .expect("apiId")
+        .to_string();
+    let text = |v: &Value| v.to_string();
+    assert_eq!(
+        definition_evidence(&text(&record), &api),
+        Some(ChangeEvidence::Changed)
+    );
+    assert_eq!(definition_evidence(&text(&record), "other00001"), None);
+
+    let mut failed = record.clone();
+    failed["errorCode"] = json!("BadRequestException");
+    assert_eq!(
+        definition_evidence(&text(&failed), &api),
+        None,
+        "a failed call changed nothing"
+    );
+
+    let mut rest = record.clone();
+    rest["requestParameters"] =
+        json!({ "restApiId": api, "resourceId": "r1", "httpMethod": "GET" });
+    assert_eq!(
+        definition_evidence(&text(&rest), &api),
+        None,
+        "a REST UpdateIntegration of the same name is not a v2 write"
+    );
+
+    let mut cut = record.clone();
+    cut["requestParameters"] = Value::Null;
+    assert_eq!(
+        definition_evidence(&text(&cut), &api),
+        Some(ChangeEvidence::Unreadable)
+    );
+    assert_eq!(
+        definition_evidence("not json", &api),
+        Some(ChangeEvidence::Unreadable)
+    );
 }
