@@ -89,12 +89,16 @@ pub async fn integrations(
         session,
         "apigatewayv2:GetIntegrations",
         get_integrations(api_id),
-        |i| integration_of(
-            i.integration_id(),
-            i.connection_type(),
-            i.connection_id(),
-            i.request_parameters()
-        )
+        |i| V2Integration {
+            integration_type: i.integration_type().map(|t| t.as_str().to_string()),
+            request_templates: tags(i.request_templates()),
+            ..integration_of(
+                i.integration_id(),
+                i.connection_type(),
+                i.connection_id(),
+                i.request_parameters(),
+            )
+        }
     )
 }
 
@@ -116,12 +120,16 @@ pub async fn integration(
                 .send(),
         )
         .await?;
-    Ok(integration_of(
-        i.integration_id().or(Some(integration_id)),
-        i.connection_type(),
-        i.connection_id(),
-        i.request_parameters(),
-    ))
+    Ok(V2Integration {
+        integration_type: i.integration_type().map(|t| t.as_str().to_string()),
+        request_templates: tags(i.request_templates()),
+        ..integration_of(
+            i.integration_id().or(Some(integration_id)),
+            i.connection_type(),
+            i.connection_id(),
+            i.request_parameters(),
+        )
+    })
 }
 
 fn integration_of(
@@ -135,6 +143,7 @@ fn integration_of(
         connection_type: connection_type.map(|t| t.as_str().to_string()),
         connection_id: connection_id.map(str::to_string),
         request_parameters: tags(request_parameters),
+        ..V2Integration::default()
     }
 }
 

@@ -49,6 +49,7 @@ async fn an_authorizer_on_another_route_and_a_missing_connection_id_header_are_r
     let header = findings(&report, "WS_CONNECTION_ID_HEADER_MISSING");
     assert_eq!(header.len(), 1, "{report:#}");
     assert_eq!(header[0]["resource"], id(&ids, "ws_integration_id"));
+    assert_eq!(header[0]["evidence"]["integration_type"], "HTTP_PROXY");
     // The remedy is listed (planned in this dry run; see the tests below).
     assert_eq!(
         actions(&report, "add_integration_header").len(),

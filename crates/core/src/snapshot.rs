@@ -323,6 +323,23 @@ pub struct V2Integration {
     pub connection_id: Option<String>,
     /// Destination (`integration.request.header.X`) → source (`context.connectionId`, …).
     pub request_parameters: BTreeMap<String, String>,
+    /// `HTTP_PROXY`, `HTTP`, `AWS_PROXY`, `AWS`, `MOCK`.
+    #[serde(default)]
+    pub integration_type: Option<String>,
+    /// Content type (or template selection key) → mapping template (non-proxy integrations).
+    #[serde(default)]
+    pub request_templates: BTreeMap<String, String>,
+}
+
+impl V2Integration {
+    /// Whether a mapping template hands the connection id to the backend in the body
+    /// (`$context.connectionId`, or `${context.connectionId}`).
+    pub fn templates_pass_connection_id(&self) -> bool {
+        self.request_templates.values().any(|template| {
+            template.contains("$context.connectionId")
+                || template.contains("${context.connectionId}")
+        })
+    }
 }
 
 /// The header a WebSocket integration's request parameters map `context.connectionId` into,

@@ -177,6 +177,8 @@ fn connection_id_header_missing(api: &V2Api) -> Vec<Finding> {
         .iter()
         .filter(|i| i.connection_type.as_deref() == Some("VPC_LINK"))
         .filter(|i| connection_id_header(&i.request_parameters).is_none())
+        // A mapping template that puts the id in the body hands it over too (non-proxy HTTP).
+        .filter(|i| !i.templates_pass_connection_id())
         .map(|i| {
             Finding::new(
                 Code::WsConnectionIdHeaderMissing,
@@ -191,8 +193,10 @@ fn connection_id_header_missing(api: &V2Api) -> Vec<Finding> {
             .resource(&i.id)
             .evidence(json!({
                 "integration_id": i.id,
+                "integration_type": i.integration_type,
                 "connection_id": i.connection_id,
                 "request_parameters": i.request_parameters,
+                "request_templates": i.request_templates.keys().collect::<Vec<_>>(),
             }))
         })
         .collect()

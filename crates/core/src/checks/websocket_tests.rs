@@ -29,6 +29,7 @@ fn integration(connection: &str, parameters: &[(&str, &str)]) -> V2Integration {
             .iter()
             .map(|(to, from)| (to.to_string(), from.to_string()))
             .collect::<BTreeMap<_, _>>(),
+        ..V2Integration::default()
     }
 }
 
@@ -138,6 +139,30 @@ fn a_vpc_link_integration_needs_the_connection_id_in_a_header_under_any_name() {
     assert!(renamed.is_empty(), "{renamed:#?}");
     let internet = websocket("us-east-1", Vec::new(), vec![integration("INTERNET", &[])]);
     assert!(internet.is_empty(), "{internet:#?}");
+}
+
+// A non-proxy HTTP integration can hand the id over in the body through a mapping template
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-data-mapping.html):
+// then the backend has it, and no header is needed.
+#[test]
+fn a_mapping_template_that_passes_the_connection_id_is_enough_and_one_that_does_not_is_not() {
+    let templated = |template: &str| {
+        let mut with_template = integration("VPC_LINK", &[]);
+        with_template.integration_type = Some("HTTP".into());
+        with_template.request_templates =
+            BTreeMap::from([("$default".to_string(), template.to_string())]);
+        websocket("us-east-1", Vec::new(), vec![with_template])
+    };
+    for passes in [
+        r#"{"id": "$context.connectionId", "body": $input.body}"#,
+        r#"{"id": "${context.connectionId}"}"#,
+    ] {
+        assert!(templated(passes).is_empty(), "{passes}");
+    }
+    let found = templated(r#"{"request": "$context.requestId", "body": $input.body}"#);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].evidence["integration_type"], "HTTP");
+    assert_eq!(found[0].evidence["request_templates"], json!(["$default"]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ fn snapshot(stages: Vec<V2Stage>, api_tags: &[(&str, &str)]) -> Snapshot {
                 connection_type: Some("VPC_LINK".into()),
                 connection_id: Some("vl-1".into()),
                 request_parameters: existing_mappings(),
+                ..V2Integration::default()
             }],
             ..V2Api::default()
         }],
