@@ -197,6 +197,8 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub apigatewaymanagement: aws_sdk_apigatewaymanagement::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub eventbridge: aws_sdk_eventbridge::Client,
     /// The one URL every client was pointed at (`AWS_ENDPOINT_URL`, an emulator), if any.
     pub endpoint_url: Option<String>,
 }
@@ -215,6 +217,10 @@ pub struct Aws {
     /// For whether a WebSocket connection exists (`GetConnection`); its endpoint is each
     /// stage's own URL, set per call (`Aws::connections_endpoint`).
     pub apigatewaymanagement: aws_sdk_apigatewaymanagement::Client,
+    /// For the report's summary (`APIGW_DOCTOR_REPORT_TOPIC_ARN`).
+    pub sns: aws_sdk_sns::Client,
+    /// For the report itself (`APIGW_DOCTOR_EVENT_BUS`).
+    pub eventbridge: aws_sdk_eventbridge::Client,
     pub region: String,
     endpoint_url: Option<String>,
     calls: CallCounter,
@@ -258,6 +264,8 @@ impl Aws {
                 dynamodb: aws_sdk_dynamodb::Client::new(config),
                 cloudtrail: aws_sdk_cloudtrail::Client::new(config),
                 apigatewaymanagement: aws_sdk_apigatewaymanagement::Client::new(config),
+                sns: aws_sdk_sns::Client::new(config),
+                eventbridge: aws_sdk_eventbridge::Client::new(config),
                 endpoint_url: config.endpoint_url().map(str::to_string),
             },
             region,
@@ -266,62 +274,69 @@ impl Aws {
 
     /// Wraps existing clients (e.g. fault-injecting ones in tests), adding call counting to each.
     pub fn from_clients(clients: Clients, region: String) -> Self {
-        let Clients {
-            apigateway,
-            apigatewayv2,
-            ec2,
-            sts,
-            dynamodb,
-            cloudtrail,
-            apigatewaymanagement,
-            endpoint_url,
-        } = clients;
         let calls = CallCounter::default();
+        macro_rules! counted {
+            ($client:expr, $krate:ident) => {
+                $krate::Client::from_conf(
+                    $client
+                        .config()
+                        .to_builder()
+                        .interceptor(calls.clone())
+                        .build(),
+                )
+            };
+        }
         Aws {
-            apigateway: aws_sdk_apigateway::Client::from_conf(
-                apigateway
-                    .config()
-                    .to_builder()
-                    .interceptor(calls.clone())
-                    .build(),
+            apigateway: counted!(clients.apigateway, aws_sdk_apigateway),
+            apigatewayv2: counted!(clients.apigatewayv2, aws_sdk_apigatewayv2),
+            ec2: counted!(clients.ec2, aws_sdk_ec2),
+            sts: counted!(clients.sts, aws_sdk_sts),
+            dynamodb: counted!(clients.dynamodb, aws_sdk_dynamodb),
+            cloudtrail: counted!(clients.cloudtrail, aws_sdk_cloudtrail),
+            apigatewaymanagement: counted!(
+                clients.apigatewaymanagement,
+                aws_sdk_apigatewaymanagement
             ),
-            apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
-                apigatewayv2
-                    .config()
-                    .to_builder()
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            ec2: aws_sdk_ec2::Client::from_conf(
-                ec2.config().to_builder().interceptor(calls.clone()).build(),
-            ),
-            sts: aws_sdk_sts::Client::from_conf(
-                sts.config().to_builder().interceptor(calls.clone()).build(),
-            ),
-            dynamodb: aws_sdk_dynamodb::Client::from_conf(
-                dynamodb
-                    .config()
-                    .to_builder()
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
-                cloudtrail
-                    .config()
-                    .to_builder()
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            apigatewaymanagement: aws_sdk_apigatewaymanagement::Client::from_conf(
-                apigatewaymanagement
-                    .config()
-                    .to_builder()
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
+            sns: counted!(clients.sns, aws_sdk_sns),
+            eventbridge: counted!(clients.eventbridge, aws_sdk_eventbridge),
             region,
-            endpoint_url,
-            calls,
+            endpoint_url: clients.endpoint_url,
+            calls: calls.clone(),
+            limits: Arc::new(Limits::new()),
+        }
+    }
+
+    /// The same clients working with `credentials` (a member account's role): the calls are
+    /// counted with this process's, and the rate limits are the other account's own.
+    pub fn with_credentials(&self, credentials: aws_credential_types::Credentials) -> Self {
+        let provider = aws_credential_types::provider::SharedCredentialsProvider::new(credentials);
+        macro_rules! as_member {
+            ($client:expr, $krate:ident) => {
+                $krate::Client::from_conf(
+                    $client
+                        .config()
+                        .to_builder()
+                        .credentials_provider(provider.clone())
+                        .build(),
+                )
+            };
+        }
+        Aws {
+            apigateway: as_member!(self.apigateway, aws_sdk_apigateway),
+            apigatewayv2: as_member!(self.apigatewayv2, aws_sdk_apigatewayv2),
+            ec2: as_member!(self.ec2, aws_sdk_ec2),
+            sts: as_member!(self.sts, aws_sdk_sts),
+            dynamodb: as_member!(self.dynamodb, aws_sdk_dynamodb),
+            cloudtrail: as_member!(self.cloudtrail, aws_sdk_cloudtrail),
+            apigatewaymanagement: as_member!(
+                self.apigatewaymanagement,
+                aws_sdk_apigatewaymanagement
+            ),
+            sns: as_member!(self.sns, aws_sdk_sns),
+            eventbridge: as_member!(self.eventbridge, aws_sdk_eventbridge),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            calls: self.calls.clone(),
             limits: Arc::new(Limits::new()),
         }
     }

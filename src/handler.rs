@@ -8,7 +8,9 @@ use crate::config::{Config, Mode};
 use crate::gather;
 use crate::intake::{self, Incident, IntakeSettings, InvalidEvent, Scope};
 use crate::lock::LockTable;
+use crate::member;
 use crate::plan::{self, Context};
+use crate::publish;
 use crate::report::Report;
 use crate::resolve;
 use crate::snapshot::{LookupKey, Snapshot};
@@ -81,11 +83,13 @@ pub async fn handle(
             );
         }
         let calls_before = doctor.aws.as_ref().map_or(0, Aws::calls);
-        let (snapshot, fatal) = match invocation.snapshot_in {
-            Some(snapshot) => (snapshot, None),
+        let (snapshot, fatal, member) = match invocation.snapshot_in {
+            Some(snapshot) => (snapshot, None, None),
             // Boxed: the SDK's futures are large, and a test thread's stack is small.
             None => Box::pin(read(doctor, &incident, invocation.deadline)).await,
         };
+        // The account the incident is in: a member account's role, or the function's own.
+        let working = member.as_ref().or(doctor.aws.as_ref());
         let findings = checks::run(&snapshot, &incident);
         let notes = checks::notes(&snapshot, &incident, &findings);
         incident.notes.extend(notes);
@@ -102,7 +106,7 @@ pub async fn handle(
             mode,
             &context,
         );
-        if let (Mode::Apply, Some(aws), None) = (mode, &doctor.aws, &fatal) {
+        if let (Mode::Apply, Some(aws), None) = (mode, working, &fatal) {
             let lock = doctor
                 .config
                 .lock_table
@@ -124,6 +128,12 @@ pub async fn handle(
         }
         report.findings = findings;
         report.actions = plan.rows;
+        // Sent from the function's own account, where its topic and bus are; an acknowledged
+        // event that diagnosed nothing sends nothing.
+        if let (Some(aws), false) = (&doctor.aws, incident.scope == Scope::Nothing) {
+            let session = aws.session(invocation.deadline);
+            Box::pin(publish::send(session, &doctor.config, &mut report)).await;
+        }
         report.stats.aws_calls = doctor.aws.as_ref().map_or(0, Aws::calls) - calls_before;
         report.stats.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::info!(
@@ -166,22 +176,28 @@ fn effective_mode(configured: Mode, incident: &mut Incident, offline: bool) -> M
     }
 }
 
-/// Reads AWS: the account, the targets, then everything the checks need.
+/// What `read` found: the snapshot, why the run could not be made (if so), and the clients of
+/// the member account the incident is in (when it is not the function's own).
+type Read = (Snapshot, Option<String>, Option<Aws>);
+
+/// Reads AWS: the account (assuming the member role when the incident is in another one), the
+/// targets, then everything the checks need.
 async fn read(
     doctor: &Doctor,
     incident: &Incident,
     deadline: Option<tokio::time::Instant>,
-) -> (Snapshot, Option<String>) {
+) -> Read {
     let Some(aws) = &doctor.aws else {
         let snapshot = Snapshot::new("", incident.account.clone());
         return (
             snapshot,
             Some("no AWS clients and no snapshot to diagnose from".to_string()),
+            None,
         );
     };
     let mut snapshot = Snapshot::new(&aws.region, incident.account.clone());
     if incident.scope == Scope::Nothing {
-        return (snapshot, None);
+        return (snapshot, None, None);
     }
     let session = aws.session(deadline);
     let fail = |mut snapshot: Snapshot, failure: CallFailure| {
@@ -190,7 +206,7 @@ async fn read(
             failure.step, failure.code, failure.detail
         );
         snapshot.incomplete.push(failure.incomplete());
-        (snapshot, Some(reason))
+        (snapshot, Some(reason), None)
     };
     let caller = match session
         .call(
@@ -202,16 +218,6 @@ async fn read(
         Ok(identity) => identity.account().map(str::to_string),
         Err(failure) => return fail(snapshot, failure),
     };
-    match (&incident.account, caller) {
-        (Some(named), Some(caller)) if *named != caller => {
-            let reason = format!(
-                "account {named} is not this account ({caller}); member accounts are not supported by this build"
-            );
-            return (snapshot, Some(reason));
-        }
-        (None, caller) => snapshot.account = caller,
-        _ => {}
-    }
     if let Some(region) = &incident.region {
         if *region != aws.region {
             return (
@@ -220,9 +226,32 @@ async fn read(
                     "the event comes from region {region}, but this function works in {}",
                     aws.region
                 )),
+                None,
             );
         }
     }
+    let member = match (&incident.account, caller) {
+        (Some(named), Some(caller)) if *named != caller => {
+            let Some(role) = &doctor.config.member_role_name else {
+                let reason = format!(
+                    "account {named} is not this account ({caller}); set APIGW_DOCTOR_MEMBER_ROLE_NAME to work in member accounts"
+                );
+                return (snapshot, Some(reason), None);
+            };
+            let external_id = doctor.config.member_external_id.as_deref();
+            match member::assume(session, named, role, external_id, &incident.id).await {
+                Ok(credentials) => Some(aws.with_credentials(credentials)),
+                Err(failure) => return fail(snapshot, failure),
+            }
+        }
+        (None, caller) => {
+            snapshot.account = caller;
+            None
+        }
+        _ => None,
+    };
+    let aws = member.as_ref().unwrap_or(aws);
+    let session = aws.session(deadline);
     let resolution = match Box::pin(resolve::resolve(session, &incident.scope)).await {
         Ok(resolution) => resolution,
         Err(failure) => return fail(snapshot, failure),
@@ -238,7 +267,7 @@ async fn read(
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);
-    (snapshot, fatal)
+    (snapshot, fatal, member)
 }
 
 /// When every target the incident named is missing, the run could not be made (exit 2); the

@@ -1,5 +1,6 @@
 //! apigw-doctor's I/O shell around the pure core (`apigw-doctor-core`): AWS clients, resolve,
-//! gather, the apply step, the lock table, the handler, the CLI and the Lambda runtime.
+//! gather, the apply step, the lock table, sending the report on, the handler, the CLI and the
+//! Lambda runtime.
 //! The flow: intake → resolve → gather → snapshot → checks → plan → apply → report.
 
 pub mod apply;
@@ -9,10 +10,12 @@ pub mod gather;
 pub mod handler;
 pub mod lambda;
 pub mod lock;
+pub mod member;
 pub mod operations;
+pub mod publish;
 pub mod resolve;
 
 pub use apigw_doctor_core::{
-    action, catalog, checks, config, failure, finding, intake, partition, plan, policy, report,
-    snapshot,
+    action, catalog, checks, config, failure, finding, intake, notify, partition, plan, policy,
+    report, snapshot,
 };

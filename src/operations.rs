@@ -2,16 +2,22 @@
 //! service and operation names): the one list the template's permission test, the fault matrix
 //! and the run-time check in the end-to-end tests are built from. A call outside it fails them.
 
-/// Whether an operation only reads or changes something.
+/// Whether an operation only reads, changes something, or sends the report on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,
     Write,
+    /// Sends the report to the function's own topic or bus: changes nothing it diagnoses, and
+    /// happens whatever the run found or could not read.
+    Notify,
 }
 
-/// The operations, reads first, then the writes the built actions and the lock table make.
+/// The operations, reads first, then the writes the built actions and the lock table make, and
+/// the report's sending.
 pub const OPERATIONS: &[(&str, Access)] = &[
     ("sts:GetCallerIdentity", Access::Read),
+    // Obtains a member account's credentials and changes nothing.
+    ("sts:AssumeRole", Access::Read),
     ("apigateway:GetRestApis", Access::Read),
     ("apigateway:GetRestApi", Access::Read),
     ("apigateway:GetResources", Access::Read),
@@ -47,6 +53,8 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:UpdateIntegration", Access::Write),
     ("ec2:ModifyVpcEndpoint", Access::Write),
     ("ec2:CreateTags", Access::Write),
+    ("sns:Publish", Access::Notify),
+    ("eventbridge:PutEvents", Access::Notify),
     ("dynamodb:PutItem", Access::Write),
     ("dynamodb:DeleteItem", Access::Write),
 ];
@@ -89,6 +97,8 @@ mod tests {
                     "cloudtrail",
                     "dynamodb",
                     "apigatewaymanagementapi",
+                    "sns",
+                    "eventbridge",
                 ]
                 .contains(&service);
                 let is_operation = operation
@@ -127,7 +137,8 @@ mod tests {
     fn reads_and_writes_are_told_apart_by_their_verb() {
         for (name, access) in OPERATIONS {
             let operation = name.split_once(':').map_or(*name, |(_, o)| o);
-            let reads = ["Get", "Describe", "List", "Lookup"]
+            // AssumeRole hands out credentials and changes nothing.
+            let reads = ["Get", "Describe", "List", "Lookup", "AssumeRole"]
                 .iter()
                 .any(|verb| operation.starts_with(verb));
             assert_eq!(reads, *access == Access::Read, "{name}");

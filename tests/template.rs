@@ -498,6 +498,9 @@ fn the_template_grants_exactly_the_reads_the_code_makes() {
             !is_write(action)
                 && !action.starts_with("dynamodb:Put")
                 && !action.starts_with("dynamodb:Delete")
+                && !NOTIFICATIONS.iter().any(|(operation, iam, _, _)| {
+                    action == iam && operations::access(operation) == Some(Access::Notify)
+                })
         })
         .filter(|action| !action.starts_with("lambda:"))
         .collect();
@@ -516,4 +519,65 @@ fn the_template_grants_exactly_the_reads_the_code_makes() {
         unused.is_empty(),
         "reads the template grants but the code never makes: {unused:?}"
     );
+}
+
+/// The report's destinations and the member role: (operation, IAM action, condition, resource).
+const NOTIFICATIONS: [(&str, &str, &str, &str); 3] = [
+    (
+        "sns:Publish",
+        "sns:Publish",
+        "HasReportTopic",
+        "ReportTopicArn",
+    ),
+    (
+        "eventbridge:PutEvents",
+        "events:PutEvents",
+        "HasEventBus",
+        "EventBus",
+    ),
+    (
+        "sts:AssumeRole",
+        "sts:AssumeRole",
+        "HasMemberRole",
+        "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}",
+    ),
+];
+
+/// Sending the report on and assuming the member role are granted only when their parameter
+/// is set, on what it names, and the code lists each call.
+#[test]
+fn notifications_and_the_member_role_are_granted_only_where_configured() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml");
+    let statements = statements(&template);
+    for (operation, iam, condition, resource) in NOTIFICATIONS {
+        assert!(
+            operations::access(operation).is_some(),
+            "{operation} is not in OPERATIONS"
+        );
+        let granting: Vec<&Statement> = statements
+            .iter()
+            .filter(|s| s.actions.iter().any(|a| a == iam))
+            .collect();
+        assert_eq!(granting.len(), 1, "{iam}: {granting:#?}");
+        let statement = granting[0];
+        assert_eq!(statement.actions, [iam], "{iam} alone");
+        assert_eq!(
+            statement.resource_condition.as_deref(),
+            Some(condition),
+            "{iam}"
+        );
+        // The statement's own text: its resource may be an `!If` over the parameter's forms.
+        let start = template
+            .find(&format!("- Sid: {}", statement.sid))
+            .expect("the statement");
+        let block = template[start..].split("\n\n").next().unwrap_or_default();
+        assert!(
+            block.contains(resource) && !block.contains("Resource: \"*\""),
+            "{iam} not on {resource}:\n{block}"
+        );
+        assert!(
+            template.contains(&format!("  {condition}: !Not [!Equals [!Ref ")),
+            "{condition} is a parameter-set condition"
+        );
+    }
 }

@@ -221,6 +221,8 @@ async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
             dynamodb: client!(aws_sdk_dynamodb),
             cloudtrail: client!(aws_sdk_cloudtrail),
             apigatewaymanagement: client!(aws_sdk_apigatewaymanagement),
+            sns: client!(aws_sdk_sns),
+            eventbridge: client!(aws_sdk_eventbridge),
             endpoint_url: Some(moto.endpoint().to_string()),
         },
         REGION.to_string(),
@@ -230,8 +232,11 @@ async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
 /// A situation that reaches some of the operations.
 #[derive(Debug, Clone, Copy)]
 enum Scenario {
-    /// A sweep of the region (dry run), before the other scenarios add their APIs.
+    /// A sweep of the region (dry run), before the other scenarios add their APIs; its report
+    /// is sent to a topic and a bus.
     Sweep,
+    /// An API in a member account, read through the member role.
+    MemberAccount,
     /// A private REST API named by its name, with three repairs applied under a lock table.
     RestRepairs,
     /// The same API's network behind a prefix-list rule, diagnosed.
@@ -248,8 +253,9 @@ enum Scenario {
     HttpRedeploy,
 }
 
-const SCENARIOS: [Scenario; 7] = [
+const SCENARIOS: [Scenario; 8] = [
     Scenario::Sweep,
+    Scenario::MemberAccount,
     Scenario::RestRepairs,
     Scenario::PrefixList,
     Scenario::WebSocketLogging,
@@ -259,6 +265,10 @@ const SCENARIOS: [Scenario; 7] = [
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
+/// What tests/moto/inbox.py creates.
+const REPORT_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:doctor-reports";
+const REPORT_BUS: &str = "ops";
+const MEMBER: &str = "111122223333";
 
 /// Seeds a fresh copy of the scenario (named `name`) and returns its event and configuration.
 async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config) {
@@ -324,7 +334,19 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
         }
         Scenario::Sweep => {
             moto.seed(&["v2", "--name", name]);
-            (json!({ "sweep": true }), config(&[]))
+            let sent_on = config(&[
+                ("APIGW_DOCTOR_REPORT_TOPIC_ARN", REPORT_TOPIC),
+                ("APIGW_DOCTOR_EVENT_BUS", REPORT_BUS),
+            ]);
+            (json!({ "sweep": true }), sent_on)
+        }
+        Scenario::MemberAccount => {
+            let ids = moto.seed(&["public", "--name", name, "--account", MEMBER]);
+            let event = json!({ "api_id": id(&ids, "api_id"), "account": MEMBER });
+            (
+                event,
+                config(&[("APIGW_DOCTOR_MEMBER_ROLE_NAME", "apigw-doctor-member")]),
+            )
         }
         Scenario::HttpRedeploy => {
             let ids = moto.seed(&["v2", "--name", name, "--v2-undeployed-change"]);
@@ -425,6 +447,11 @@ fn judge(
             ))
         }
         Some(Access::Write) if in_action || in_incomplete => {}
+        // Sending the report on: the report says it was not sent.
+        Some(Access::Notify) if in_incomplete => {}
+        Some(Access::Notify) => {
+            return Err(format!("{case}: the failed send is not in incomplete"))
+        }
         Some(Access::Write) => {
             return Err(format!(
                 "{case}: no action or incomplete entry names it: {:#}",
@@ -440,6 +467,11 @@ fn judge(
 async fn every_operation_under_every_fault_keeps_the_report_honest_and_changes_nothing_unseen() {
     let moto = Moto::start();
     create_lock_table(&faulty_aws(&moto, None).await, LOCK_TABLE).await;
+    let places = moto.inbox(&["create"]);
+    assert_eq!(
+        (id(&places, "topic_arn"), id(&places, "bus")),
+        (REPORT_TOPIC.to_string(), REPORT_BUS.to_string())
+    );
     let port = silent_port();
     let mut reached = BTreeSet::new();
     let mut problems = Vec::new();

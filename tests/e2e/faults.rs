@@ -51,7 +51,8 @@ fn account_and_deployment() -> [aws_smithy_mocks::Rule; 2] {
     ]
 }
 
-/// Wraps the given clients; HTTP/WebSocket, DynamoDB and the Management API must not be called,
+/// Wraps the given clients; HTTP/WebSocket, DynamoDB, the Management API, SNS and EventBridge
+/// must not be called,
 /// CloudTrail has no record of a policy change.
 fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws {
     let no_events = mock!(aws_sdk_cloudtrail::Client::lookup_events).then_output(|| {
@@ -70,6 +71,8 @@ fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws 
                 RuleMode::MatchAny,
                 &[]
             ),
+            sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[]),
+            eventbridge: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[]),
             endpoint_url: None,
         },
         "us-east-1".into(),

@@ -5,6 +5,7 @@ mod cli;
 mod fault_matrix;
 mod faults;
 mod lambda_runtime;
+mod notify_member;
 mod policy_history;
 mod private_api;
 mod public_from_vpc;

@@ -188,6 +188,23 @@ impl Moto {
         serde_json::from_slice(&output.stdout).expect("the state dump is JSON")
     }
 
+    /// Runs tests/moto/inbox.py with `args` (an SNS topic and an EventBridge bus, each read
+    /// through an SQS queue) and returns what it printed.
+    pub fn inbox(&self, args: &[&str]) -> Value {
+        let output = Command::new(python())
+            .arg(repo("tests/moto/inbox.py"))
+            .args(args)
+            .args(["--endpoint", &self.endpoint])
+            .output()
+            .expect("run inbox.py");
+        assert!(
+            output.status.success(),
+            "inbox.py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("inbox.py prints JSON")
+    }
+
     /// Runs the handler in-process with `config` now; the report has `operations_sent`.
     pub async fn report_with(&self, config: Config, event: &Value) -> Value {
         self.handle_at(config, event, chrono::Utc::now()).await

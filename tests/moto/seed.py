@@ -16,10 +16,17 @@ import boto3
 REGION = "us-east-1"
 
 
-def clients(endpoint):
+def clients(endpoint, account=None):
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
+    if account:
+        # Moto keeps each account apart: an assumed role's credentials work in the role's account.
+        issued = session.client("sts", endpoint_url=endpoint).assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/seed", RoleSessionName="seed")["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=issued["AccessKeyId"], aws_secret_access_key=issued["SecretAccessKey"],
+            aws_session_token=issued["SessionToken"], region_name=REGION)
     return (
         session.client("ec2", endpoint_url=endpoint),
         session.client("apigateway", endpoint_url=endpoint),
@@ -277,6 +284,7 @@ def main():
     parser.add_argument("scenario", choices=["private", "public", "same-name", "v2"])
     parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL"), required="AWS_ENDPOINT_URL" not in os.environ)
     parser.add_argument("--name", default="orders")
+    parser.add_argument("--account", help="seed into this account (through an assumed role)")
     parser.add_argument("--no-policy", action="store_true")
     parser.add_argument("--no-endpoint", action="store_true")
     parser.add_argument("--private-dns-off", action="store_true")
@@ -311,7 +319,7 @@ def main():
     parser.add_argument("--tag-stage", action="append", metavar="KEY=VALUE", help="tag the prod stage(s)")
     parser.add_argument("--tag-endpoint", action="append", metavar="KEY=VALUE", help="tag the execute-api endpoint")
     args = parser.parse_args()
-    ec2, apigw, apigwv2 = clients(args.endpoint)
+    ec2, apigw, apigwv2 = clients(args.endpoint, args.account)
     if args.scenario == "private":
         ids = scenario_private(ec2, apigw, args)
     elif args.scenario == "public":

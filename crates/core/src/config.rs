@@ -40,6 +40,14 @@ pub struct Config {
     pub max_changes: usize,
     pub log_lookback_minutes: i64,
     pub lock_table: Option<String>,
+    /// An SNS topic ARN the report's summary is published to.
+    pub report_topic_arn: Option<String>,
+    /// An EventBridge bus (name or ARN) the whole report is put on.
+    pub event_bus: Option<String>,
+    /// The role assumed in a member account an event names.
+    pub member_role_name: Option<String>,
+    /// The external id the member role's trust policy asks for (`sts:ExternalId`).
+    pub member_external_id: Option<String>,
 }
 
 impl Config {
@@ -102,19 +110,36 @@ impl Config {
             1..=10080,
             "minutes between 1 and 10080",
         )?;
-        // Notifications and member accounts are not built yet: a value would be accepted and
-        // ignored, so it is refused (SPEC §2: nothing is accepted and ignored).
-        for name in [
+        let report_topic_arn = checked(
+            get("APIGW_DOCTOR_REPORT_TOPIC_ARN"),
             "APIGW_DOCTOR_REPORT_TOPIC_ARN",
+            is_topic_arn,
+            "an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>)",
+        )?;
+        let event_bus = checked(
+            get("APIGW_DOCTOR_EVENT_BUS"),
             "APIGW_DOCTOR_EVENT_BUS",
+            is_event_bus,
+            "an EventBridge bus name (1-256 of A-Z a-z 0-9 . - _ /) or event-bus ARN",
+        )?;
+        let member_role_name = checked(
+            get("APIGW_DOCTOR_MEMBER_ROLE_NAME"),
             "APIGW_DOCTOR_MEMBER_ROLE_NAME",
-        ] {
-            if get(name).is_some() {
-                return Err(ConfigError {
-                    variable: name,
-                    message: "not supported by this build: unset it".to_string(),
-                });
-            }
+            is_role_name,
+            "an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)",
+        )?;
+        let member_external_id = checked(
+            get("APIGW_DOCTOR_MEMBER_EXTERNAL_ID"),
+            "APIGW_DOCTOR_MEMBER_EXTERNAL_ID",
+            is_external_id,
+            "2-1224 of A-Z a-z 0-9 + = , . @ : / -",
+        )?;
+        if member_external_id.is_some() && member_role_name.is_none() {
+            return Err(ConfigError {
+                variable: "APIGW_DOCTOR_MEMBER_EXTERNAL_ID",
+                message: "set without APIGW_DOCTOR_MEMBER_ROLE_NAME, so it would be ignored"
+                    .to_string(),
+            });
         }
         Ok(Config {
             mode,
@@ -124,8 +149,79 @@ impl Config {
             max_changes: usize::try_from(max_changes).unwrap_or(usize::MAX),
             log_lookback_minutes: i64::try_from(log_lookback_minutes).unwrap_or(10080),
             lock_table: get("APIGW_DOCTOR_LOCK_TABLE").map(str::to_string),
+            report_topic_arn,
+            event_bus,
+            member_role_name,
+            member_external_id,
         })
     }
+}
+
+/// `value` when `valid`, else an error naming `variable` and what it expects.
+fn checked(
+    value: Option<&str>,
+    variable: &'static str,
+    valid: fn(&str) -> bool,
+    expected: &str,
+) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(v) if !valid(v) => Err(ConfigError {
+            variable,
+            message: format!("{v:?} is not {expected}"),
+        }),
+        v => Ok(v.map(str::to_string)),
+    }
+}
+
+fn chars_in(value: &str, length: RangeInclusive<usize>, extra: &str) -> bool {
+    length.contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+}
+
+/// `arn:<partition>:sns:<region>:<12-digit account>:<topic name>`; topic names are 1-256 of
+/// letters, digits, `-` and `_` (`.fifo` ends a FIFO topic's name)
+/// (<https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html>).
+fn is_topic_arn(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "sns", region, account, topic]
+        if partition.starts_with("aws")
+            && !region.is_empty()
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && chars_in(topic.strip_suffix(".fifo").unwrap_or(topic), 1..=256, "-_"))
+}
+
+/// A bus name, or an event-bus ARN
+/// (<https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html>:
+/// `EventBusName` takes either; names are 1-256 of `[/\.\-_A-Za-z0-9]`).
+fn is_event_bus(value: &str) -> bool {
+    match value.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.split(':').collect();
+            matches!(parts.as_slice(), [partition, "events", region, account, resource]
+                if partition.starts_with("aws")
+                    && !region.is_empty()
+                    && account.len() == 12
+                    && resource
+                        .strip_prefix("event-bus/")
+                        .is_some_and(|name| chars_in(name, 1..=256, "/.-_")))
+        }
+        None => chars_in(value, 1..=256, "/.-_"),
+    }
+}
+
+/// IAM role names: 1-64 of letters, digits and `+=,.@_-`
+/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>).
+fn is_role_name(value: &str) -> bool {
+    chars_in(value, 1..=64, "+=,.@_-")
+}
+
+/// STS `ExternalId`: 2-1224 of letters, digits and `+=,.@:/-`
+/// (<https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>).
+fn is_external_id(value: &str) -> bool {
+    chars_in(value, 2..=1224, "+=,.@:/-")
 }
 
 #[cfg(test)]
@@ -160,12 +256,22 @@ mod tests {
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "10081"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "-5"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "0"),
+            ("APIGW_DOCTOR_REPORT_TOPIC_ARN", "ops"),
             (
                 "APIGW_DOCTOR_REPORT_TOPIC_ARN",
-                "arn:aws:sns:us-east-1:123456789012:ops",
+                "arn:aws:sqs:us-east-1:123456789012:ops",
             ),
-            ("APIGW_DOCTOR_EVENT_BUS", "default"),
-            ("APIGW_DOCTOR_MEMBER_ROLE_NAME", "apigw-doctor"),
+            (
+                "APIGW_DOCTOR_REPORT_TOPIC_ARN",
+                "arn:aws:sns:us-east-1:1234:ops",
+            ),
+            ("APIGW_DOCTOR_EVENT_BUS", "ops bus"),
+            (
+                "APIGW_DOCTOR_EVENT_BUS",
+                "arn:aws:events:us-east-1:123456789012:rule/x",
+            ),
+            ("APIGW_DOCTOR_MEMBER_ROLE_NAME", "role/apigw-doctor"),
+            ("APIGW_DOCTOR_MEMBER_ROLE_NAME", &"r".repeat(65)),
         ] {
             let error = Config::from_vars(&vars(&[(name, value)])).expect_err(name);
             assert_eq!(error.variable, name);
@@ -174,22 +280,62 @@ mod tests {
     }
 
     #[test]
-    fn settings_this_build_cannot_act_on_are_refused_not_ignored() {
+    fn notification_and_member_settings_are_read_in_every_accepted_form() {
+        let config = Config::from_vars(&vars(&[
+            (
+                "APIGW_DOCTOR_REPORT_TOPIC_ARN",
+                "arn:aws-cn:sns:cn-north-1:123456789012:ops-alerts.fifo",
+            ),
+            (
+                "APIGW_DOCTOR_EVENT_BUS",
+                "arn:aws:events:us-east-1:123456789012:event-bus/ops",
+            ),
+            ("APIGW_DOCTOR_MEMBER_ROLE_NAME", "apigw-doctor-member"),
+            ("APIGW_DOCTOR_MEMBER_EXTERNAL_ID", "org-7f3a:doctor"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            config.report_topic_arn.as_deref(),
+            Some("arn:aws-cn:sns:cn-north-1:123456789012:ops-alerts.fifo")
+        );
+        assert_eq!(
+            config.event_bus.as_deref(),
+            Some("arn:aws:events:us-east-1:123456789012:event-bus/ops")
+        );
+        assert_eq!(
+            config.member_role_name.as_deref(),
+            Some("apigw-doctor-member")
+        );
+        assert_eq!(
+            config.member_external_id.as_deref(),
+            Some("org-7f3a:doctor")
+        );
+        let bare =
+            Config::from_vars(&vars(&[("APIGW_DOCTOR_EVENT_BUS", "default")])).expect("a bus name");
+        assert_eq!(bare.event_bus.as_deref(), Some("default"));
         for name in [
             "APIGW_DOCTOR_REPORT_TOPIC_ARN",
             "APIGW_DOCTOR_EVENT_BUS",
             "APIGW_DOCTOR_MEMBER_ROLE_NAME",
         ] {
-            let error = Config::from_vars(&vars(&[(name, "x")])).expect_err(name);
-            assert!(
-                error.to_string().contains("not supported by this build"),
-                "{error}"
-            );
-            assert!(
-                Config::from_vars(&vars(&[(name, "")])).is_ok(),
-                "{name} set but empty"
+            let unset = Config::from_vars(&vars(&[(name, "")])).expect("set but empty");
+            assert_eq!(
+                (
+                    unset.report_topic_arn,
+                    unset.event_bus,
+                    unset.member_role_name
+                ),
+                (None, None, None),
+                "{name}"
             );
         }
+    }
+
+    #[test]
+    fn an_external_id_without_a_member_role_would_be_ignored_so_it_is_refused() {
+        let error = Config::from_vars(&vars(&[("APIGW_DOCTOR_MEMBER_EXTERNAL_ID", "abc123")]))
+            .expect_err("refused");
+        assert_eq!(error.variable, "APIGW_DOCTOR_MEMBER_EXTERNAL_ID");
     }
 
     #[test]

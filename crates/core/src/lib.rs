@@ -13,6 +13,7 @@ pub mod failure;
 pub mod finding;
 pub mod intake;
 mod json;
+pub mod notify;
 pub mod partition;
 pub mod plan;
 pub mod policy;

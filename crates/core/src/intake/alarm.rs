@@ -16,6 +16,10 @@ struct Metric {
     name: String,
     dimensions: BTreeMap<String, String>,
     period: Option<i64>,
+    /// The account whose metric this is: set on a cross-account alarm's query entry
+    /// (`AccountId` of a MetricDataQuery,
+    /// <https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html>).
+    account: Option<String>,
 }
 
 /// The delivery-independent content of an alarm notification.
@@ -107,6 +111,13 @@ fn signal_from_alarm_data(
     })
 }
 
+/// The account a metric query entry names (`accountId`, or `AccountId` in SNS notifications).
+fn entry_account(entry: &Value) -> Option<String> {
+    str_at(entry, "/accountId")
+        .or_else(|| str_at(entry, "/AccountId"))
+        .map(str::to_string)
+}
+
 /// A `metricStat` entry; `expression` entries (metric math) name no metric and are skipped.
 fn metric_from_entry(entry: &Value) -> Option<Metric> {
     let stat = entry.get("metricStat")?;
@@ -123,6 +134,7 @@ fn metric_from_entry(entry: &Value) -> Option<Metric> {
         name: metric.get("name")?.as_str()?.to_string(),
         dimensions,
         period: stat.get("period").and_then(Value::as_i64),
+        account: entry_account(entry),
     })
 }
 
@@ -156,6 +168,7 @@ pub fn parse_sns(event: &Value, settings: IntakeSettings) -> Result<Incident, In
                 name: metric.to_string(),
                 dimensions: sns_dimensions(trigger.get("Dimensions")),
                 period: trigger.get("Period").and_then(Value::as_i64),
+                account: None,
             });
         }
         for entry in trigger
@@ -175,6 +188,7 @@ pub fn parse_sns(event: &Value, settings: IntakeSettings) -> Result<Incident, In
                         name: name.to_string(),
                         dimensions: sns_dimensions(metric.and_then(|m| m.get("Dimensions"))),
                         period: stat.get("Period").and_then(Value::as_i64),
+                        account: entry_account(entry),
                     });
                 }
             }
@@ -251,15 +265,18 @@ fn incident(source: Source, signal: AlarmSignal, settings: IntakeSettings) -> In
         .region
         .clone()
         .or_else(|| signal.arn.as_deref().and_then(arn_region));
-    incident.account = signal
-        .account
-        .clone()
-        .or_else(|| signal.arn.as_deref().and_then(arn_account));
     let api_metrics: Vec<&Metric> = signal
         .metrics
         .iter()
         .filter(|m| m.namespace == API_GATEWAY_NAMESPACE)
         .collect();
+    // A cross-account alarm lives in a monitoring account; the API is where its metric is
+    // (SPEC §2 APIGW_DOCTOR_MEMBER_ROLE_NAME).
+    incident.account = api_metrics
+        .iter()
+        .find_map(|m| m.account.clone())
+        .or_else(|| signal.account.clone())
+        .or_else(|| signal.arn.as_deref().and_then(arn_account));
     let first = api_metrics.first().copied().or(signal.metrics.first());
     incident.alarm = Some(AlarmInfo {
         name: signal.name.clone(),

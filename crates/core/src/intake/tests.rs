@@ -465,6 +465,31 @@ fn sample_eventbridge_alarm_rest_4xx() {
     assert_no_notes(&incident);
 }
 
+// SPEC §2: a cross-account alarm lives in the monitoring account; the API is in the account of
+// its metric query (`accountId` on the entry of `metrics`).
+#[test]
+fn a_cross_account_alarm_names_the_metrics_account() {
+    let mut event = sample(EVENTBRIDGE_ALARM_REST_4XX);
+    let metrics = event
+        .pointer_mut("/detail/configuration/metrics")
+        .and_then(Value::as_array_mut)
+        .expect("metrics");
+    let entry = metrics
+        .iter_mut()
+        .find(|m| m.get("metricStat").is_some())
+        .expect("a metricStat entry");
+    entry["accountId"] = json!("111122223333");
+    let incident = parse_ok(&event);
+    assert_eq!(incident.account.as_deref(), Some("111122223333"));
+    // Without it, the alarm's own account.
+    assert_eq!(
+        parse_ok(&sample(EVENTBRIDGE_ALARM_REST_4XX))
+            .account
+            .as_deref(),
+        Some("123456789012")
+    );
+}
+
 #[test]
 fn sample_sns_alarm_rest_5xx() {
     let incident = parse_ok(&sample(SNS_ALARM_REST_5XX));
