@@ -127,6 +127,7 @@ fn a_deadline_already_reached_answers_with_an_honest_report_and_changes_nothing(
         assert_eq!(report["schema"], "apigw-doctor/report/v1");
         let incomplete = report["incomplete"].to_string();
         assert!(incomplete.contains("Deadline"), "{report:#}");
+        assert_eq!(report["stats"]["aws_calls"], 0, "{report:#}");
         assert!(
             report["actions"]
                 .as_array()
