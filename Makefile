@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY     = testing
 export AWS_REGION                = us-east-1
 export APIGW_DOCTOR_PYTHON       = $(abspath $(VENV))/bin/python
 
-.PHONY: venv test test-core docs demo bench clean
+.PHONY: venv test test-core docs demo bench deny clean
 
 venv: $(VENV)/.installed
 
@@ -46,6 +46,19 @@ demo: venv
 bench: venv
 	$(CARGO) test --locked --workspace --no-run
 	scripts/bench.sh
+
+# Licences, banned and duplicate crates, sources (deny.toml). cargo-deny is built once into a
+# cache outside the clone (about 3 min on a 2-core machine). Not part of `make test` yet.
+DENY_VERSION ?= 0.20.2
+DENY_ROOT    ?= /var/tmp/apigw-doctor-tools
+CARGO_DENY   := $(DENY_ROOT)/bin/cargo-deny
+
+deny: $(CARGO_DENY)
+	@echo "cargo deny: advisories not checked (their database is fetched from GitHub, which this machine cannot reach)"
+	$(CARGO_DENY) --locked check --hide-inclusion-graph licenses bans sources
+
+$(CARGO_DENY):
+	$(CARGO) install cargo-deny --locked --version $(DENY_VERSION) --root $(DENY_ROOT)
 
 clean:
 	rm -rf $(VENV) target

@@ -374,6 +374,16 @@ impl Aws {
     }
 }
 
+/// A call the invocation's deadline stopped (SPEC: `incomplete`, or a `pending` action).
+fn deadline_failure(step: &str, detail: &str) -> CallFailure {
+    CallFailure {
+        step: step.to_string(),
+        kind: FailureKind::Deadline,
+        code: "Deadline".to_string(),
+        detail: detail.to_string(),
+    }
+}
+
 /// How a `Session::scan` ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scanned<T> {
@@ -404,16 +414,19 @@ impl Session<'_> {
         };
         match self.deadline {
             None => attempt.await,
+            // `timeout_at` polls the request once even when the deadline has passed, and that
+            // first poll can already transmit it: a call the report says never happened.
+            Some(deadline) if Instant::now() >= deadline => Err(deadline_failure(
+                step,
+                "the invocation's deadline had passed, so the call was not sent",
+            )),
             Some(deadline) => tokio::time::timeout_at(deadline, attempt)
                 .await
                 .unwrap_or_else(|_| {
-                    Err(CallFailure {
-                        step: step.to_string(),
-                        kind: FailureKind::Deadline,
-                        code: "Deadline".to_string(),
-                        detail: "the invocation's deadline passed before the call finished"
-                            .to_string(),
-                    })
+                    Err(deadline_failure(
+                        step,
+                        "the invocation's deadline passed before the call finished",
+                    ))
                 }),
         }
     }

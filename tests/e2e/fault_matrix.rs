@@ -132,6 +132,24 @@ impl Intercept for Injector {
         "fault-matrix-injector"
     }
 
+    /// The faulty operation's attempts time out after 400 ms; every other call keeps the
+    /// clients' generous timeout, so a slow emulator under load is not taken for a fault.
+    fn modify_before_retry_loop(
+        &self,
+        _context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.fault == Fault::Timeout && self.targets(cfg).is_some() {
+            cfg.interceptor_state().store_put(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(FAULT_TIMEOUT)
+                    .build(),
+            );
+        }
+        Ok(())
+    }
+
     fn modify_before_transmit(
         &self,
         context: &mut BeforeTransmitInterceptorContextMut<'_>,
@@ -198,7 +216,7 @@ async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
         )
         .timeout_config(
             TimeoutConfig::builder()
-                .operation_attempt_timeout(Duration::from_millis(400))
+                .operation_attempt_timeout(Duration::from_secs(10))
                 .build(),
         )
         .load()
@@ -265,6 +283,8 @@ const SCENARIOS: [Scenario; 8] = [
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
+/// How long an attempt of the operation under the Timeout fault waits for its silent port.
+const FAULT_TIMEOUT: Duration = Duration::from_millis(400);
 /// What tests/moto/inbox.py creates.
 const REPORT_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:doctor-reports";
 const REPORT_BUS: &str = "ops";

@@ -210,6 +210,26 @@ impl Moto {
         self.handle_at(config, event, chrono::Utc::now()).await
     }
 
+    /// Holds every later answer to `operation` (`service:Operation`, as moto names it) for
+    /// `ms` milliseconds after handling the request at once; 0 removes the delay (ext.py gap 14).
+    pub fn delay(&self, operation: &str, ms: u64) {
+        let body = json!({ "operation": operation, "ms": ms }).to_string();
+        let output = Command::new(python())
+            .args([
+                "-c",
+                "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST'))",
+                &format!("{}/moto-api/apigw-doctor/delays", self.endpoint),
+                &body,
+            ])
+            .output()
+            .expect("set a moto delay");
+        assert!(
+            output.status.success(),
+            "setting a delay failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// Runs the handler in-process with `config`; a fixed `now` makes two runs plan alike.
     pub async fn handle_at(
         &self,

@@ -2,8 +2,10 @@
 
 Serves the given event files, one per `GET /2018-06-01/runtime/invocation/next`, on a free
 loopback port (printed on the first line of stdout), and prints one JSON line per answer:
-{"request_id", "kind": "response"|"error", "body"}. Exits after the last answer. An argument
-`PATH@MS` gives that invocation a deadline MS milliseconds away (default 60000).
+{"request_id", "kind": "response"|"error", "body", "deadline_ms", "posted_ms"}: the deadline this
+script gave the invocation and the time the answer reached it, both in epoch milliseconds by this
+script's clock. Exits after the last answer. An argument `PATH@MS` gives that invocation a
+deadline MS milliseconds away (default 60000).
 """
 
 import json
@@ -21,6 +23,7 @@ def main():
         path, _, deadline = argument.partition("@")
         events.append((open(path, "rb").read(), int(deadline or 60_000)))
     pending = list(enumerate(events))
+    deadlines = {}  # request id -> the deadline given, epoch ms
     answered = threading.Semaphore(0)
     lock = threading.Lock()
 
@@ -48,6 +51,8 @@ def main():
                 return self.reply(500)
             index, (event, deadline_in) = item
             deadline_ms = int(time.time() * 1000) + deadline_in
+            with lock:
+                deadlines[f"request-{index}"] = deadline_ms
             self.reply(200, event, [
                 ("Lambda-Runtime-Aws-Request-Id", f"request-{index}"),
                 ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
@@ -59,6 +64,7 @@ def main():
         def do_POST(self):
             length = int(self.headers.get("Content-Length", 0))
             body = self.rfile.read(length)
+            posted_ms = int(time.time() * 1000)
             parts = self.path[len(PREFIX):].strip("/").split("/")
             if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
                 kind = parts[2]
@@ -66,7 +72,10 @@ def main():
                     parsed = json.loads(body)
                 except ValueError:
                     parsed = body.decode(errors="replace")
-                print(json.dumps({"request_id": parts[1], "kind": kind, "body": parsed}), flush=True)
+                with lock:
+                    deadline_ms = deadlines.get(parts[1])
+                print(json.dumps({"request_id": parts[1], "kind": kind, "body": parsed,
+                                  "deadline_ms": deadline_ms, "posted_ms": posted_ms}), flush=True)
                 self.reply(202, b"{}")
                 answered.release()
             else:

@@ -120,6 +120,17 @@ models, because the client under test is the real AWS SDK for Rust):
     ``requestParameters: {"apiId": ...}``, no ``resources``), with the route's or
     integration's id as ``routeId`` / ``integrationId``.
 
+14. Opt-in slow answers, for tests of a deadline that lands while a call is in flight. Off by
+    default. ``POST /moto-api/apigw-doctor/delays`` with ``{"operation": "<service>:<Operation>",
+    "ms": N}`` (the service as moto names it: ``apigateway``, ``apigatewayv2``, ``ec2``, ``sts``,
+    ...; the operation as botocore does, e.g. ``ec2:ModifyVpcEndpoint``) makes every later
+    request for that operation be handled at once, as usual, and its answer (success or error)
+    held N ms (0 < N <= 600000) before it is sent; ``"ms": 0`` removes the delay. A write's
+    effect is therefore in the state as soon as the request arrives, while the caller waits:
+    the case of a write that may have taken effect. It answers 200 with every delay in force,
+    ``{operation: ms}``; ``GET`` lists them; a malformed body is a 400. Delays are test
+    plumbing, not configuration an action changes, so the state dump (gap 5) leaves them out.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem; ``ext_check.py`` proves those too.
@@ -139,6 +150,7 @@ import json
 import re
 import string
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -698,6 +710,65 @@ def _seed_connection_route(request: Any, full_url: str, headers: Any) -> tuple[i
     return 201, {"Content-Type": "application/json"}, json.dumps(_connection_json(connection))
 
 
+# ---------------------------------------------------------------------------------------------
+# Gap 14: opt-in slow answers.
+
+DELAYS_PATH = "/moto-api/apigw-doctor/delays"
+MAX_DELAY_MS = 600_000
+# "service:Operation" -> milliseconds each answer is held; empty unless a test asks.
+_delays: dict[str, int] = {}
+_delays_lock = threading.Lock()
+
+
+def _delay_ms(response: Any) -> int:
+    """How long to hold the answer of the request `response` (a moto BaseResponse) handles."""
+    with _delays_lock:
+        if not _delays:
+            return 0
+        delays = dict(_delays)
+    try:
+        operation = f"{response.service_name}:{response._get_action()}"
+    except Exception:  # noqa: BLE001 - a request moto cannot name is never delayed
+        return 0
+    return delays.get(operation, 0)
+
+
+def _valid_delay(params: Any) -> tuple[str, int] | None:
+    """(operation, ms) from a delays request body, or None when it is malformed."""
+    if not isinstance(params, dict):
+        return None
+    operation, ms = params.get("operation"), params.get("ms")
+    if not isinstance(operation, str) or operation.count(":") != 1 or not all(operation.split(":")):
+        return None
+    if isinstance(ms, bool) or not isinstance(ms, int) or not 0 <= ms <= MAX_DELAY_MS:
+        return None
+    return operation, ms
+
+
+def _delays_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Sets (POST) or lists (GET) the delays in force."""
+    if request.method == "POST":
+        try:
+            params = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            params = None
+        valid = _valid_delay(params)
+        if valid is None:
+            message = f"expected {{\"operation\": \"service:Operation\", \"ms\": 0..{MAX_DELAY_MS}}}"
+            return 400, {}, json.dumps({"message": message})
+        operation, ms = valid
+        with _delays_lock:
+            if ms:
+                _delays[operation] = ms
+            else:
+                _delays.pop(operation, None)
+    elif request.method != "GET":
+        return 405, {"Allow": "GET, POST"}, ""
+    with _delays_lock:
+        body = json.dumps(_delays, sort_keys=True)
+    return 200, {"Content-Type": "application/json"}, body
+
+
 def _module(name: str) -> Any:
     try:
         return importlib.import_module(name)
@@ -842,6 +913,10 @@ def install() -> None:
     mgmt_url_paths: dict[str, Any] = _require(mgmt_urls, "url_paths")
     if STAGE_CONNECTIONS_URL not in mgmt_url_paths:
         raise MotoExtensionOutdated(f"url map entry {STAGE_CONNECTIONS_URL!r} is missing")
+    core_responses = _module("moto.core.responses")
+    BaseResponse = _require(core_responses, "BaseResponse")
+    _require(BaseResponse, "call_action")
+    _require(BaseResponse, "_get_action")
 
     # Built without calling the class, whose metaclass would track it in /moto-api/data.json.
     pristine = Account.__new__(Account)
@@ -1174,5 +1249,20 @@ def install() -> None:
     MgmtResponse.get_connection = mgmt_get_connection
     mgmt_url_paths[ROUTABLE_STAGE_CONNECTIONS_URL] = MgmtResponse.connect_to_apigateway
     moto_api_paths["{0}" + WS_CONNECTIONS_PATH] = _seed_connection_route
+
+    # Gap 14 ------------------------------------------------------------------------------
+    def wrap_call_action(original: Callable[..., Any]) -> Callable[..., Any]:
+        def call_action(self: Any) -> Any:
+            try:
+                return original(self)
+            finally:
+                delay = _delay_ms(self)
+                if delay:
+                    time.sleep(delay / 1000)
+
+        return call_action
+
+    _wrap(BaseResponse, "call_action", wrap_call_action)
+    moto_api_paths["{0}" + DELAYS_PATH] = _delays_route
 
     _installed = True

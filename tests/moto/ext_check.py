@@ -856,6 +856,61 @@ def check_ws_connections(h: Harness) -> None:
     expect("apigatewaymanagementapi" not in state, "connections are not in the state dump")
 
 
+def set_delay(h: Harness, body: Any, method: str = "POST") -> tuple[int, Any]:
+    data = None if method == "GET" else json.dumps(body).encode()
+    request = urllib.request.Request(h.endpoint + ext.DELAYS_PATH, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def check_delays(h: Harness) -> None:
+    from botocore.config import Config
+    from botocore.exceptions import ReadTimeoutError
+
+    # The client gives up after 0.5 s and never retries: a held answer is a read timeout.
+    impatient = boto3.client("ec2", region_name=REGION, endpoint_url=h.endpoint,
+                             config=Config(read_timeout=0.5, retries={"total_max_attempts": 1}))
+    vpce_id = vpc_endpoint(h)
+    expect_equal(set_delay(h, None, "GET"), (200, {}), "no delay unless asked")
+    impatient.modify_vpc_endpoint(VpcEndpointId=vpce_id, PrivateDnsEnabled=False)
+
+    expect_equal(set_delay(h, {"operation": "ec2:ModifyVpcEndpoint", "ms": 5000}),
+                 (200, {"ec2:ModifyVpcEndpoint": 5000}), "a delay is set")
+    impatient.describe_vpc_endpoints(VpcEndpointIds=[vpce_id])  # other operations answer at once
+    try:
+        impatient.modify_vpc_endpoint(VpcEndpointId=vpce_id, PrivateDnsEnabled=True)
+    except ReadTimeoutError:
+        pass
+    else:
+        raise CheckFailed("a delayed ModifyVpcEndpoint answered within the client's read timeout")
+    endpoint = json.loads(h.state())["ec2"][ACCOUNT][REGION]["vpcEndpoints"][vpce_id]
+    expect_equal(endpoint["privateDnsEnabled"], True, "the held write took effect at once")
+
+    expect_equal(set_delay(h, {"operation": "ec2:DescribeVpcEndpoints", "ms": 5000})[0], 200,
+                 "a second delay")
+    try:
+        impatient.describe_vpc_endpoints(VpcEndpointIds=["vpce-0000000000000000f"])
+    except ReadTimeoutError:
+        pass
+    except ClientError as err:
+        raise CheckFailed(f"an error answer was not held: {err}") from err
+    else:
+        raise CheckFailed("a delayed DescribeVpcEndpoints answered within the read timeout")
+
+    for body in ({"operation": "ec2:ModifyVpcEndpoint", "ms": 0},
+                 {"operation": "ec2:DescribeVpcEndpoints", "ms": 0}):
+        expect_equal(set_delay(h, body)[0], 200, f"removing {body}")
+    expect_equal(set_delay(h, None, "GET"), (200, {}), "every delay removed")
+    impatient.modify_vpc_endpoint(VpcEndpointId=vpce_id, PrivateDnsEnabled=False)
+    for bad in ({"operation": "ModifyVpcEndpoint", "ms": 10}, {"operation": "ec2:X", "ms": -1},
+                {"operation": "ec2:X", "ms": True}, {"operation": "ec2:X", "ms": 600_001}, [1]):
+        expect_equal(set_delay(h, bad)[0], 400, f"malformed delay {bad}")
+    expect("delays" not in json.loads(h.state()), "delays are not in the state dump")
+
+
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
@@ -867,6 +922,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("state dump", check_state_dump),
     ("CloudTrail LookupEvents for UpdateRestApi", check_cloudtrail),
     ("WebSocket connections: live when seeded, 410 GoneException otherwise", check_ws_connections),
+    ("opt-in slow answers: handled at once, answer held", check_delays),
 ]
 
 

@@ -1,10 +1,11 @@
-//! Condition operators and wildcard matching, evaluated the way IAM does for one request.
+//! Condition operators, evaluated the way IAM does for one request.
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use super::parse::Condition;
+use super::wildcard::wildcard_match;
 
 /// What the request carries for one condition key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,34 +277,4 @@ fn ip_matches(expected: &str, request: &str) -> Result<bool, String> {
         .parse::<IpAddr>()
         .map_err(|_| format!("request value {request:?} is not an IP address"))?;
     Ok(range.contains(&address))
-}
-
-/// IAM glob: `*` matches any run of characters (including `/` and `:`), `?` exactly one.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // Position of the last `*` seen and the text position it is currently stretched to.
-    let mut backtrack: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                backtrack = Some((p, t));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match backtrack {
-                Some((star, stretched)) => {
-                    p = star + 1;
-                    t = stretched + 1;
-                    backtrack = Some((star, stretched + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
 }

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::condition::{evaluate_condition, wildcard_match, RequestValue};
+use super::condition::{evaluate_condition, RequestValue};
 use super::parse::{
     expand_short_form, is_short_form, ActionElement, Condition, Effect, PolicyDocument,
     PrincipalElement, PrincipalId, ResourceElement, Statement,
 };
+use super::wildcard::wildcard_match;
 
 /// Who signed the request; unsigned (or bearer-token) requests are `Anonymous`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -19,8 +19,8 @@ mod condition;
 mod eval;
 mod named;
 mod parse;
+mod wildcard;
 
-pub use condition::wildcard_match;
 pub use eval::{
     evaluate, evaluate_denies, ConditionMiss, Decision, Evaluation, Principal, RequestContext,
 };
@@ -28,6 +28,7 @@ pub use parse::{
     parse_policy, ActionElement, Condition, Effect, PolicyDocument, PolicyError, PrincipalElement,
     PrincipalId, ResourceElement, Statement,
 };
+pub use wildcard::wildcard_match;
 
 #[cfg(test)]
 mod tests;

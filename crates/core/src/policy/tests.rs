@@ -1122,6 +1122,46 @@ fn pathological_wildcards_are_matched_without_backtracking_blowup() {
     );
 }
 
+/// Issue 14: the wildcard matcher's work is counted, never timed, on the inputs that make a
+/// backtracking matcher quadratic: at most 4·(|pattern| + |text|)·W steps, W = ⌈L/64⌉ for the
+/// longest piece between two `*`s that contains `?`, of length L (W = 1 when none is that long).
+#[test]
+fn wildcard_work_stays_linear() {
+    let text = "a".repeat(100_000);
+    let cases = [
+        ("*?".repeat(5_000), true),
+        (format!("{}x", "*?".repeat(5_000)), false),
+        (format!("{}b", "a*".repeat(5_000)), false),
+        (format!("{}a", "a*".repeat(5_000)), true),
+        (format!("*{}b*", "a".repeat(9_998)), false),
+        (format!("*{}*", "a".repeat(9_998)), true),
+        (format!("*{}b*", "a?".repeat(31)), false),
+        (format!("*{}b*", "a?".repeat(4_999)), false),
+        (format!("*{}*", "a?".repeat(4_999)), true),
+        (format!("{}*", "?".repeat(99_999)), true),
+    ];
+    for (pattern, expected) in cases {
+        let mut steps = 0;
+        let matched = wildcard::matches_counting(&pattern, &text, &mut steps);
+        assert_eq!(matched, expected, "{}", &pattern[..40.min(pattern.len())]);
+        let pieces: Vec<&str> = pattern.split('*').collect();
+        let between_stars = pieces.get(1..pieces.len() - 1).unwrap_or_default();
+        let longest_with_any = between_stars
+            .iter()
+            .filter(|piece| piece.contains('?'))
+            .map(|piece| piece.len())
+            .max()
+            .unwrap_or(0);
+        let words = longest_with_any.div_ceil(64).max(1) as u64;
+        let bound = 4 * (pattern.len() + text.len()) as u64 * words;
+        assert!(
+            steps <= bound,
+            "{steps} steps > {bound} for {}",
+            &pattern[..40.min(pattern.len())]
+        );
+    }
+}
+
 mod properties {
     use super::super::*;
     use proptest::collection::vec;
@@ -1403,6 +1443,30 @@ mod properties {
             && oracle_principal(s.principal, &ctx.principal)
     }
 
+    /// The textbook dynamic program for `*`/`?` globs: the reference the matcher is held to.
+    fn reference_glob(pattern: &str, text: &str) -> bool {
+        let text: Vec<char> = text.chars().collect();
+        let mut row = vec![false; text.len() + 1];
+        row[0] = true;
+        for p in pattern.chars() {
+            let mut next = vec![false; text.len() + 1];
+            for j in 0..=text.len() {
+                next[j] = match p {
+                    '*' => row[j] || (j > 0 && next[j - 1]),
+                    '?' => j > 0 && row[j - 1],
+                    c => j > 0 && text[j - 1] == c && row[j - 1],
+                };
+            }
+            row = next;
+        }
+        row[text.len()]
+    }
+
+    /// Characters weighted so that long pieces still match now and then.
+    fn weighted(a: u32, b: u32, any: u32) -> impl Strategy<Value = char> {
+        prop_oneof![a => Just('a'), b => Just('b'), any => Just('?')]
+    }
+
     /// 1024 cases, or `PROPTEST_CASES` for a long run (README: hostile input).
     fn config() -> ProptestConfig {
         let cases = std::env::var("PROPTEST_CASES")
@@ -1436,6 +1500,33 @@ mod properties {
             let json = serde_json::to_string(&doc).expect("serializes");
             let back: PolicyDocument = serde_json::from_str(&json).expect("deserializes");
             prop_assert_eq!(back, doc);
+        }
+
+        #[test]
+        fn wildcard_match_agrees_with_the_reference(
+            pattern in "[ab*?]{0,12}",
+            text in "[ab*?]{0,16}",
+        ) {
+            prop_assert_eq!(
+                wildcard_match(&pattern, &text),
+                reference_glob(&pattern, &text),
+                "{:?} {:?}", pattern, text
+            );
+        }
+
+        #[test]
+        fn wildcard_match_agrees_with_the_reference_on_long_pieces(
+            pieces in vec(vec(weighted(6, 1, 3), 0..140), 1..4),
+            text in vec(weighted(9, 1, 0), 0..300),
+        ) {
+            let pieces: Vec<String> = pieces.iter().map(|p| p.iter().collect()).collect();
+            let pattern = pieces.join("*");
+            let text: String = text.into_iter().collect();
+            prop_assert_eq!(
+                wildcard_match(&pattern, &text),
+                reference_glob(&pattern, &text),
+                "{:?} {:?}", pattern, text
+            );
         }
 
         #[test]
