@@ -520,3 +520,36 @@ fn route_overrides_with_unread_routes_do_not_clear_the_finding() {
         .summary
         .contains("Route(s) $connect, sendMessage log by their own route settings."));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Review of issue 11: setups real accounts have
+// ---------------------------------------------------------------------------------------------
+
+// A route whose `authorizationType` is `NONE` can still carry an `authorizerId` (an
+// `update-route --authorization-type NONE` that does not also clear the id, an imported
+// definition): API Gateway runs no authorizer on it, so nothing is authorized there and there
+// is nothing to move to $connect.
+#[test]
+fn a_route_set_back_to_none_with_a_leftover_authorizer_id_is_not_authorized() {
+    let found = websocket(
+        "us-east-1",
+        vec![
+            route("$connect", "CUSTOM", Some("auth-1")),
+            route("sendMessage", "NONE", Some("auth-1")),
+            route("$disconnect", "NONE", Some("auth-1")),
+        ],
+        Vec::new(),
+    );
+    assert!(found.is_empty(), "{found:#?}");
+    // Authorization not reported at all, but an authorizer named: still reported.
+    let unreported = websocket(
+        "us-east-1",
+        vec![V2Route {
+            route_key: "sendMessage".into(),
+            authorization_type: None,
+            authorizer_id: Some("auth-1".into()),
+        }],
+        Vec::new(),
+    );
+    assert_eq!(unreported.len(), 1, "{unreported:#?}");
+}
