@@ -553,3 +553,32 @@ fn a_route_set_back_to_none_with_a_leftover_authorizer_id_is_not_authorized() {
     );
     assert_eq!(unreported.len(), 1, "{unreported:#?}");
 }
+
+// Route settings outlive their routes: a stage keeps `routeSettings` for a route key that was
+// deleted or renamed. The summary must not name it as a route that logs.
+#[test]
+fn route_settings_left_for_a_deleted_route_are_not_named_as_logging_routes() {
+    let snapshot = logging_snapshot(&[("$connect", "INFO"), ("oldRoute", "INFO")]);
+    let found = logging_findings(&snapshot);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].summary.contains(
+            "Only route(s) $connect log by their own route settings; sendMessage do not."
+        ),
+        "{}",
+        found[0].summary
+    );
+    assert!(
+        !found[0].summary.contains("oldRoute"),
+        "{}",
+        found[0].summary
+    );
+    assert_eq!(
+        found[0].evidence["routes_logging"],
+        json!({ "$connect": "INFO" })
+    );
+    assert_eq!(
+        found[0].evidence["route_settings_without_a_route"],
+        json!({ "oldRoute": "INFO" })
+    );
+}
