@@ -582,3 +582,20 @@ fn route_settings_left_for_a_deleted_route_are_not_named_as_logging_routes() {
         json!({ "oldRoute": "INFO" })
     );
 }
+
+// An integration switched from HTTP to HTTP_PROXY keeps the request templates it had, but a
+// proxy integration passes the message through untransformed
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/integration-passthrough-behaviors.html):
+// a leftover template that names $context.connectionId hands nothing to the backend.
+#[test]
+fn a_leftover_template_on_an_http_proxy_vpc_link_integration_does_not_pass_the_id() {
+    let mut proxy = integration("VPC_LINK", &[]);
+    proxy.integration_type = Some("HTTP_PROXY".into());
+    proxy.request_templates = BTreeMap::from([(
+        "$default".to_string(),
+        r#"{"id": "$context.connectionId"}"#.to_string(),
+    )]);
+    let found = websocket("us-east-1", Vec::new(), vec![proxy]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].code, Code::WsConnectionIdHeaderMissing);
+}
