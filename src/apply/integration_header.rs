@@ -1,4 +1,5 @@
-//! `add_integration_header`'s I/O: the integration, its API's tags and the stages, read again;
+//! `add_integration_header`'s I/O: the integration, its API's tags, the stages and the
+//! deployments, read again;
 //! the merge written from a read made right before the write, a deployment for each stage that
 //! does not auto-deploy, and the
 //! marker tag on the API.
@@ -16,12 +17,14 @@ use std::collections::HashMap;
 
 impl super::Io for AddIntegrationHeader {
     async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
-        let (integration, api, stages) = futures::join!(
+        // The deployments too: a stage behind the API's newest one is refused (see the rules).
+        let (integration, api, stages, deployments) = futures::join!(
             v2::integration(session, &self.api_id, &self.integration_id),
             v2::get_api(session, &self.api_id),
-            v2::stages(session, &self.api_id)
+            v2::stages(session, &self.api_id),
+            v2::deployments(session, &self.api_id)
         );
-        let api = api?;
+        let (api, deployments) = (api?, deployments?);
         Ok(State {
             request_parameters: integration?.request_parameters,
             stages: stages?
@@ -29,6 +32,7 @@ impl super::Io for AddIntegrationHeader {
                 .filter(|s| self.stages.contains(&s.name))
                 .map(|s| StageNow {
                     api_tags: api.tags.clone(),
+                    deployments: deployments.clone(),
                     ..s.into()
                 })
                 .collect(),

@@ -224,14 +224,18 @@ pub async fn deployments(
     )
 }
 
-/// The route and integration writes (see `intake::definition_evidence`).
-const DEFINITION_CALLS: [&str; 6] = [
+/// The route and integration writes (see `intake::definition_evidence`). `ReimportApi` replaces
+/// an API's routes and integrations from an OpenAPI definition at once (`aws apigatewayv2
+/// reimport-api`, and tools that update an API from its OpenAPI body); its record names the API
+/// as `apiId` like the others, and a body too large for CloudTrail leaves it unreadable (a note).
+const DEFINITION_CALLS: [&str; 7] = [
     "CreateRoute",
     "UpdateRoute",
     "DeleteRoute",
     "CreateIntegration",
     "UpdateIntegration",
     "DeleteIntegration",
+    "ReimportApi",
 ];
 
 /// What CloudTrail's event history says about HTTP or WebSocket API `api_id`'s routes and

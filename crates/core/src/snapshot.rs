@@ -333,8 +333,16 @@ pub struct V2Integration {
 
 impl V2Integration {
     /// Whether a mapping template hands the connection id to the backend in the body
-    /// (`$context.connectionId`, or `${context.connectionId}`).
+    /// (`$context.connectionId`, or `${context.connectionId}`). A proxy integration passes the
+    /// message through untransformed, so templates it still carries (left from a non-proxy
+    /// type) hand nothing over.
     pub fn templates_pass_connection_id(&self) -> bool {
+        if matches!(
+            self.integration_type.as_deref(),
+            Some("HTTP_PROXY" | "AWS_PROXY")
+        ) {
+            return false;
+        }
         self.request_templates.values().any(|template| {
             template.contains("$context.connectionId")
                 || template.contains("${context.connectionId}")

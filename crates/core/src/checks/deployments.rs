@@ -108,7 +108,12 @@ pub fn notes(snapshot: &Snapshot, findings: &[Finding]) -> Vec<String> {
         let (false, Some(deployed_at)) = (found, deployed_at) else {
             continue;
         };
-        for note in history_notes(history, deployed_at, subject) {
+        let blind_spots =
+            (code == Code::UndeployedChanges).then(|| DEFINITION_BLIND_SPOTS.to_string());
+        for note in history_notes(history, deployed_at, subject)
+            .into_iter()
+            .chain(blind_spots)
+        {
             let note = format!("API {api_id} stage {stage}: {note}");
             if !notes.contains(&note) {
                 notes.push(note);
@@ -121,6 +126,11 @@ pub fn notes(snapshot: &Snapshot, findings: &[Finding]) -> Vec<String> {
 /// What a history is about, as its notes say it: a change of it, and it.
 const POLICY: (&str, &str) = ("a policy change", "the policy");
 const DEFINITION: (&str, &str) = ("a route or integration change", "a route or integration");
+
+/// What CloudTrail's event history cannot show about an HTTP or WebSocket API's definition: a
+/// call appears there minutes after it is made (AWS gives no bound), and only route and
+/// integration writes are looked up — a quiet run is no proof that everything is deployed.
+const DEFINITION_BLIND_SPOTS: &str = "undeployed changes are judged from the route and integration writes in CloudTrail's event history, where a call appears minutes after it is made (typically about 5, not guaranteed), so a write of the last minutes may not be seen yet; changes to route or integration responses, authorizers, models and the API's own settings are not looked up";
 
 fn deployment_json(deployment: &Deployment) -> Value {
     json!({

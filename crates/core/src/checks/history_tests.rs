@@ -382,3 +382,39 @@ fn no_history_or_a_cut_one_claims_nothing_and_a_cut_is_said() {
         "an auto-deploying stage needs no history: {notes:#?}"
     );
 }
+
+// An operator changes an integration, forgets to deploy, and the alarm fires two minutes later:
+// CloudTrail's event history does not show the write yet (a call appears minutes after it is
+// made), and the lookup never reads route responses, authorizers, models or the API's own
+// settings. A quiet run must not read as "everything is deployed": the notes say what could not
+// be seen.
+#[test]
+fn a_quiet_v2_history_says_a_write_of_the_last_minutes_and_other_parts_cannot_be_seen() {
+    let quiet = v2_snapshot(Some(ChangeHistory::default()));
+    assert_eq!(v2_undeployed(&quiet), Vec::new());
+    let incident = incident(json!({ "api_id": "h1t2t3p4a5" }));
+    let notes = super::notes(&quiet, &incident, &run(&quiet, &incident));
+    let prod: Vec<&String> = notes
+        .iter()
+        .filter(|n| n.starts_with("API h1t2t3p4a5 stage prod:"))
+        .collect();
+    assert!(
+        prod.iter().any(|n| n.contains("minutes after")),
+        "the CloudTrail delay is said: {notes:#?}"
+    );
+    assert!(
+        prod.iter()
+            .any(|n| n.contains("authorizers") && n.contains("not looked up")),
+        "the parts not looked up are said: {notes:#?}"
+    );
+    assert!(
+        !notes.iter().any(|n| n.contains("stage dev")),
+        "an auto-deploying stage needs no history: {notes:#?}"
+    );
+    // No history read at all (no stage to judge): nothing to say.
+    let unread = v2_snapshot(None);
+    assert_eq!(
+        super::notes(&unread, &incident, &run(&unread, &incident)),
+        Vec::<String>::new()
+    );
+}

@@ -87,6 +87,14 @@ fn execution_logging_off(
         })
         .unwrap_or_default();
     let routes_read = !snapshot.read_failed("apigatewayv2:GetRoutes");
+    // Route settings outlive their routes (a deleted or renamed route key keeps its entry):
+    // those log nothing, so they are named apart, never as routes that log.
+    let (overrides, orphaned): (BTreeMap<&str, &str>, BTreeMap<&str, &str>) = match websocket {
+        Some(api) if routes_read => overrides
+            .into_iter()
+            .partition(|(key, _)| api.routes.iter().any(|r| r.route_key == *key)),
+        _ => (overrides, BTreeMap::new()),
+    };
     let unlogged: Vec<&str> = websocket
         .filter(|_| routes_read)
         .map(|api| {
@@ -116,6 +124,13 @@ fn execution_logging_off(
             overrides.keys().copied().collect::<Vec<_>>().join(", ")
         )
     };
+    let mut evidence = json!({
+        "logging_level": level.unwrap_or("OFF"),
+        "routes_logging": overrides,
+    });
+    if !orphaned.is_empty() {
+        evidence["route_settings_without_a_route"] = json!(orphaned);
+    }
     Some(
         Finding::new(
             Code::ExecutionLoggingDisabled,
@@ -123,9 +138,6 @@ fn execution_logging_off(
         )
         .api(api_id)
         .stage(Some(stage))
-        .evidence(json!({
-            "logging_level": level.unwrap_or("OFF"),
-            "routes_logging": overrides,
-        })),
+        .evidence(evidence),
     )
 }

@@ -124,9 +124,10 @@ fn authorizer_not_on_connect(snapshot: &Snapshot, api: &V2Api) -> Option<Finding
         .routes
         .iter()
         .filter(|r| r.route_key != "$connect")
-        .filter(|r| {
-            r.authorizer_id.is_some()
-                || matches!(r.authorization_type.as_deref(), Some("CUSTOM" | "AWS_IAM"))
+        // An explicit `NONE` wins over a leftover authorizer id: no authorizer runs.
+        .filter(|r| match r.authorization_type.as_deref() {
+            Some(kind) => matches!(kind, "CUSTOM" | "AWS_IAM"),
+            None => r.authorizer_id.is_some(),
         })
         .collect();
     if authorized.is_empty() {

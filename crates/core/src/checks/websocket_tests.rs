@@ -520,3 +520,82 @@ fn route_overrides_with_unread_routes_do_not_clear_the_finding() {
         .summary
         .contains("Route(s) $connect, sendMessage log by their own route settings."));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Review of issue 11: setups real accounts have
+// ---------------------------------------------------------------------------------------------
+
+// A route whose `authorizationType` is `NONE` can still carry an `authorizerId` (an
+// `update-route --authorization-type NONE` that does not also clear the id, an imported
+// definition): API Gateway runs no authorizer on it, so nothing is authorized there and there
+// is nothing to move to $connect.
+#[test]
+fn a_route_set_back_to_none_with_a_leftover_authorizer_id_is_not_authorized() {
+    let found = websocket(
+        "us-east-1",
+        vec![
+            route("$connect", "CUSTOM", Some("auth-1")),
+            route("sendMessage", "NONE", Some("auth-1")),
+            route("$disconnect", "NONE", Some("auth-1")),
+        ],
+        Vec::new(),
+    );
+    assert!(found.is_empty(), "{found:#?}");
+    // Authorization not reported at all, but an authorizer named: still reported.
+    let unreported = websocket(
+        "us-east-1",
+        vec![V2Route {
+            route_key: "sendMessage".into(),
+            authorization_type: None,
+            authorizer_id: Some("auth-1".into()),
+        }],
+        Vec::new(),
+    );
+    assert_eq!(unreported.len(), 1, "{unreported:#?}");
+}
+
+// Route settings outlive their routes: a stage keeps `routeSettings` for a route key that was
+// deleted or renamed. The summary must not name it as a route that logs.
+#[test]
+fn route_settings_left_for_a_deleted_route_are_not_named_as_logging_routes() {
+    let snapshot = logging_snapshot(&[("$connect", "INFO"), ("oldRoute", "INFO")]);
+    let found = logging_findings(&snapshot);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].summary.contains(
+            "Only route(s) $connect log by their own route settings; sendMessage do not."
+        ),
+        "{}",
+        found[0].summary
+    );
+    assert!(
+        !found[0].summary.contains("oldRoute"),
+        "{}",
+        found[0].summary
+    );
+    assert_eq!(
+        found[0].evidence["routes_logging"],
+        json!({ "$connect": "INFO" })
+    );
+    assert_eq!(
+        found[0].evidence["route_settings_without_a_route"],
+        json!({ "oldRoute": "INFO" })
+    );
+}
+
+// An integration switched from HTTP to HTTP_PROXY keeps the request templates it had, but a
+// proxy integration passes the message through untransformed
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/integration-passthrough-behaviors.html):
+// a leftover template that names $context.connectionId hands nothing to the backend.
+#[test]
+fn a_leftover_template_on_an_http_proxy_vpc_link_integration_does_not_pass_the_id() {
+    let mut proxy = integration("VPC_LINK", &[]);
+    proxy.integration_type = Some("HTTP_PROXY".into());
+    proxy.request_templates = BTreeMap::from([(
+        "$default".to_string(),
+        r#"{"id": "$context.connectionId"}"#.to_string(),
+    )]);
+    let found = websocket("us-east-1", Vec::new(), vec![proxy]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].code, Code::WsConnectionIdHeaderMissing);
+}

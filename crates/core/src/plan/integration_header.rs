@@ -8,6 +8,7 @@
 //! (<https://repost.aws/knowledge-center/api-gateway-vpc-link-integration>: "update-integration"
 //! with the `RequestParameters`, then deploy the API).
 
+use super::redeploy_stage::newer_release;
 use super::stage::StageNow;
 use super::{protected_by_tags, Marker, Rules};
 use crate::action::Action;
@@ -229,12 +230,27 @@ impl Rules for AddIntegrationHeader {
     }
 
     fn refusal(&self, state: &State) -> Option<String> {
-        protected_by_tags("the API", &state.api_tags).or_else(|| {
-            state
-                .stages
-                .iter()
-                .find_map(|s| protected_by_tags(&format!("stage {}", s.name), &s.tags))
-        })
+        protected_by_tags("the API", &state.api_tags)
+            .or_else(|| {
+                state
+                    .stages
+                    .iter()
+                    .find_map(|s| protected_by_tags(&format!("stage {}", s.name), &s.tags))
+            })
+            .or_else(|| {
+                // The same rule as redeploy_stage: a stage behind the API's newest deployment
+                // (a rollback, or dev's changes not yet promoted to prod) would ship everything
+                // since along with the header.
+                self.stages_to_deploy(state).into_iter().find_map(|s| {
+                    let newest = newer_release(s, &self.incident)?;
+                    Some(format!(
+                        "stage {} serves deployment {}, older than the API's newest deployment {} (STAGE_NOT_ON_LATEST_DEPLOYMENT): deploying it with the header would ship everything since, which may undo a deliberate rollback or release changes not yet promoted; add the mapping and deploy by hand",
+                        s.name,
+                        s.deployment_id.as_deref().unwrap_or("(none)"),
+                        newest.id
+                    ))
+                })
+            })
     }
 
     fn done(&self, state: &State) -> Option<String> {

@@ -377,3 +377,109 @@ fn the_marker_tag_key_names_the_integration_and_reads_back() {
         "API Gateway tag keys are at most 128 characters"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Review of issue 11: stages that must not be redeployed with the API's current definition
+// ---------------------------------------------------------------------------------------------
+
+/// The snapshot with a second, newer deployment `dep2` (one day old) that `dev` serves.
+fn with_newer_release(prod: V2Stage, dev: V2Stage) -> Snapshot {
+    let mut snapshot = snapshot(vec![prod, dev], &[]);
+    snapshot.v2_apis[0].deployments.push(Deployment {
+        id: "dep2".into(),
+        created_date: Some((now() - Duration::days(1)).timestamp()),
+        ..Deployment::default()
+    });
+    snapshot
+}
+
+// The everyday promotion setup: dev deploys itself (or is deployed by CI) and prod is promoted
+// by hand; or prod was rolled back to an older deployment on purpose. The incident names no
+// stage, so both are in the snapshot. Deploying the API's current definition on prod would ship
+// dev's unpromoted changes (or undo the rollback) along with the header: redeploy_stage refuses
+// that (STAGE_NOT_ON_LATEST_DEPLOYMENT), and so must this action.
+#[test]
+fn a_prod_stage_behind_dev_or_rolled_back_is_not_redeployed_with_the_header() {
+    for dev_auto_deploys in [true, false] {
+        let snapshot = with_newer_release(
+            stage("prod", "dep1", false),
+            stage("dev", "dep2", dev_auto_deploys),
+        );
+        let plan = planned(
+            &snapshot,
+            &config(&[("APIGW_DOCTOR_MODE", "apply")]),
+            &context(900),
+        );
+        let row = header_row(&plan);
+        assert_eq!(row.status, Status::Skipped, "{row:#?}");
+        let reason = row.reason.as_deref().unwrap_or_default();
+        assert!(
+            reason.contains(
+                "stage prod serves deployment dep1, older than the API's newest deployment dep2"
+            ),
+            "{reason}"
+        );
+        assert_eq!(header_changes(&plan), 0);
+    }
+}
+
+// The same refusal holds at apply time, on the state read again right before the write.
+#[test]
+fn the_refusal_for_a_stage_behind_the_newest_deployment_is_judged_on_the_fresh_read_too() {
+    let snapshot = snapshot(vec![stage("prod", "dep1", false)], &[]);
+    let (change, mut state) = change_and_state(&snapshot);
+    assert_eq!(change.refusal(&state), None);
+    state.stages[0].deployments.push(Deployment {
+        id: "dep2".into(),
+        created_date: Some((now() - Duration::hours(1)).timestamp()),
+        ..Deployment::default()
+    });
+    let reason = change.refusal(&state).expect("refused");
+    assert!(
+        reason.contains("stage prod serves deployment dep1"),
+        "{reason}"
+    );
+}
+
+// Two integrations of one API repaired in one run: the first one's deployments (prod, then dev)
+// are this run's own, never "a newer deployment" that stops the second one, nor a redeploy_stage
+// of the same run (SPEC §7).
+#[test]
+fn this_runs_own_header_deployments_are_no_newer_release() {
+    let snapshot = snapshot(
+        vec![stage("prod", "dep1", false), stage("dev", "dep1", false)],
+        &[],
+    );
+    let (change, mut state) = change_and_state(&snapshot);
+    let ours = |id: &str, stage: &str, minutes: i64| Deployment {
+        id: id.into(),
+        created_date: Some((now() - Duration::minutes(minutes)).timestamp()),
+        description: Some(change.description(stage)),
+        ..Deployment::default()
+    };
+    // The first integration's action deployed prod (depP), then dev (depD, a second later).
+    let deployments = vec![
+        snapshot.v2_apis[0].deployments[0].clone(),
+        ours("depP", "prod", 2),
+        ours("depD", "dev", 1),
+    ];
+    for (s, serving) in state.stages.iter_mut().zip(["depP", "depD"]) {
+        s.deployment_id = Some(serving.into());
+        s.deployments = deployments.clone();
+    }
+    assert_eq!(change.refusal(&state), None);
+
+    let redeploy = super::RedeployStage {
+        api_id: API.into(),
+        kind: super::ApiKind::WebSocket,
+        stage: "prod".into(),
+        finding: Code::UndeployedChanges,
+        seen_deployment: Some("dep1".into()),
+        incident: "inc-1".into(),
+        held_back: None,
+    };
+    let prod = state.stages[0].clone();
+    assert_eq!(redeploy.refusal(&prod), None, "this run's own deployment");
+    let done = redeploy.done(&prod).expect("already done");
+    assert!(done.contains("now serves deployment depP"), "{done}");
+}

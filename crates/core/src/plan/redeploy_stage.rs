@@ -90,6 +90,40 @@ fn made_by_doctor(deployment: &Deployment) -> Option<(&str, &str)> {
     Some((stage, incident))
 }
 
+/// The incident a deployment's description names, when any apigw-doctor action made it
+/// (`redeploy_stage`, or `add_integration_header`'s deployments).
+fn made_in(deployment: &Deployment) -> Option<&str> {
+    let description = deployment.description.as_deref()?;
+    description.strip_prefix("apigw-doctor ")?;
+    description
+        .rsplit_once(" incident=")
+        .map(|(_, incident)| incident)
+}
+
+/// A deployment of the API newer than the one `state` serves: a rollback, or a release not yet
+/// promoted to this stage, that a deployment of the current definition would ship either way.
+/// The deployments apigw-doctor made in incident `incident` (this run, any action) are the same
+/// definition, not a release (SPEC §7). When a parallel run of this incident has already
+/// redeployed the stage, it serves this incident's deployment, and an older release is no
+/// reason to refuse (the change is simply done).
+pub(super) fn newer_release(state: &StageNow, incident: &str) -> Option<Deployment> {
+    let others: Vec<Deployment> = state
+        .deployments
+        .iter()
+        .filter(|d| made_in(d) != Some(incident))
+        .cloned()
+        .collect();
+    let serving = state
+        .deployments
+        .iter()
+        .find(|d| Some(&d.id) == state.deployment_id.as_ref());
+    let newer = |n: &&Deployment| match serving {
+        Some(serving) => n.created_date > serving.created_date,
+        None => Some(&n.id) != state.deployment_id.as_ref(),
+    };
+    Deployment::newest(&others).filter(newer).cloned()
+}
+
 /// What the whole picture says against deploying a REST API's current definition on a stage:
 /// a private API's policy that is missing, denies or could not be evaluated (a deployment would
 /// make it live, or fail), and methods the stage serves that a new deployment would drop.
@@ -234,27 +268,7 @@ impl Rules for RedeployStage {
         if let Some(reason) = &self.held_back {
             return Some(reason.clone());
         }
-        // A newer deployment than the stage's may be a rollback, or a release not yet promoted
-        // to this stage: a deployment of the current definition would ship it either way. The
-        // deployments this run made for other stages are the same definition, not a release.
-        let others: Vec<Deployment> = state
-            .deployments
-            .iter()
-            .filter(|d| made_by_doctor(d).is_none_or(|(_, incident)| incident != self.incident))
-            .cloned()
-            .collect();
-        // Newer than what the stage serves: when a parallel run of this incident has already
-        // redeployed it, the stage serves this incident's deployment, and an older release is
-        // no reason to refuse (the change is simply done).
-        let serving = state
-            .deployments
-            .iter()
-            .find(|d| Some(&d.id) == state.deployment_id.as_ref());
-        let newer = |n: &&Deployment| match serving {
-            Some(serving) => n.created_date > serving.created_date,
-            None => Some(&n.id) != state.deployment_id.as_ref(),
-        };
-        if let Some(newest) = Deployment::newest(&others).filter(newer) {
+        if let Some(newest) = newer_release(state, &self.incident) {
             return Some(format!(
                 "stage {} serves deployment {}, older than the API's newest deployment {} (STAGE_NOT_ON_LATEST_DEPLOYMENT): redeploying would ship everything since, which may undo a deliberate rollback; decide by hand",
                 self.stage,
