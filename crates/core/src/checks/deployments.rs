@@ -130,7 +130,7 @@ const DEFINITION: (&str, &str) = ("a route or integration change", "a route or i
 /// What CloudTrail's event history cannot show about an HTTP or WebSocket API's definition: a
 /// call appears there minutes after it is made (AWS gives no bound), and only route and
 /// integration writes are looked up — a quiet run is no proof that everything is deployed.
-const DEFINITION_BLIND_SPOTS: &str = "undeployed changes are judged from the route and integration writes in CloudTrail's event history, where a call appears minutes after it is made (typically about 5, not guaranteed), so a write of the last minutes may not be seen yet; changes to route or integration responses, authorizers, models and the API's own settings are not looked up";
+const DEFINITION_BLIND_SPOTS: &str = "undeployed changes are judged from the route and integration writes in CloudTrail's event history, where a call appears only some minutes after it is made, so a write of the last minutes may not be seen yet; changes to route or integration responses, authorizers, models and the API's own settings are not looked up";
 
 fn deployment_json(deployment: &Deployment) -> Value {
     json!({
