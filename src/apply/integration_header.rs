@@ -91,11 +91,40 @@ impl super::Io for AddIntegrationHeader {
                 })?;
             written.deployed.push((stage.name.clone(), deployment));
         }
+        await_auto_deployment(session, &self.api_id, &written).await;
         Ok(written)
     }
 
     async fn mark(&self, session: Session<'_>, marker: &Marker) -> Result<(), CallFailure> {
         let (arn, key) = (self.api_arn(), self.marker_key());
         super::marker::tag(session, ApiKind::WebSocket, arn, key, marker).await
+    }
+}
+
+/// How long, and how often, the auto-deploying stages are watched for AWS's own deployment.
+const AUTO_DEPLOY_WAIT: u32 = 10;
+const AUTO_DEPLOY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Gives AWS's automatic deployment a few seconds to reach the auto-deploying stages (a v2
+/// deployment can be `PENDING` for a moment), so the verification that follows does not take
+/// "not yet" for "not done". A failed read ends the wait; the verification reads again.
+async fn await_auto_deployment(session: Session<'_>, api_id: &str, written: &Written) {
+    for _ in 0..AUTO_DEPLOY_WAIT {
+        if written.auto_deployed.is_empty() {
+            return;
+        }
+        let Ok(stages) = v2::stages(session, api_id).await else {
+            return;
+        };
+        let moved = written.auto_deployed.iter().all(|(name, before)| {
+            stages
+                .iter()
+                .find(|s| &s.name == name)
+                .is_none_or(|s| s.deployment_id.is_some() && s.deployment_id != *before)
+        });
+        if moved {
+            return;
+        }
+        tokio::time::sleep(AUTO_DEPLOY_POLL).await;
     }
 }
