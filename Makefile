@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY     = testing
 export AWS_REGION                = us-east-1
 export APIGW_DOCTOR_PYTHON       = $(abspath $(VENV))/bin/python
 
-.PHONY: venv test test-core docs demo bench deny clean
+.PHONY: venv test test-core docs demo bench deny deny-advisories clean
 
 venv: $(VENV)/.installed
 
@@ -48,7 +48,7 @@ bench: venv
 	scripts/bench.sh
 
 # Licences, banned and duplicate crates, sources (deny.toml). cargo-deny is built once into a
-# cache outside the clone (about 3 min on a 2-core machine). Not part of `make test` yet.
+# cache outside the clone (about 3 min on a 2-core machine). CI runs it after `make test`.
 DENY_VERSION ?= 0.20.2
 DENY_ROOT    ?= /var/tmp/apigw-doctor-tools
 CARGO_DENY   := $(DENY_ROOT)/bin/cargo-deny
@@ -56,6 +56,16 @@ CARGO_DENY   := $(DENY_ROOT)/bin/cargo-deny
 deny: $(CARGO_DENY)
 	@echo "cargo deny: advisories not checked (their database is fetched from GitHub, which this machine cannot reach)"
 	$(CARGO_DENY) --locked check --hide-inclusion-graph licenses bans sources
+
+# The same with advisories, against a local clone of github.com/rustsec/advisory-db
+# (ADVISORY_DB=<path>): the build machine cannot fetch it, so CI cannot run this one.
+deny-advisories: $(CARGO_DENY)
+	@test -n "$(ADVISORY_DB)" || { echo "deny-advisories: set ADVISORY_DB to a clone of rustsec/advisory-db"; exit 2; }
+	@rm -rf $(DENY_ROOT)/advisory-dbs && mkdir -p $(DENY_ROOT)/advisory-dbs
+	git clone -q $(ADVISORY_DB) $(DENY_ROOT)/advisory-dbs/advisory-db-3157b0e258782691
+	@{ cat deny.toml; printf '\n[advisories]\ndb-path = "%s"\ndb-urls = ["https://github.com/rustsec/advisory-db"]\n' "$(DENY_ROOT)/advisory-dbs"; } > $(DENY_ROOT)/deny-advisories.toml
+	@echo "advisory database of $$(git -C $(DENY_ROOT)/advisory-dbs/advisory-db-3157b0e258782691 show -s --format=%cI HEAD)"
+	$(CARGO_DENY) --config $(DENY_ROOT)/deny-advisories.toml --offline check --hide-inclusion-graph advisories
 
 $(CARGO_DENY):
 	$(CARGO) install cargo-deny --locked --version $(DENY_VERSION) --root $(DENY_ROOT)
