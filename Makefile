@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY     = testing
 export AWS_REGION                = us-east-1
 export APIGW_DOCTOR_PYTHON       = $(abspath $(VENV))/bin/python
 
-.PHONY: venv test test-core docs demo bench clean
+.PHONY: venv test test-core docs demo bench package package-tools clean
 
 venv: $(VENV)/.installed
 
@@ -46,6 +46,25 @@ demo: venv
 bench: venv
 	$(CARGO) test --locked --workspace --no-run
 	scripts/bench.sh
+
+# The Lambda artefact: `cargo lambda build --release` into a zip (bootstrap at its root), with
+# cargo-lambda and zig from PyPI (requirements-package.txt) in the same venv, installed only here
+# so `make test` never waits for them. x86_64: these build machines have no aarch64 Rust target;
+# `sam build` builds the template's arm64 function itself (README, Deploying). Not part of
+# `make test` or CI: a release build takes minutes.
+LAMBDA_DIR ?= $(or $(CARGO_TARGET_DIR),target)/lambda
+package: $(VENV)/.package-installed
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(CARGO) lambda build --release --locked --x86-64 \
+	  --bin apigw-doctor --output-format zip --lambda-dir $(LAMBDA_DIR)
+	@ls -l $(LAMBDA_DIR)/apigw-doctor/bootstrap.zip
+
+# cargo-lambda and zig alone, for `sam build` (README, Deploying).
+package-tools: $(VENV)/.package-installed
+
+$(VENV)/.package-installed: requirements-package.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-package.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) target
