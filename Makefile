@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY     = testing
 export AWS_REGION                = us-east-1
 export APIGW_DOCTOR_PYTHON       = $(abspath $(VENV))/bin/python
 
-.PHONY: venv test test-core docs demo bench deny deny-advisories clean
+.PHONY: venv test test-core docs demo bench deny deny-advisories package package-tools clean
 
 venv: $(VENV)/.installed
 
@@ -69,6 +69,25 @@ deny-advisories: $(CARGO_DENY)
 
 $(CARGO_DENY):
 	$(CARGO) install cargo-deny --locked --version $(DENY_VERSION) --root $(DENY_ROOT)
+
+# The Lambda artefact: `cargo lambda build --release` into a zip (bootstrap at its root), with
+# cargo-lambda and zig from PyPI (requirements-package.txt) in the same venv, installed only here
+# so `make test` never waits for them. x86_64: these build machines have no aarch64 Rust target;
+# `sam build` builds the template's arm64 function itself (README, Deploying). Not part of
+# `make test` or CI: a release build takes minutes.
+LAMBDA_DIR ?= $(or $(CARGO_TARGET_DIR),target)/lambda
+package: $(VENV)/.package-installed
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(CARGO) lambda build --release --locked --x86-64 \
+	  --bin apigw-doctor --output-format zip --lambda-dir $(LAMBDA_DIR)
+	@ls -l $(LAMBDA_DIR)/apigw-doctor/bootstrap.zip
+
+# cargo-lambda and zig alone, for `sam build` (README, Deploying).
+package-tools: $(VENV)/.package-installed
+
+$(VENV)/.package-installed: requirements-package.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-package.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) target

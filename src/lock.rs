@@ -14,6 +14,15 @@ use std::collections::HashMap;
 /// here takes seconds; a Lambda invocation at most 15 minutes.
 const LOCK_SECONDS: i64 = 900;
 
+/// How long an audit record is kept: its `expires_at` (epoch seconds, like a lock's) is the
+/// attribute the template's table expires items by (DynamoDB TTL), so locks left behind and old
+/// audit records are deleted by DynamoDB, and nothing else is.
+pub const AUDIT_RETENTION_DAYS: i64 = 365;
+
+/// The attribute, in epoch seconds, after which DynamoDB's TTL may delete an item (a lock or an
+/// audit record); `template.yaml`'s lock table names it.
+pub const EXPIRY_ATTRIBUTE: &str = "expires_at";
+
 const CONDITION_FAILED: &str = "ConditionalCheckFailedException";
 
 /// A DynamoDB table shared by every run that may apply changes.
@@ -71,7 +80,7 @@ impl LockTable {
                 s(now.to_rfc3339_opts(SecondsFormat::Millis, true)),
             )
             .item(
-                "expires_at",
+                EXPIRY_ATTRIBUTE,
                 AttributeValue::N((now.timestamp() + LOCK_SECONDS).to_string()),
             )
             .condition_expression("attribute_not_exists(#pk) OR #expires < :now")
@@ -174,7 +183,9 @@ impl LockTable {
         planned: &Planned,
         verdict: &Verdict,
     ) -> Result<(), CallFailure> {
-        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true);
+        let recorded = Utc::now();
+        let now = recorded.to_rfc3339_opts(SecondsFormat::Nanos, true);
+        let expires = recorded.timestamp() + AUDIT_RETENTION_DAYS * 86_400;
         let (action, target) = (planned.change.action(), planned.change.target());
         let calls = planned.change.calls(&context.marker());
         let put = session
@@ -199,6 +210,7 @@ impl LockTable {
             .item("after", s(verdict.after.to_string()))
             .item("calls", AttributeValue::L(calls.iter().map(s).collect()))
             .item("recorded_at", s(&now))
+            .item(EXPIRY_ATTRIBUTE, AttributeValue::N(expires.to_string()))
             .item("owner", s(&self.owner))
             .send();
         session.call("dynamodb:PutItem", put).await.map(|_| ())

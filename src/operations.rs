@@ -2,6 +2,8 @@
 //! service and operation names): the one list the template's permission test, the fault matrix
 //! and the run-time check in the end-to-end tests are built from. A call outside it fails them.
 
+use crate::action::Action;
+
 /// Whether an operation only reads, changes something, or sends the report on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -58,6 +60,51 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("dynamodb:PutItem", Access::Write),
     ("dynamodb:DeleteItem", Access::Write),
 ];
+
+/// The writes each built action sends: its change, the deployments it makes and its cooldown
+/// marker. `template.yaml` attaches an action's grants only when that action may run (apply mode,
+/// and listed in `Actions` or, with `Actions` empty, in the built-in default list), and
+/// `tests/template.rs` holds each conditional policy to its action's steps here. The end-to-end
+/// runs check that every write an apply sends belongs to an action it reports
+/// (`tests/e2e/support.rs`), so a new call must be added here to pass them.
+pub const ACTION_WRITES: &[(Action, &[&str])] = &[
+    (
+        Action::RedeployStage,
+        &[
+            "apigateway:CreateDeployment",
+            "apigatewayv2:CreateDeployment",
+        ],
+    ),
+    (
+        Action::EnableExecutionLogging,
+        &[
+            "apigateway:UpdateStage",
+            "apigatewayv2:UpdateStage",
+            "apigateway:TagResource",
+            "apigatewayv2:TagResource",
+        ],
+    ),
+    (
+        Action::AddIntegrationHeader,
+        &[
+            "apigatewayv2:UpdateIntegration",
+            "apigatewayv2:CreateDeployment",
+            "apigatewayv2:TagResource",
+        ],
+    ),
+    (
+        Action::EnablePrivateDns,
+        &["ec2:ModifyVpcEndpoint", "ec2:CreateTags"],
+    ),
+];
+
+/// The writes `action` sends (empty for an action this build does not apply).
+pub fn action_writes(action: Action) -> &'static [&'static str] {
+    ACTION_WRITES
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or(&[], |(_, writes)| *writes)
+}
 
 /// How the code may use `operation` (`service:Operation`); `None` when the list does not name it.
 pub fn access(operation: &str) -> Option<Access> {
@@ -131,6 +178,27 @@ mod tests {
             unused.is_empty(),
             "in OPERATIONS but never called: {unused:?}"
         );
+    }
+
+    /// Every action's writes are listed writes, and every API Gateway and EC2 write belongs to
+    /// an action (the lock table's writes belong to every apply, not to one action).
+    #[test]
+    fn every_write_belongs_to_an_action() {
+        for (action, writes) in ACTION_WRITES {
+            assert!(!writes.is_empty(), "{action}");
+            for write in *writes {
+                assert_eq!(access(write), Some(Access::Write), "{action}: {write}");
+            }
+        }
+        for (operation, access) in OPERATIONS {
+            if *access == Access::Write && !operation.starts_with("dynamodb:") {
+                assert!(
+                    ACTION_WRITES.iter().any(|(_, w)| w.contains(operation)),
+                    "{operation} belongs to no action in ACTION_WRITES"
+                );
+            }
+        }
+        assert!(action_writes(Action::RecreateVpcLink).is_empty());
     }
 
     #[test]

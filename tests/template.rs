@@ -8,7 +8,7 @@
 //! the project has no YAML parser, and the template's policies are plain block YAML.
 
 use apigw_doctor::action::Action;
-use apigw_doctor::operations::{self, Access, OPERATIONS};
+use apigw_doctor::operations::{self, action_writes, Access, ACTION_WRITES, OPERATIONS};
 use apigw_doctor::plan::Marker;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,41 +21,76 @@ const VPC_ENDPOINTS: &str =
 /// A stage's ARN, url-encoded as the SDK sends it in `/tags/{resource-arn}`, up to its API kind.
 const STAGE_ARN_ENCODED: &str = "arn%3A${AWS::Partition}%3Aapigateway%3A${AWS::Region}%3A%3A%2F";
 
-/// The (IAM action, resource) pairs a write step needs; `None` for a step this test does not
-/// know, which must be added here and to the template together.
-fn grants_for(step: &str) -> Option<Vec<(&'static str, String)>> {
+/// The (IAM action, resource) pairs a write step of `action` needs; `None` for a step this test
+/// does not know, which must be added here and to the template together.
+fn grants_for(action: Action, step: &str) -> Option<Vec<(&'static str, String)>> {
     let apigw = |path: &str| format!("{APIGW}{path}");
     let stage_tags =
         |kind: &str| format!("{APIGW}/tags/{STAGE_ARN_ENCODED}{kind}%2F*%2Fstages%2F*");
-    Some(match step {
-        "apigateway:CreateDeployment" => {
+    Some(match (action, step) {
+        (_, "apigateway:CreateDeployment") => {
             vec![("apigateway:POST", apigw("/restapis/*/deployments"))]
         }
-        "apigatewayv2:CreateDeployment" => vec![("apigateway:POST", apigw("/apis/*/deployments"))],
-        "apigateway:UpdateStage" => vec![("apigateway:PATCH", apigw("/restapis/*/stages/*"))],
-        "apigatewayv2:UpdateStage" => vec![("apigateway:PATCH", apigw("/apis/*/stages/*"))],
+        (_, "apigatewayv2:CreateDeployment") => {
+            vec![("apigateway:POST", apigw("/apis/*/deployments"))]
+        }
+        (_, "apigateway:UpdateStage") => vec![("apigateway:PATCH", apigw("/restapis/*/stages/*"))],
+        (_, "apigatewayv2:UpdateStage") => vec![("apigateway:PATCH", apigw("/apis/*/stages/*"))],
         // REST TagResource is PUT /tags/{arn}, and PATCH on the tagged resource; the code tags
         // stages only (`EnableExecutionLogging::stage_arn`).
-        "apigateway:TagResource" => vec![
+        (Action::EnableExecutionLogging, "apigateway:TagResource") => vec![
             ("apigateway:PUT", stage_tags("restapis")),
             ("apigateway:PATCH", apigw("/restapis/*/stages/*")),
         ],
         // v2 TagResource is POST /tags/{arn}: stages (`EnableExecutionLogging::stage_arn`) and
         // APIs (`AddIntegrationHeader::api_arn`).
-        "apigatewayv2:TagResource" => vec![
-            ("apigateway:POST", stage_tags("apis")),
-            (
-                "apigateway:POST",
-                format!("{APIGW}/tags/{STAGE_ARN_ENCODED}apis%2F*"),
-            ),
-        ],
-        "apigatewayv2:UpdateIntegration" => {
+        (Action::EnableExecutionLogging, "apigatewayv2:TagResource") => {
+            vec![("apigateway:POST", stage_tags("apis"))]
+        }
+        (Action::AddIntegrationHeader, "apigatewayv2:TagResource") => vec![(
+            "apigateway:POST",
+            format!("{APIGW}/tags/{STAGE_ARN_ENCODED}apis%2F*"),
+        )],
+        (_, "apigatewayv2:UpdateIntegration") => {
             vec![("apigateway:PATCH", apigw("/apis/*/integrations/*"))]
         }
-        "ec2:ModifyVpcEndpoint" => vec![("ec2:ModifyVpcEndpoint", VPC_ENDPOINTS.to_string())],
-        "ec2:CreateTags" => vec![("ec2:CreateTags", VPC_ENDPOINTS.to_string())],
+        (_, "ec2:ModifyVpcEndpoint") => {
+            vec![("ec2:ModifyVpcEndpoint", VPC_ENDPOINTS.to_string())]
+        }
+        (_, "ec2:CreateTags") => vec![("ec2:CreateTags", VPC_ENDPOINTS.to_string())],
         _ => return None,
     })
+}
+
+/// The grants `action`'s writes need (`ACTION_WRITES`).
+fn action_grants(action: Action) -> BTreeSet<(String, String)> {
+    action_writes(action)
+        .iter()
+        .flat_map(|step| {
+            grants_for(action, step).unwrap_or_else(|| {
+                panic!("{action} calls {step}: add the IAM grants it needs to grants_for and template.yaml")
+            })
+        })
+        .map(|(a, r)| (a.to_string(), r))
+        .collect()
+}
+
+/// The condition that attaches `action`'s write policy: `IsApplyWith` and the action's name in
+/// CamelCase (`redeploy_stage` → `IsApplyWithRedeployStage`).
+fn apply_condition(action: Action) -> String {
+    format!("IsApplyWith{}", camel(action.as_str()))
+}
+
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
 }
 
 /// The condition operator and tag key a tagging grant on `resource` may write: the marker of the
@@ -148,16 +183,7 @@ fn sdk_writes(text: &str) -> BTreeSet<String> {
                 .collect();
             if rest[method.len()..].starts_with('(') && WRITES.iter().any(|w| method.starts_with(w))
             {
-                let camel: String = method
-                    .split('_')
-                    .map(|word| {
-                        let mut chars = word.chars();
-                        chars.next().map_or_else(String::new, |first| {
-                            first.to_ascii_uppercase().to_string() + chars.as_str()
-                        })
-                    })
-                    .collect();
-                found.insert(format!("{service}:{camel}"));
+                found.insert(format!("{service}:{}", camel(&method)));
             }
         }
     }
@@ -301,13 +327,16 @@ fn the_template_grants_exactly_the_writes_the_code_makes() {
         !writes.is_empty(),
         "no write step found in src/: the scan is broken"
     );
-    let mut needed = BTreeSet::new();
     for step in &writes {
-        let grants = grants_for(step).unwrap_or_else(|| {
-            panic!("src/ calls {step}: add the IAM grants it needs to grants_for and template.yaml")
-        });
-        needed.extend(grants.into_iter().map(|(a, r)| (a.to_string(), r)));
+        assert!(
+            ACTION_WRITES.iter().any(|(_, w)| w.contains(step)),
+            "src/ calls {step}: add it to the action that makes it in ACTION_WRITES"
+        );
     }
+    let needed: BTreeSet<(String, String)> = ACTION_WRITES
+        .iter()
+        .flat_map(|(action, _)| action_grants(*action))
+        .collect();
 
     // What the template grants.
     let statements = statements(&template);
@@ -327,16 +356,16 @@ fn the_template_grants_exactly_the_writes_the_code_makes() {
             statement.actions.iter().all(|a| is_write(a)),
             "statement {sid} mixes reads and writes"
         );
-        // Writes are attached in apply mode only; EC2's only when enable_private_dns is listed.
+        // Writes are attached in apply mode only, each under the condition of the action whose
+        // calls it grants (each_action_s_writes_are_attached_only_when_it_may_run).
         let condition = statement.resource_condition.as_deref().unwrap_or("");
         assert!(
-            condition.starts_with("IsApply"),
-            "statement {sid} of {} writes without the apply-mode condition",
+            ACTION_WRITES
+                .iter()
+                .any(|(action, _)| condition == apply_condition(*action)),
+            "statement {sid} of {} writes under {condition:?}, not an action's apply condition",
             statement.resource
         );
-        if written.iter().any(|a| a.starts_with("ec2:")) {
-            assert_eq!(condition, "IsApplyWithPrivateDns", "statement {sid}");
-        }
         let tags = statement.resources.iter().any(|r| r.contains("/tags/"));
         for action in &written {
             for resource in &statement.resources {
@@ -580,4 +609,489 @@ fn notifications_and_the_member_role_are_granted_only_where_configured() {
             "{condition} is a parameter-set condition"
         );
     }
+}
+
+fn template() -> String {
+    std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml")
+}
+
+/// The lines of the top-level entry `name` (a resource, a condition, a parameter) after its own
+/// line, up to the next entry at its indent.
+fn block<'a>(template: &'a str, name: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = template.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| indent(l) == 2 && l.trim().split(':').next() == Some(name))
+        .unwrap_or_else(|| panic!("template.yaml has no entry {name}"));
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| !is_meaningful(l) || indent(l) > 2)
+        .copied()
+        .collect()
+}
+
+/// The whole entry `name` as text (its own line included), comments left out.
+fn entry(template: &str, name: &str) -> String {
+    let own = template
+        .lines()
+        .find(|l| indent(l) == 2 && l.trim().split(':').next() == Some(name))
+        .expect("entry");
+    std::iter::once(own)
+        .chain(block(template, name))
+        .filter(|l| !l.trim().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A resource's `Condition`, if any.
+fn condition_of(template: &str, resource: &str) -> Option<String> {
+    block(template, resource)
+        .iter()
+        .find_map(|l| (indent(l) == 4).then(|| l.trim().strip_prefix("Condition:"))?)
+        .map(scalar)
+}
+
+/// The logical ids of the resources of `kind`, in template order.
+fn resources_of(template: &str, kind: &str) -> Vec<String> {
+    let lines: Vec<&str> = template.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| indent(w[0]) == 2 && w[1].trim() == format!("Type: {kind}"))
+        .map(|w| w[0].trim().trim_end_matches(':').to_string())
+        .collect()
+}
+
+/// Each action's write policy is attached in apply mode only while that action may run: the
+/// statements under `IsApplyWith<Action>` grant exactly what that action's calls need
+/// (`ACTION_WRITES`), and the condition is true when `Actions` lists the action or, for the
+/// actions of the built-in default list (`Action::allowed_by_default`), when `Actions` is empty.
+#[test]
+fn each_action_s_writes_are_attached_only_when_it_may_run() {
+    let template = template();
+    let statements = statements(&template);
+    for (action, _) in ACTION_WRITES {
+        let condition = apply_condition(*action);
+        let granted: BTreeSet<(String, String)> = statements
+            .iter()
+            .filter(|s| s.resource_condition.as_deref() == Some(condition.as_str()))
+            .flat_map(|s| {
+                s.actions
+                    .iter()
+                    .flat_map(|a| s.resources.iter().map(move |r| (a.clone(), r.clone())))
+            })
+            .collect();
+        assert_eq!(
+            granted,
+            action_grants(*action),
+            "{action}: what the statements under {condition} grant vs what its calls need"
+        );
+
+        let definition = entry(&template, &condition);
+        let lists = format!("Lists{}", camel(action.as_str()));
+        assert!(
+            definition.contains("!Condition IsApply,") && definition.contains("!And"),
+            "{definition}"
+        );
+        assert!(
+            definition.contains(&format!("!Condition {lists}")),
+            "{definition}"
+        );
+        assert_eq!(
+            definition.contains("!Not [!Condition HasActions]"),
+            action.allowed_by_default(),
+            "{condition} must hold with Actions empty exactly when the default list has {action}: {definition}"
+        );
+        let listing = entry(&template, &lists);
+        assert!(
+            listing.contains(&format!("!Split [{}, !Ref Actions]", action.as_str())),
+            "{listing}"
+        );
+    }
+    assert_eq!(
+        entry(&template, "HasActions").trim(),
+        r#"HasActions: !Not [!Equals [!Ref Actions, ""]]"#
+    );
+    // The Actions parameter admits every action name, so the substring tests above see whole
+    // names; and no action's name contains another's.
+    let actions = entry(&template, "Actions");
+    for name in Action::names() {
+        assert!(
+            actions.contains(name),
+            "Actions' AllowedPattern misses {name}"
+        );
+        for other in Action::names() {
+            assert!(
+                name == other || !name.contains(other),
+                "{name} contains {other}"
+            );
+        }
+    }
+    // Every write statement is under one of these conditions (the exact-grant test checks it);
+    // the lock table's writes need apply mode and a table.
+    assert_eq!(
+        condition_of(&template, "DoctorLockTableWritePolicy").as_deref(),
+        Some("IsApplyWithLockTable")
+    );
+}
+
+/// The function as SPEC §8 and issue 13 describe it.
+#[test]
+fn the_function_is_packaged_as_specified() {
+    let template = template();
+    let functions = resources_of(&template, "AWS::Serverless::Function");
+    assert_eq!(functions, ["DoctorFunction"]);
+    let function = entry(&template, "DoctorFunction");
+    for needle in [
+        "BuildMethod: rust-cargolambda",
+        "Runtime: provided.al2023",
+        "Architectures: [arm64]",
+        "ReservedConcurrentExecutions: 1",
+        "LogFormat: JSON",
+        "LogGroup: !Ref DoctorLogGroup",
+        "MaximumRetryAttempts: 0",
+        "OnFailure:\n            Type: SQS\n            Destination: !GetAtt FailedInvocationQueue.Arn",
+        "APIGW_DOCTOR_MAX_CHANGES: !Ref MaxChanges",
+    ] {
+        assert!(function.contains(needle), "DoctorFunction lacks {needle:?}");
+    }
+    for (key, range) in [("MemorySize:", 128..=10240), ("Timeout:", 1..=900)] {
+        let value: u32 = block(&template, "DoctorFunction")
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("DoctorFunction has no numeric {key}"));
+        assert!(range.contains(&value), "{key} {value}");
+    }
+    assert_eq!(
+        resources_of(&template, "AWS::SQS::Queue"),
+        ["FailedInvocationQueue"]
+    );
+    assert!(entry(&template, "DoctorLogGroup").contains("RetentionInDays: !Ref LogRetentionInDays"));
+}
+
+/// Every rule invokes the function under a permission for exactly that rule; the alarm action's
+/// permission is for this account's alarms named with the prefix.
+#[test]
+fn every_trigger_can_invoke_the_function_and_nothing_else_can() {
+    let template = template();
+    let rules = resources_of(&template, "AWS::Events::Rule");
+    assert_eq!(
+        rules,
+        ["AlarmStateChangeRule", "SweepScheduleRule", "ApiChangeRule"]
+    );
+    let permissions = resources_of(&template, "AWS::Lambda::Permission");
+    assert_eq!(permissions.len(), rules.len() + 1, "{permissions:?}");
+    for rule in &rules {
+        let text = entry(&template, rule);
+        assert!(
+            text.contains(
+                "Targets:\n        - Id: apigw-doctor\n          Arn: !GetAtt DoctorFunction.Arn"
+            ),
+            "{text}"
+        );
+        let permission = format!("{}InvokePermission", rule.trim_end_matches("Rule"));
+        let granted = entry(&template, &permission);
+        assert!(
+            granted.contains("Principal: events.amazonaws.com"),
+            "{granted}"
+        );
+        assert!(
+            granted.contains("Action: lambda:InvokeFunction"),
+            "{granted}"
+        );
+        assert!(
+            granted.contains(&format!("SourceArn: !GetAtt {rule}.Arn")),
+            "{granted}"
+        );
+        assert_eq!(
+            condition_of(&template, rule),
+            condition_of(&template, &permission),
+            "{rule} and {permission} exist together"
+        );
+    }
+    let alarm_action = entry(&template, "AlarmActionInvokePermission");
+    for needle in [
+        "Action: lambda:InvokeFunction",
+        "Principal: lambda.alarms.cloudwatch.amazonaws.com",
+        "SourceAccount: !Ref AWS::AccountId",
+        "SourceArn: !Sub arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AlarmNamePrefix}*",
+    ] {
+        assert!(alarm_action.contains(needle), "{alarm_action}");
+    }
+    assert_eq!(condition_of(&template, "AlarmActionInvokePermission"), None);
+}
+
+/// The alarm rule reacts to API Gateway alarms going into ALARM, filtered by the name prefix
+/// only when one is given; the schedule and the CloudTrail rule are off by default.
+#[test]
+fn the_rules_match_what_the_intake_diagnoses() {
+    use apigw_doctor::intake::{self, IntakeSettings, Scope};
+    let template = template();
+    let settings = IntakeSettings {
+        now: chrono::DateTime::parse_from_rfc3339("2026-11-21T10:30:00Z")
+            .expect("time")
+            .into(),
+        lookback_minutes: 30,
+    };
+
+    let alarm = entry(&template, "AlarmStateChangeRule");
+    for needle in [
+        "source: [aws.cloudwatch]",
+        "detail-type: [CloudWatch Alarm State Change]",
+        "alarmName: !If\n            - HasAlarmNamePrefix\n            - [{ prefix: !Ref AlarmNamePrefix }]\n            - !Ref AWS::NoValue",
+        "state:\n            value: [ALARM]",
+        "namespace: [AWS/ApiGateway]",
+    ] {
+        assert!(alarm.contains(needle), "{needle:?} in\n{alarm}");
+    }
+    assert_eq!(condition_of(&template, "AlarmStateChangeRule"), None);
+    assert!(entry(&template, "HasAlarmNamePrefix")
+        .contains(r#"!Not [!Equals [!Ref AlarmNamePrefix, ""]]"#));
+
+    // Off by default: a parameter whose default turns the condition off.
+    for (rule, condition, parameter, default, definition) in [
+        (
+            "SweepScheduleRule",
+            "HasSweepSchedule",
+            "SweepSchedule",
+            r#"Default: """#,
+            r#"!Not [!Equals [!Ref SweepSchedule, ""]]"#,
+        ),
+        (
+            "ApiChangeRule",
+            "ReactsToApiChanges",
+            "ReactToApiChanges",
+            r#"Default: "false""#,
+            r#"!Equals [!Ref ReactToApiChanges, "true"]"#,
+        ),
+    ] {
+        assert_eq!(condition_of(&template, rule).as_deref(), Some(condition));
+        assert!(entry(&template, parameter).contains(default), "{parameter}");
+        assert!(
+            entry(&template, condition).contains(definition),
+            "{condition}"
+        );
+    }
+    assert!(
+        entry(&template, "SweepScheduleRule").contains("ScheduleExpression: !Ref SweepSchedule")
+    );
+    // What a scheduled rule sends is a sweep to the intake.
+    let schedule: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("events/schedule.json")).expect("schedule.json"),
+    )
+    .expect("json");
+    assert_eq!(
+        intake::parse(&schedule, settings).expect("parses").scope,
+        Scope::Sweep
+    );
+
+    // The CloudTrail rule: successful API Gateway calls that name an API, not the function's own.
+    let changes = entry(&template, "ApiChangeRule");
+    for needle in [
+        "source: [aws.apigateway]",
+        "detail-type: [AWS API Call via CloudTrail]",
+        "eventSource: [apigateway.amazonaws.com]",
+        "errorCode: [{ exists: false }]",
+        "- anything-but:\n                  prefix: !Sub arn:${AWS::Partition}:sts::${AWS::AccountId}:assumed-role/${DoctorFunctionRole}/",
+    ] {
+        assert!(changes.contains(needle), "{needle:?} in\n{changes}");
+    }
+    let lines = block(&template, "ApiChangeRule");
+    let at = lines
+        .iter()
+        .position(|l| l.trim() == "eventName:")
+        .expect("an eventName list");
+    let names: Vec<&str> = lines[at + 1..]
+        .iter()
+        .map_while(|l| l.trim().strip_prefix("- "))
+        .collect();
+    for name in [
+        "UpdateRestApi",
+        "PutRestApi",
+        "UpdateIntegration",
+        "PutIntegration",
+        "UpdateStage",
+        "CreateDeployment",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    let record = |name: &str, parameters: serde_json::Value| {
+        serde_json::json!({
+            "version": "0", "id": "e", "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.apigateway", "account": "123456789012",
+            "time": "2026-11-21T10:00:00Z", "region": "us-east-1", "resources": [],
+            "detail": {
+                "eventSource": "apigateway.amazonaws.com", "eventName": name,
+                "eventTime": "2026-11-21T10:00:00Z", "awsRegion": "us-east-1",
+                "requestParameters": parameters
+            }
+        })
+    };
+    for name in &names {
+        for key in ["restApiId", "apiId"] {
+            let incident = intake::parse(
+                &record(name, serde_json::json!({ key: "a1b2c3d4e5" })),
+                settings,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            match incident.scope {
+                Scope::Named(targets) => {
+                    assert_eq!(targets[0].api_id.as_deref(), Some("a1b2c3d4e5"), "{name}")
+                }
+                other => panic!("{name} with {key}: the intake diagnoses nothing ({other:?})"),
+            }
+        }
+    }
+    // DeleteVpcLink names no API: the intake would only acknowledge it, so the rule leaves it out.
+    let vpc_link = intake::parse(
+        &record(
+            "DeleteVpcLink",
+            serde_json::json!({ "vpcLinkId": "abc123" }),
+        ),
+        settings,
+    )
+    .expect("parses");
+    assert_eq!(vpc_link.scope, Scope::Nothing);
+    assert!(!names.contains(&"DeleteVpcLink"));
+}
+
+/// The example alarms exist only for a named API, watch metrics the intake maps to a symptom,
+/// and are named with the prefix so the alarm rule routes them (they have no alarm action: both
+/// would run the function twice per state change).
+#[test]
+fn the_example_alarms_are_routed_by_the_alarm_rule() {
+    let template = template();
+    let alarms = resources_of(&template, "AWS::CloudWatch::Alarm");
+    assert_eq!(alarms, ["Example5XXErrorAlarm", "Example4XXErrorAlarm"]);
+    for (alarm, metric, symptom) in [
+        ("Example5XXErrorAlarm", "5XXError", "server-error"),
+        ("Example4XXErrorAlarm", "4XXError", "client-error"),
+    ] {
+        let text = entry(&template, alarm);
+        assert_eq!(
+            condition_of(&template, alarm).as_deref(),
+            Some("HasExampleAlarms")
+        );
+        for needle in [
+            "Namespace: AWS/ApiGateway".to_string(),
+            format!("MetricName: {metric}"),
+            "- Name: ApiName\n          Value: !Ref ExampleAlarmApiName".to_string(),
+            "- Name: Stage\n          Value: !Ref ExampleAlarmStage".to_string(),
+            "AlarmName: !Sub ${AlarmNamePrefix}".to_string(),
+        ] {
+            assert!(text.contains(&needle), "{needle:?} in\n{text}");
+        }
+        assert!(!text.contains("AlarmActions"), "{text}");
+        assert_eq!(
+            apigw_doctor::intake::symptom_for_metric(metric).map(<&str>::from),
+            Some(symptom)
+        );
+    }
+    assert!(entry(&template, "HasExampleAlarms")
+        .contains(r#"!Not [!Equals [!Ref ExampleAlarmApiName, ""]]"#));
+}
+
+/// The lock table the template creates on request: `pk` (String) on demand, TTL on the
+/// attribute the code writes on locks and audit records, and the function pointed at it.
+#[test]
+fn the_created_lock_table_expires_what_the_code_marks() {
+    let template = template();
+    assert_eq!(
+        resources_of(&template, "AWS::DynamoDB::Table"),
+        ["DoctorLockTable"]
+    );
+    assert_eq!(
+        condition_of(&template, "DoctorLockTable").as_deref(),
+        Some("CreatesLockTable")
+    );
+    let table = entry(&template, "DoctorLockTable");
+    for needle in [
+        "BillingMode: PAY_PER_REQUEST".to_string(),
+        "- AttributeName: pk\n          AttributeType: S".to_string(),
+        "- AttributeName: pk\n          KeyType: HASH".to_string(),
+        format!(
+            "TimeToLiveSpecification:\n        AttributeName: {}\n        Enabled: true",
+            apigw_doctor::lock::EXPIRY_ATTRIBUTE
+        ),
+        "DeletionPolicy: Retain".to_string(),
+    ] {
+        assert!(table.contains(&needle), "{needle:?} in\n{table}");
+    }
+    assert!(entry(&template, "DoctorFunction").contains(
+        "APIGW_DOCTOR_LOCK_TABLE: !If\n            - CreatesLockTable\n            - !Ref DoctorLockTable"
+    ));
+    // Read and write grants follow the created table too.
+    for policy in ["DoctorLockTableReadPolicy", "DoctorLockTableWritePolicy"] {
+        assert!(
+            entry(&template, policy)
+                .contains("- CreatesLockTable\n              - !GetAtt DoctorLockTable.Arn"),
+            "{policy}"
+        );
+    }
+    assert!(entry(&template, "HasLockTable").contains("!Condition CreatesLockTable"));
+}
+
+/// The samples in `events/` name one account (123456789012) and one region (us-east-1), which
+/// the README's console-test recipe replaces with the deployment's own: an event for another
+/// account or region is refused (SPEC §1). A sample with another id would slip past the recipe.
+#[test]
+fn the_samples_name_only_the_account_and_region_the_readme_replaces() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    assert!(
+        readme.contains("s/123456789012/") && readme.contains("s/us-east-1/"),
+        "the README's recipe replaces the samples' account and region"
+    );
+    let mut accounts = BTreeSet::new();
+    let mut regions = BTreeSet::new();
+    for entry in std::fs::read_dir(root().join("events")).expect("events/") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("sample");
+        let bytes = text.as_bytes();
+        // Runs of exactly 12 digits: account ids.
+        let mut at = 0;
+        while at < bytes.len() {
+            let run = bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if run == 12 {
+                accounts.insert(text[at..at + 12].to_string());
+            }
+            at += run.max(1);
+        }
+        // Region codes: two letters, a dash, a word, a dash, a digit (us-east-1, eu-west-2...).
+        for (start, _) in text.match_indices('-') {
+            let Some(head) = start.checked_sub(2).map(|s| &text[s..start]) else {
+                continue;
+            };
+            let before = start.checked_sub(3).and_then(|s| text[s..].chars().next());
+            let tail: String = text[start + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase())
+                .collect();
+            let rest = &text[start + 1 + tail.len()..];
+            let digit: String = rest
+                .strip_prefix('-')
+                .map(|r| r.chars().take_while(char::is_ascii_digit).collect())
+                .unwrap_or_default();
+            if head.chars().all(|c| c.is_ascii_lowercase())
+                && !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                && [
+                    "east",
+                    "west",
+                    "north",
+                    "south",
+                    "central",
+                    "northeast",
+                    "southeast",
+                ]
+                .contains(&tail.as_str())
+                && !digit.is_empty()
+            {
+                regions.insert(format!("{head}-{tail}-{digit}"));
+            }
+        }
+    }
+    assert_eq!(accounts, BTreeSet::from(["123456789012".to_string()]));
+    assert_eq!(regions, BTreeSet::from(["us-east-1".to_string()]));
 }

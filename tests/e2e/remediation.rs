@@ -642,6 +642,22 @@ async fn eight_parallel_runs_with_the_lock_table_make_one_deployment() {
             .map(String::as_str),
         Some("redeploy_stage")
     );
+    // The audit record expires (DynamoDB TTL on the template's table) a retention after it was
+    // written: read from the record itself, no clock in the test.
+    let expires: i64 = audit
+        .get(apigw_doctor::lock::EXPIRY_ATTRIBUTE)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .expect("the audit record has a numeric expiry");
+    let recorded = audit
+        .get("recorded_at")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .expect("the audit record says when it was written");
+    assert_eq!(
+        expires - recorded.timestamp(),
+        apigw_doctor::lock::AUDIT_RETENTION_DAYS * 86_400
+    );
 }
 
 #[tokio::test]

@@ -141,8 +141,36 @@ pub async fn handle_with(aws: Aws, config: Config, event: &Value) -> Outcome {
         .expect("the event is valid");
     if let Some(aws) = &doctor.aws {
         assert_listed(aws);
+        assert_writes_belong_to_actions(aws, &outcome.report.actions);
     }
     outcome
+}
+
+/// Fails the test when the run sent an API Gateway or EC2 write that no action it reports as
+/// attempted makes according to `apigw_doctor::operations::ACTION_WRITES`: the list the
+/// template's per-action permissions are built from.
+pub fn assert_writes_belong_to_actions(aws: &Aws, rows: &[apigw_doctor::plan::ActionRow]) {
+    use apigw_doctor::operations::{access, action_writes, Access};
+    use apigw_doctor::plan::Status;
+    let attempted: Vec<_> = rows
+        .iter()
+        .filter(|row| !matches!(row.status, Status::Planned | Status::Skipped))
+        .map(|row| row.action)
+        .collect();
+    let stray: Vec<String> = aws
+        .operations_sent()
+        .into_keys()
+        .filter(|op| access(op) == Some(Access::Write) && !op.starts_with("dynamodb:"))
+        .filter(|op| {
+            !attempted
+                .iter()
+                .any(|a| action_writes(*a).contains(&op.as_str()))
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "writes sent that no attempted action ({attempted:?}) lists in ACTION_WRITES: {stray:?}"
+    );
 }
 
 /// Fails the test when the run sent an operation `apigw_doctor::operations::OPERATIONS` does
