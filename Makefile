@@ -24,7 +24,7 @@ $(VENV)/.installed: tests/moto/requirements.txt
 # second time with other features (the tests turn on the SDK's test-util).
 test: venv
 	$(CARGO) fmt --all --check
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml member-role.yaml
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(CARGO) test --locked --workspace
 

@@ -401,6 +401,16 @@ pub struct Session<'a> {
     deadline: Option<Instant>,
 }
 
+impl<'a> Session<'a> {
+    /// The same deadline on other clients (another account's, or the function's own).
+    pub fn on<'b>(&self, aws: &'b Aws) -> Session<'b> {
+        Session {
+            aws,
+            deadline: self.deadline,
+        }
+    }
+}
+
 impl Session<'_> {
     /// Sends one request named `step` (`service:Operation`), waiting for the rate limiter first.
     pub async fn call<T, E, F>(&self, step: &str, request: F) -> Result<T, CallFailure>

@@ -111,7 +111,12 @@ pub async fn handle(
                 .config
                 .lock_table
                 .as_deref()
-                .map(|table| LockTable::new(table, &incident.id));
+                .map(|table| LockTable::new(table, &incident.id))
+                // A member account's changes are locked in the function's own table.
+                .map(|table| match &doctor.aws {
+                    Some(own) if member.is_some() => table.at_home(own),
+                    _ => table,
+                });
             let session = aws.session(invocation.deadline);
             let verdicts = Box::pin(apply::apply(
                 session,

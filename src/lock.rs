@@ -3,7 +3,7 @@
 //! audit record of every apply.
 
 use crate::action::Action;
-use crate::aws::Session;
+use crate::aws::{Aws, Session};
 use crate::failure::CallFailure;
 use crate::plan::{Context, Planned, Status, Verdict};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -31,6 +31,9 @@ pub struct LockTable {
     table: String,
     /// Unique to this run, so only the run that took a lock releases it.
     owner: String,
+    /// The clients of the account the table is in, when the run works in another (a member
+    /// account's role): the table stays the function's own.
+    home: Option<Aws>,
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -50,7 +53,25 @@ impl LockTable {
         LockTable {
             table: table.to_string(),
             owner: format!("{incident_id} pid={} at={started}", std::process::id()),
+            home: None,
         }
+    }
+
+    /// The table is in the account of `aws` (the function's own), whatever account the
+    /// changes are made in.
+    pub fn at_home(mut self, aws: &Aws) -> Self {
+        self.home = Some(aws.clone());
+        self
+    }
+
+    /// `session`'s deadline on the table's own clients.
+    pub fn session<'s>(&'s self, session: Session<'s>) -> Session<'s> {
+        self.home.as_ref().map_or(session, |aws| session.on(aws))
+    }
+
+    /// A session on the table's clients with no deadline (release and audit are always tried).
+    pub fn unbounded<'s>(&'s self, session: Session<'s>) -> Session<'s> {
+        self.home.as_ref().unwrap_or(session.aws).session(None)
     }
 
     /// The item key of the lock on `action` for `target`.

@@ -1095,3 +1095,64 @@ fn the_samples_name_only_the_account_and_region_the_readme_replaces() {
     assert_eq!(accounts, BTreeSet::from(["123456789012".to_string()]));
     assert_eq!(regions, BTreeSet::from(["us-east-1".to_string()]));
 }
+
+/// member-role.yaml gives the function in a member account exactly what template.yaml gives it
+/// at home — every read, and each action's writes under the same per-action condition — and
+/// nothing of the function's own (lock table, report topic and bus, the member role itself).
+#[test]
+fn the_member_role_grants_what_the_function_has_at_home() {
+    let template = template();
+    let member =
+        std::fs::read_to_string(root().join("member-role.yaml")).expect("member-role.yaml");
+    let shape = |s: &Statement| {
+        (
+            s.sid.clone(),
+            s.effect.clone(),
+            s.actions.clone(),
+            s.resources.clone(),
+            s.resource_condition.clone(),
+            s.condition.clone(),
+        )
+    };
+    let own_only = |s: &Statement| {
+        s.actions.iter().any(|a| {
+            a.starts_with("dynamodb:")
+                || NOTIFICATIONS.iter().any(|(_, iam, _, _)| a == iam)
+                || a.starts_with("sqs:")
+                || a.starts_with("lambda:")
+        })
+    };
+    let home: BTreeSet<_> = statements(&template)
+        .iter()
+        .filter(|s| !own_only(s))
+        .map(shape)
+        .collect();
+    let there: BTreeSet<_> = statements(&member)
+        .iter()
+        .filter(|s| !s.sid.is_empty())
+        .map(shape)
+        .collect();
+    let missing: Vec<_> = home.difference(&there).collect();
+    let extra: Vec<_> = there.difference(&home).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "member-role.yaml lacks {missing:#?}\nand grants more: {extra:#?}"
+    );
+    // The conditions and the parameters they read are the same text.
+    let same = |name: &str| {
+        assert_eq!(
+            entry(&member, name).trim_end(),
+            entry(&template, name).trim_end(),
+            "{name}"
+        );
+    };
+    same("Mode");
+    same("Actions");
+    for (action, _) in ACTION_WRITES {
+        same(&apply_condition(*action));
+    }
+    // Only the function's role may assume it, and only with the external id.
+    let trust = entry(&member, "MemberRole");
+    assert!(trust.contains("AWS: !Ref DoctorRoleArn"), "{trust}");
+    assert!(trust.contains("sts:ExternalId: !Ref ExternalId"), "{trust}");
+}

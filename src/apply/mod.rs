@@ -95,7 +95,7 @@ pub async fn apply(
         // The audit trail is of changes attempted; a skip changed nothing. Written even when
         // the invocation's deadline has passed, like the lock's release.
         if let Some(lock) = lock.filter(|_| verdict.status != Status::Skipped) {
-            let unbounded = session.aws.session(None);
+            let unbounded = lock.unbounded(session);
             if let Err(failure) = lock.record(unbounded, context, planned, &verdict).await {
                 verdict.reason.push_str(&format!(
                     "; the audit record could not be written ({} {})",
@@ -116,7 +116,10 @@ async fn apply_one(
 ) -> Verdict {
     let (action, target) = (change.action(), change.target());
     if let Some(lock) = lock {
-        if let Err(refused) = lock.acquire(session, context, action, &target).await {
+        if let Err(refused) = lock
+            .acquire(lock.session(session), context, action, &target)
+            .await
+        {
             return refused;
         }
     }
@@ -128,10 +131,7 @@ async fn apply_one(
         Change::AddIntegrationHeader(change) => Box::pin(run(session, change, context)).await,
     };
     if let Some(lock) = lock {
-        if let Err(failure) = lock
-            .release(session.aws.session(None), action, &target)
-            .await
-        {
+        if let Err(failure) = lock.release(lock.unbounded(session), action, &target).await {
             // Said in the report: until it expires, other runs skip this change.
             verdict.reason.push_str(&format!(
                 "; the lock could not be released ({} {}): other runs skip this change until it expires",

@@ -130,3 +130,50 @@ async fn another_accounts_api_is_read_through_the_member_role_only() {
         .await;
     assert!(!findings(&own, "TARGET_NOT_FOUND").is_empty(), "{own:#}");
 }
+
+// A repair in a member account: made there with the role's credentials, while the lock and the
+// audit record stay in the function's own lock table.
+#[tokio::test]
+async fn a_member_accounts_repair_is_locked_and_audited_in_the_functions_own_table() {
+    let moto = Moto::start();
+    const MEMBER: &str = "111122223333";
+    const TABLE: &str = "doctor-locks";
+    let ids = moto.seed(&["public", "--account", MEMBER, "--undeployed-change"]);
+    crate::support::create_lock_table(&moto.aws().await, TABLE).await;
+    let api = id(&ids, "api_id");
+    let report = moto
+        .report_with(
+            config(&[
+                ("APIGW_DOCTOR_MODE", "apply"),
+                ("APIGW_DOCTOR_ACTIONS", "redeploy_stage"),
+                ("APIGW_DOCTOR_LOCK_TABLE", TABLE),
+                ("APIGW_DOCTOR_MEMBER_ROLE_NAME", "apigw-doctor-member"),
+            ]),
+            &json!({ "api_id": api, "account": MEMBER }),
+        )
+        .await;
+    let redeploy = crate::support::actions(&report, "redeploy_stage");
+    assert_eq!(redeploy.len(), 1, "{report:#}");
+    assert_eq!(redeploy[0]["status"], "verified", "{report:#}");
+    let state = moto.state();
+    let member_api = &state["apigateway"][MEMBER]["us-east-1"]["restApis"][&api];
+    let serving = member_api["stages"]["prod"]["deploymentId"]
+        .as_str()
+        .expect("stage");
+    assert!(
+        member_api["deployments"][serving]["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("apigw-doctor redeploy_stage")),
+        "the deployment was made in the member account: {member_api:#}"
+    );
+    let own = &state["dynamodb"]["123456789012"]["us-east-1"]["tables"][TABLE];
+    assert!(
+        own.to_string().contains("audit#"),
+        "the audit record is in the function's own table: {state:#}"
+    );
+    assert_eq!(
+        state["dynamodb"].get(MEMBER),
+        None,
+        "nothing was written to a table in the member account"
+    );
+}
