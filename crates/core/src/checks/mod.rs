@@ -8,6 +8,7 @@ mod observability;
 mod private_api;
 mod public_from_vpc;
 mod resource_policy;
+mod routing;
 mod targets;
 mod ways_in;
 mod websocket;
