@@ -10,7 +10,7 @@
 use crate::catalog::Code;
 use crate::intake::ErrorHint;
 use serde::{Deserialize, Serialize};
-use strum::{Display, EnumIter, IntoStaticStr};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 /// A cause of SPEC §6, as `evidence.cause` writes it.
 #[derive(
@@ -26,6 +26,7 @@ use strum::{Display, EnumIter, IntoStaticStr};
     Deserialize,
     Display,
     EnumIter,
+    EnumString,
     IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
