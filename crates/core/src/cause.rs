@@ -186,8 +186,11 @@ impl Cause {
             PrivateApiWrongHost => (
                 "a private API was called with a host name that does not reach it (an endpoint's public DNS name without the Host or x-apigw-api-id header, another API's name)",
                 "the URL and headers against the forms INVOKE_URL_MISMATCH lists",
-                "call the API through a URL that reaches it",
-                &[Code::InvokeUrlMismatch],
+                "call the API through a URL that reaches it: from a VPC, the private DNS name of an execute-api endpoint with private DNS on, or the endpoint's own DNS name with the Host or x-apigw-api-id header",
+                // The default host name without private DNS in the client's VPC (or without an
+                // endpoint there) resolves to API Gateway's public addresses, which answer a
+                // private API with a bare 403.
+                &[Code::InvokeUrlMismatch, Code::VpcEndpointPrivateDnsDisabled, Code::ExecuteApiEndpointMissing],
                 KC_PRIVATE,
             ),
             DefaultEndpointDisabled => (

@@ -540,3 +540,24 @@ fn without_a_symptom_severity_decides() {
         ]
     );
 }
+
+#[test]
+fn a_bare_forbidden_on_a_private_apis_default_host_without_private_dns_is_the_wrong_host() {
+    use super::tests::{endpoint, private_api, snapshot as private_snapshot};
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+    let snap = private_snapshot(
+        private_api(Some(policy)),
+        vec![endpoint("vpce-1", "vpc-1", false)],
+    );
+    let inc = incident(json!({
+        "api_id": API, "error": bare_forbidden(), "client": { "vpc_id": "vpc-1" },
+        "request": { "url": format!("{URL}/prod/items"), "method": "GET" },
+    }));
+    let found = run(&snap, &inc);
+    assert_eq!(causes(&found), ["private_api_wrong_host"], "{found:#?}");
+    assert_eq!(
+        found[0].code,
+        Code::VpcEndpointPrivateDnsDisabled,
+        "{found:#?}"
+    );
+}
