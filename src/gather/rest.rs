@@ -40,6 +40,7 @@ macro_rules! rest_api {
             deployments: Vec::new(),
             resources: Vec::new(),
             last_policy_change: None,
+            disable_execute_api_endpoint: Some(api.disable_execute_api_endpoint()),
         }
     }};
 }
@@ -107,6 +108,10 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<RestStage>
                 .access_log_settings()
                 .and_then(|a| a.destination_arn())
                 .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            web_acl_arn: s
+                .web_acl_arn()
+                .filter(|a| !a.is_empty())
                 .map(str::to_string),
         })
         .collect())

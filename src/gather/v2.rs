@@ -41,12 +41,15 @@ fn from_parts(
     name: Option<&str>,
     protocol: Option<&aws_sdk_apigatewayv2::types::ProtocolType>,
     api_tags: Option<&HashMap<String, String>>,
+    disable_execute_api_endpoint: Option<bool>,
 ) -> V2Api {
     V2Api {
         id: id.unwrap_or_default().to_string(),
         name: name.unwrap_or_default().to_string(),
         protocol: protocol.map(|p| p.as_str().to_string()).unwrap_or_default(),
         tags: tags(api_tags),
+        // API Gateway leaves the field out when the default endpoint is on.
+        disable_execute_api_endpoint: Some(disable_execute_api_endpoint.unwrap_or(false)),
         ..V2Api::default()
     }
 }
@@ -153,7 +156,8 @@ pub async fn list_apis(session: Session<'_>) -> Result<Vec<V2Api>, CallFailure> 
         a.api_id(),
         a.name(),
         a.protocol_type(),
-        a.tags()
+        a.tags(),
+        a.disable_execute_api_endpoint()
     ))
 }
 
@@ -170,6 +174,7 @@ pub async fn get_api(session: Session<'_>, id: &str) -> Result<V2Api, CallFailur
         a.name(),
         a.protocol_type(),
         a.tags(),
+        a.disable_execute_api_endpoint(),
     ))
 }
 

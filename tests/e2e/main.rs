@@ -2,6 +2,7 @@
 //! fault injection at the SDK level, and the Lambda runtime path.
 
 mod cli;
+mod client_errors;
 mod fault_matrix;
 mod faults;
 mod lambda_runtime;

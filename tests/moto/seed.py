@@ -279,6 +279,22 @@ def scenario_same_name(apigw, args):
     return {"api_ids": [first["id"], second["id"]]}
 
 
+def rest_api_extras(apigw, ids, args):
+    """The 403 setups that are not broken wiring: a disabled default endpoint, a web ACL."""
+    if args.default_endpoint_off:
+        apigw.update_rest_api(restApiId=ids["api_id"], patchOperations=[
+            {"op": "replace", "path": "/disableExecuteApiEndpoint", "value": "true"}])
+    if args.waf:
+        waf = boto3.client("wafv2", endpoint_url=args.endpoint, region_name=REGION,
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        acl = waf.create_web_acl(Name="edge", Scope="REGIONAL", DefaultAction={"Allow": {}},
+                                 VisibilityConfig={"SampledRequestsEnabled": True,
+                                                   "CloudWatchMetricsEnabled": True, "MetricName": "edge"})
+        ids["web_acl_arn"] = acl["Summary"]["ARN"]
+        waf.associate_web_acl(WebACLArn=ids["web_acl_arn"],
+                              ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{ids['api_id']}/stages/prod")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("scenario", choices=["private", "public", "same-name", "v2"])
@@ -318,6 +334,9 @@ def main():
     parser.add_argument("--rolled-back", action="store_true", help="prod points back at the first of two deployments")
     parser.add_argument("--tag-stage", action="append", metavar="KEY=VALUE", help="tag the prod stage(s)")
     parser.add_argument("--tag-endpoint", action="append", metavar="KEY=VALUE", help="tag the execute-api endpoint")
+    parser.add_argument("--default-endpoint-off", action="store_true",
+                        help="the REST API's default execute-api endpoint is disabled")
+    parser.add_argument("--waf", action="store_true", help="a WAF web ACL is associated with stage prod")
     args = parser.parse_args()
     ec2, apigw, apigwv2 = clients(args.endpoint, args.account)
     if args.scenario == "private":
@@ -328,6 +347,7 @@ def main():
         ids = scenario_v2(apigw, apigwv2, args)
     else:
         ids = scenario_same_name(apigw, args)
+    rest_api_extras(apigw, ids, args)
     json.dump(ids, sys.stdout)
     print()
 

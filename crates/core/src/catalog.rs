@@ -154,6 +154,21 @@ pub enum Area {
     Incident,
 }
 
+/// How relevant a finding is to the incident, most relevant first (the order findings are
+/// listed in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Relevance {
+    /// Configuration that the reported error or the logs confirm: the cause to fix.
+    Confirmed,
+    /// The explanation of the reported error or of the logs itself.
+    Evidence,
+    /// The symptom points at this code's area (a 403: policy, DNS, endpoints; a 5xx: VPC links).
+    Specific,
+    /// The code explains any symptom (logging, deployments, the target itself).
+    General,
+    Unrelated,
+}
+
 /// What the catalog says of one code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -313,7 +328,7 @@ impl Code {
                 "disableExecuteApiEndpoint is true: the execute-api URL answers 403.",
                 manual("Call the API through its custom domain name, or re-enable the default execute-api endpoint."),
                 FORBIDDEN,
-                None,
+                Some("client_errors"),
             ),
             Code::CustomDomainNoMapping => (
                 Error,
@@ -353,7 +368,7 @@ impl Code {
                 "A web ACL is associated with the stage: a bare \"Forbidden\" may be WAF.",
                 manual("Look at the web ACL's sampled requests for blocked calls."),
                 FORBIDDEN,
-                None,
+                Some("client_errors"),
             ),
             Code::ResourceNotFound => (
                 Error,
@@ -361,7 +376,7 @@ impl Code {
                 "The requested path or method does not exist in the deployed API (\"Missing Authentication Token\").",
                 manual("Call a path and method the deployed API has, or deploy the missing resource."),
                 FORBIDDEN,
-                None,
+                Some("client_errors"),
             ),
             Code::StageNotOnLatestDeployment => (
                 Warning,
@@ -385,7 +400,7 @@ impl Code {
                 "A reported error (status, x-amzn-errortype, message) matched a known cause (evidence.cause).",
                 manual("See evidence.cause."),
                 ANY,
-                None,
+                Some("error_response"),
             ),
             Code::ExecutionLoggingDisabled => (
                 Warning,
@@ -546,6 +561,22 @@ impl Code {
     /// "most relevant to the incident's symptom first". No symptom: nothing is more relevant.
     pub fn explains(self, symptom: Option<Symptom>) -> bool {
         symptom.is_some_and(|s| self.entry().symptoms.contains(&s))
+    }
+
+    /// How relevant this code is to `symptom` when nothing confirms it: one of the codes its
+    /// symptom points at, one that explains any symptom, or neither. No symptom: all equal.
+    pub fn relevance(self, symptom: Option<Symptom>) -> Relevance {
+        let Some(symptom) = symptom else {
+            return Relevance::Unrelated;
+        };
+        let symptoms = self.entry().symptoms;
+        if !symptoms.contains(&symptom) {
+            Relevance::Unrelated
+        } else if symptoms == ANY {
+            Relevance::General
+        } else {
+            Relevance::Specific
+        }
     }
 
     /// The code as the report writes it.

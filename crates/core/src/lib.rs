@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod catalog;
+pub mod cause;
 pub mod checks;
 pub mod config;
 pub mod failure;

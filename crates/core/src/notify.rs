@@ -94,11 +94,7 @@ fn cut(text: &str, max: usize, mark: &str) -> String {
 /// The SNS summary of `report`.
 pub fn summary(report: &Report) -> Summary {
     let level = level(report);
-    let cause = report
-        .findings
-        .iter()
-        .find(|f| f.severity == Severity::Error)
-        .or_else(|| report.findings.first());
+    let cause = report.most_likely_cause();
     let headline = cause.map_or_else(|| "no problem found".to_string(), |f| f.code.to_string());
     let subject: String = format!("apigw-doctor {level}: {} - {headline}", apis(report))
         .chars()
@@ -112,12 +108,9 @@ pub fn summary(report: &Report) -> Summary {
         .collect();
     let mut body = String::new();
     if let Some(f) = cause {
-        body.push_str(&format!(
-            "Most likely cause: {} - {}\n\n",
-            f.code, f.summary
-        ));
+        body.push_str(&format!("{}\n\n", crate::report::lead_line(f)));
     }
-    body.push_str(&report.to_text());
+    body.push_str(&report.to_text_without_lead());
     let links = console_links(report);
     if !links.is_empty() {
         body.push_str("\nConsole:\n");

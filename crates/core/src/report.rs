@@ -143,8 +143,30 @@ impl Report {
         }
     }
 
-    /// A summary a person reads at 3 a.m.: what was looked at, what is wrong, what to do.
+    /// The finding a person should act on first: with a symptom, the first finding (they are
+    /// ranked most relevant to it first, SPEC §4); without one, the first error, else the first.
+    pub fn most_likely_cause(&self) -> Option<&Finding> {
+        if self.incident.symptom.is_some() {
+            return self.findings.first();
+        }
+        self.findings
+            .iter()
+            .find(|f| f.severity == Severity::Error)
+            .or_else(|| self.findings.first())
+    }
+
+    /// A summary a person reads at 3 a.m.: what was looked at, the most likely cause, every
+    /// finding, what to do.
     pub fn to_text(&self) -> String {
+        self.text(true)
+    }
+
+    /// The summary without its "Most likely cause" line, for a message that leads with it.
+    pub fn to_text_without_lead(&self) -> String {
+        self.text(false)
+    }
+
+    fn text(&self, lead: bool) -> String {
         let mut out = String::new();
         let i = &self.incident;
         let _ = writeln!(
@@ -199,6 +221,9 @@ impl Report {
                 );
             }
             _ => {}
+        }
+        if let Some(cause) = self.most_likely_cause().filter(|_| lead) {
+            let _ = writeln!(out, "{}\n", lead_line(cause));
         }
         for (n, f) in self.findings.iter().enumerate() {
             let severity = match f.severity {
@@ -263,6 +288,11 @@ impl Report {
         );
         out
     }
+}
+
+/// "Most likely cause: CODE - summary", the line a report or message leads with.
+pub fn lead_line(finding: &Finding) -> String {
+    format!("Most likely cause: {} - {}", finding.code, finding.summary)
 }
 
 /// The evidence lines a person acts on first: the deciding statement and the smallest change,
@@ -365,6 +395,29 @@ mod tests {
         assert!(report
             .to_text()
             .contains("note: the event comes from region eu-west-1"));
+    }
+
+    #[test]
+    fn the_text_leads_with_the_first_ranked_finding_when_a_symptom_is_known() {
+        let mut report = empty_report();
+        report.findings = vec![
+            Finding::new(Code::ErrorResponseExplained, "an invalid API key"),
+            Finding::new(Code::VpcEndpointPrivateDnsDisabled, "private DNS off"),
+        ];
+        // No symptom: the first error.
+        assert!(report
+            .to_text()
+            .contains("Most likely cause: VPC_ENDPOINT_PRIVATE_DNS_DISABLED - private DNS off\n"));
+        // A symptom: the ranking's first, even an info explanation of the reported error.
+        report.incident.symptom = Some(Symptom::Forbidden);
+        let text = report.to_text();
+        assert!(
+            text.contains("Most likely cause: ERROR_RESPONSE_EXPLAINED - an invalid API key\n"),
+            "{text}"
+        );
+        assert!(!report.to_text_without_lead().contains("Most likely cause"));
+        report.findings.clear();
+        assert!(!report.to_text().contains("Most likely cause"));
     }
 
     #[test]

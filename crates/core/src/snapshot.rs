@@ -121,6 +121,10 @@ pub struct RestApi {
     /// oldest deployment a stage serves (`None`: not looked up).
     #[serde(default)]
     pub last_policy_change: Option<ChangeHistory>,
+    /// `disableExecuteApiEndpoint`: the execute-api URL answers 403 and only custom domain
+    /// names reach the API (`None`: not read, as in a snapshot from before it was).
+    #[serde(default)]
+    pub disable_execute_api_endpoint: Option<bool>,
 }
 
 /// What CloudTrail's event history (`LookupEvents`) says about part of an API — a REST API's
@@ -227,6 +231,9 @@ pub struct RestStage {
     /// Where access logs go; `None` when the stage writes none.
     #[serde(default)]
     pub access_log_destination: Option<String>,
+    /// The AWS WAF web ACL associated with the stage (`webAclArn`), if any.
+    #[serde(default)]
+    pub web_acl_arn: Option<String>,
 }
 
 /// A deployment of a REST, HTTP or WebSocket API.
@@ -289,6 +296,9 @@ pub struct V2Api {
     /// deployment a stage without auto-deploy serves (`None`: not looked up).
     #[serde(default)]
     pub last_definition_change: Option<ChangeHistory>,
+    /// `DisableExecuteApiEndpoint` (`None`: not read).
+    #[serde(default)]
+    pub disable_execute_api_endpoint: Option<bool>,
 }
 
 /// A WebSocket API's authorizer, as the evidence names it.

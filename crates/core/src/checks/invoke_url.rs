@@ -54,6 +54,31 @@ fn classify<'a>(host: &'a str, partition: &Partition<'_>) -> Host<'a> {
     }
 }
 
+/// The API an execute-api request names: by its host, or — through a VPC endpoint's own DNS
+/// name — by its `x-apigw-api-id` or `Host` header. `None` for any other host (a custom domain
+/// name, whose base-path mapping decides the API) or when the request names no API.
+pub(super) fn named_api<'a>(
+    host: &'a str,
+    headers: &'a std::collections::BTreeMap<String, String>,
+    partition: &Partition<'_>,
+) -> Option<&'a str> {
+    match classify(host, partition) {
+        Host::Default { api } | Host::Alias { api, .. } => Some(api),
+        Host::EndpointSpecific { .. } => header(headers, "x-apigw-api-id").or_else(|| {
+            header(headers, "Host").and_then(|h| match classify(h, partition) {
+                Host::Default { api } => Some(api),
+                _ => None,
+            })
+        }),
+        Host::Other => None,
+    }
+}
+
+/// Whether the host is an execute-api name at all (not a custom domain name).
+pub(super) fn is_execute_api(host: &str, partition: &Partition<'_>) -> bool {
+    classify(host, partition) != Host::Other
+}
+
 fn header<'a>(
     headers: &'a std::collections::BTreeMap<String, String>,
     name: &str,

@@ -1,21 +1,26 @@
 //! Pure checks over a snapshot: `fn(&Snapshot, &Incident) -> Vec<Finding>`, one module per area.
 //! Each module's first doc line names the codes it emits (`//! Emits: …`), as the catalog does.
 
+mod client_errors;
 mod deployments;
+mod error_response;
 mod invoke_url;
 mod net;
 mod observability;
 mod private_api;
 mod public_from_vpc;
 mod resource_policy;
+mod routing;
 mod targets;
 mod ways_in;
 mod websocket;
 
-use crate::catalog::{Code, Symptom};
+use crate::catalog::{Code, Relevance, Symptom};
+use crate::cause::Cause;
 use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::Snapshot;
+use std::collections::BTreeSet;
 
 /// Runs every check and orders the findings, most relevant to the incident's symptom first.
 pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
@@ -28,6 +33,10 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(deployments::check(snapshot, incident));
     findings.extend(observability::check(snapshot));
     findings.extend(websocket::check(snapshot, incident));
+    findings.extend(client_errors::check(snapshot, incident));
+    // Last: the reported error is explained by what the other checks found.
+    let explained = error_response::check(snapshot, incident, &findings);
+    findings.extend(explained);
     say_not_yet_live(&mut findings);
     order(&mut findings, incident.symptom);
     findings
@@ -62,19 +71,49 @@ fn say_not_yet_live(findings: &mut [Finding]) {
 pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> Vec<String> {
     let mut notes = deployments::notes(snapshot, findings);
     notes.extend(websocket::notes(snapshot, incident));
+    notes.extend(error_response::notes(incident, findings));
     notes
 }
 
-/// Symptom match first, then severity, then the catalog's order.
+/// Most relevant to the incident first (SPEC §4): what the reported error or the logs show
+/// and the findings that confirm it, then the findings whose area the symptom points at (a 403:
+/// policy, DNS, endpoints; a 5xx: VPC links), then those that explain any symptom (logging,
+/// deployments), then the rest; within each, severity, then the catalog's order.
 fn order(findings: &mut [Finding], symptom: Option<Symptom>) {
-    findings.sort_by_key(|f| (!f.code.explains(symptom), f.severity, f.code));
+    let confirmed = confirmed_codes(findings);
+    findings.sort_by_key(|f| {
+        let relevance = if EVIDENCE.contains(&f.code) {
+            Relevance::Evidence
+        } else if confirmed.contains(&f.code) {
+            Relevance::Confirmed
+        } else {
+            f.code.relevance(symptom)
+        };
+        (relevance, f.severity, f.code)
+    });
+}
+
+/// The codes that explain the failure itself: the reported error, the logs.
+const EVIDENCE: [Code; 2] = [Code::ErrorResponseExplained, Code::LogSignature];
+
+/// The codes whose configuration confirms a cause the evidence names
+/// (`Cause::explanation().confirmed_by`).
+fn confirmed_codes(findings: &[Finding]) -> BTreeSet<Code> {
+    findings
+        .iter()
+        .filter(|f| EVIDENCE.contains(&f.code))
+        .filter_map(|f| f.evidence["cause"].as_str()?.parse::<Cause>().ok())
+        .flat_map(|cause| cause.explanation().confirmed_by.iter().copied())
+        .collect()
 }
 
 /// Every check module's source, for the test that holds the catalog and the modules' `Emits:`
 /// lines to each other.
 #[cfg(test)]
 const SOURCES: &[(&str, &str)] = &[
+    ("client_errors", include_str!("client_errors.rs")),
     ("deployments", include_str!("deployments.rs")),
+    ("error_response", include_str!("error_response.rs")),
     ("invoke_url", include_str!("invoke_url.rs")),
     ("observability", include_str!("observability.rs")),
     ("private_api", include_str!("private_api.rs")),
@@ -84,6 +123,8 @@ const SOURCES: &[(&str, &str)] = &[
     ("websocket", include_str!("websocket.rs")),
 ];
 
+#[cfg(test)]
+mod client_errors_tests;
 #[cfg(test)]
 mod history_tests;
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! The API's resource policy and the endpoint's own policy, evaluated for `execute-api:Invoke`
 //! on every deployed method, per way in.
 
+use super::routing;
 use super::ways_in::WaysIn;
 use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
@@ -141,42 +142,6 @@ fn method_calls(
     account: &str,
     incident: &Incident,
 ) -> Vec<MethodCall> {
-    /// The path after the stage, when the URL path starts with the whole stage segment
-    /// (`/prod/items` → `/items`; never `/production/items`).
-    fn after_stage<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
-        let rest = path.strip_prefix('/')?.strip_prefix(stage)?;
-        match rest {
-            "" => Some("/"),
-            rest if rest.starts_with('/') => Some(rest),
-            _ => None,
-        }
-    }
-    /// How closely a resource path matches a request path, segment by segment: a literal
-    /// segment over a `{param}` over a greedy `{proxy+}` (one or more segments), the most
-    /// specific match winning as API Gateway documents for routing
-    /// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html#http-api-develop-routes.evaluation,
-    /// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html);
-    /// `None` when it does not match.
-    fn specificity(resource: &str, request: &str) -> Option<Vec<u8>> {
-        let mut wanted = request.split('/').filter(|s| !s.is_empty());
-        let mut rank = Vec::new();
-        for segment in resource.split('/').filter(|s| !s.is_empty()) {
-            if segment.starts_with('{') && segment.ends_with("+}") {
-                wanted.next()?;
-                rank.push(0);
-                return Some(rank);
-            }
-            let part = wanted.next()?;
-            if segment.starts_with('{') && segment.ends_with('}') {
-                rank.push(1);
-            } else if segment == part {
-                rank.push(2);
-            } else {
-                return None;
-            }
-        }
-        wanted.next().is_none().then_some(rank)
-    }
     let arn = |method: &str, path: &str| {
         let verb = if method == "ANY" { "*" } else { method };
         snapshot.partition().arn(
@@ -210,7 +175,7 @@ fn method_calls(
         .collect();
     let requested = incident.request.as_ref().and_then(|request| {
         let uri = request.url.as_deref()?.parse::<http::Uri>().ok()?;
-        let path = after_stage(uri.path(), stage)?;
+        let path = routing::after_stage(uri.path(), stage)?;
         Some((
             request
                 .method
@@ -224,17 +189,10 @@ fn method_calls(
         Some((method, path)) => {
             // The most specific resource serves the request; on it, the method itself before
             // `ANY` (none: API Gateway answers "Missing Authentication Token").
-            let served_by = api
-                .resources
-                .iter()
-                .filter_map(|r| Some((specificity(&r.path, &path)?, r)))
-                .max_by(|(a, _), (b, _)| a.cmp(b))
-                .map(|(_, r)| r);
+            let served_by = routing::serving(api.resources.iter().map(|r| r.path.as_str()), &path)
+                .and_then(|p| api.resources.iter().find(|r| r.path == p));
             let authorization = served_by
-                .and_then(|r| {
-                    let named = |verb: &str| r.methods.iter().find(|m| m.http_method == verb);
-                    named(&method).or_else(|| named("ANY"))
-                })
+                .and_then(|r| routing::answering(&r.methods, &method, |m| &m.http_method))
                 .map_or_else(|| "NONE".to_string(), |m| m.authorization_type.clone());
             vec![MethodCall {
                 arn: arn(&method, &path),

@@ -127,3 +127,28 @@ fn the_event_detail_is_the_whole_report_or_a_marked_short_form_that_fits() {
     assert_eq!(detail["findings"].as_array().map(Vec::len), Some(400));
     assert_eq!(detail["findings"][0]["code"], "EXECUTION_LOGGING_DISABLED");
 }
+
+#[test]
+fn with_a_symptom_the_subject_and_body_lead_with_the_ranked_first_finding_once() {
+    let explained = Finding::new(
+        Code::ErrorResponseExplained,
+        "the reported 403 means an API key that is not valid",
+    )
+    .api("a1b2c3d4e5");
+    let mut ranked = report("us-east-1", vec![explained, private_dns_off()]);
+    ranked.incident.symptom = Some(crate::catalog::Symptom::Forbidden);
+    let found = summary(&ranked);
+    assert_eq!(
+        found.subject,
+        "apigw-doctor ERROR: orders (a1b2c3d4e5) - ERROR_RESPONSE_EXPLAINED"
+    );
+    assert!(found
+        .body
+        .starts_with("Most likely cause: ERROR_RESPONSE_EXPLAINED - the reported 403"));
+    assert_eq!(
+        found.body.matches("Most likely cause").count(),
+        1,
+        "{}",
+        found.body
+    );
+}

@@ -1,0 +1,106 @@
+//! The 403 configuration checks and the classifier on moto: a disabled default endpoint, a web
+//! ACL on the stage and a path the deployment does not serve, each firing with the reported
+//! error it explains and quiet where the request or the error rules it out.
+
+use crate::support::{codes, findings, id, Moto};
+use serde_json::{json, Value};
+
+/// A bare 403 "Forbidden" (or `error`) for `path` on the public API's default host.
+fn reported(ids: &Value, path: &str, method: &str, error: Value) -> Value {
+    let api = id(ids, "api_id");
+    json!({
+        "api_id": api,
+        "error": error,
+        "request": {
+            "url": format!("https://{api}.execute-api.us-east-1.amazonaws.com{path}"),
+            "method": method,
+        },
+    })
+}
+
+fn forbidden() -> Value {
+    json!({ "status": 403, "error_type": "ForbiddenException", "message": "Forbidden" })
+}
+
+fn causes(report: &Value) -> Vec<String> {
+    findings(report, "ERROR_RESPONSE_EXPLAINED")
+        .iter()
+        .map(|f| {
+            f["evidence"]["cause"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_disabled_default_endpoint_explains_a_bare_forbidden_and_leads() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--default-endpoint-off"]);
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "GET", forbidden()))
+        .await;
+    assert_eq!(
+        codes(&report)[..2],
+        ["DEFAULT_ENDPOINT_DISABLED", "ERROR_RESPONSE_EXPLAINED"],
+        "{report:#}"
+    );
+    assert_eq!(causes(&report), ["default_endpoint_disabled"]);
+    // Through a custom domain name the default endpoint is not in the way.
+    let mut custom = reported(&ids, "/items", "GET", forbidden());
+    custom["request"]["url"] = json!("https://api.example.com/items");
+    let report = moto.report(&custom).await;
+    assert!(
+        findings(&report, "DEFAULT_ENDPOINT_DISABLED").is_empty(),
+        "{report:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_web_acl_is_named_for_a_bare_forbidden_and_not_for_an_iam_error() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--waf"]);
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "GET", forbidden()))
+        .await;
+    let waf = findings(&report, "WAF_ACL_ATTACHED");
+    assert_eq!(waf.len(), 1, "{report:#}");
+    assert_eq!(waf[0]["resource"], id(&ids, "web_acl_arn"));
+    assert_eq!(causes(&report), ["waf_blocked"]);
+    let iam = json!({ "status": 403, "error_type": "AccessDeniedException",
+        "message": "User: anonymous is not authorized to perform: execute-api:Invoke on resource: x" });
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "GET", iam))
+        .await;
+    assert!(
+        findings(&report, "WAF_ACL_ATTACHED").is_empty(),
+        "{report:#}"
+    );
+    assert_eq!(causes(&report), ["iam_not_authorized"]);
+}
+
+#[tokio::test]
+async fn a_path_the_deployment_does_not_serve_is_resource_not_found() {
+    let moto = Moto::start();
+    // POST /items is in the definition but was never deployed.
+    let ids = moto.seed(&["public", "--undeployed-change"]);
+    let token = json!({ "status": 403, "error_type": "MissingAuthenticationTokenException",
+                        "message": "Missing Authentication Token" });
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "POST", token.clone()))
+        .await;
+    let missing = findings(&report, "RESOURCE_NOT_FOUND");
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert_eq!(missing[0]["evidence"]["in_current_definition"], true);
+    assert_eq!(causes(&report), ["missing_authentication_token"]);
+    assert_eq!(codes(&report)[0], "RESOURCE_NOT_FOUND", "{report:#}");
+    // The deployed GET is served: nothing is claimed.
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "GET", token))
+        .await;
+    assert!(
+        findings(&report, "RESOURCE_NOT_FOUND").is_empty(),
+        "{report:#}"
+    );
+}
