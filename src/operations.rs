@@ -27,6 +27,8 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigateway:GetDeployments", Access::Read),
     ("apigateway:GetDeployment", Access::Read),
     ("apigateway:GetAccount", Access::Read),
+    ("apigateway:GetDomainNames", Access::Read),
+    ("apigateway:GetBasePathMappings", Access::Read),
     ("apigatewayv2:GetApis", Access::Read),
     ("apigatewayv2:GetApi", Access::Read),
     ("apigatewayv2:GetStages", Access::Read),

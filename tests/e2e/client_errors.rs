@@ -104,3 +104,78 @@ async fn a_path_the_deployment_does_not_serve_is_resource_not_found() {
         "{report:#}"
     );
 }
+
+/// A bare 403 "Forbidden" for `url` (through a custom domain name).
+fn through(ids: &Value, url: &str) -> Value {
+    json!({
+        "api_id": id(ids, "api_id"),
+        "error": forbidden(),
+        "request": { "url": url, "method": "GET" },
+    })
+}
+
+#[tokio::test]
+async fn a_custom_domain_without_a_mapping_for_the_path_explains_a_bare_forbidden() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--custom-domain", "orders"]);
+    let report = moto
+        .report(&through(&ids, "https://orders.example.com/items"))
+        .await;
+    let missing = findings(&report, "CUSTOM_DOMAIN_NO_MAPPING");
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert_eq!(missing[0]["resource"], "orders.example.com");
+    assert_eq!(missing[0]["evidence"]["base_paths"], json!(["/orders"]));
+    assert_eq!(causes(&report), ["custom_domain_no_mapping"]);
+    // The mapped base path is served; a host that is none of the account's domains is not
+    // judged, and the report says so.
+    let report = moto
+        .report(&through(&ids, "https://ORDERS.Example.com/orders/items"))
+        .await;
+    assert!(
+        findings(&report, "CUSTOM_DOMAIN_NO_MAPPING").is_empty(),
+        "{report:#}"
+    );
+    let report = moto
+        .report(&through(&ids, "https://shop.example.org/items"))
+        .await;
+    assert!(
+        findings(&report, "CUSTOM_DOMAIN_NO_MAPPING").is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        report["incident"]["notes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n
+                .as_str()
+                .is_some_and(|n| n.contains("none of the custom domain names")))),
+        "{report:#}"
+    );
+}
+
+#[tokio::test]
+async fn the_mapped_stage_repeated_after_a_custom_domain_explains_a_bare_forbidden() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--custom-domain", "/"]);
+    let report = moto
+        .report(&through(&ids, "https://orders.example.com/prod/items"))
+        .await;
+    let repeated = findings(&report, "CUSTOM_DOMAIN_STAGE_IN_PATH");
+    assert_eq!(repeated.len(), 1, "{report:#}");
+    assert_eq!(repeated[0]["severity"], "error");
+    assert_eq!(repeated[0]["evidence"]["path_without_stage"], "/items");
+    assert_eq!(causes(&report), ["custom_domain_stage_in_path"]);
+    assert_eq!(
+        codes(&report)[..2],
+        ["CUSTOM_DOMAIN_STAGE_IN_PATH", "ERROR_RESPONSE_EXPLAINED"],
+        "{report:#}"
+    );
+    // Without the stage the path is served: nothing to say.
+    let report = moto
+        .report(&through(&ids, "https://orders.example.com/items"))
+        .await;
+    assert!(
+        findings(&report, "CUSTOM_DOMAIN_STAGE_IN_PATH").is_empty()
+            && findings(&report, "CUSTOM_DOMAIN_NO_MAPPING").is_empty(),
+        "{report:#}"
+    );
+}

@@ -269,9 +269,12 @@ enum Scenario {
     /// A route added to an HTTP API after its stage's deployment, found in CloudTrail and
     /// redeployed.
     HttpRedeploy,
+    /// A bare 403 "Forbidden" through a custom domain name with no mapping for the path: the
+    /// domain names and their mappings are read.
+    CustomDomain,
 }
 
-const SCENARIOS: [Scenario; 8] = [
+const SCENARIOS: [Scenario; 9] = [
     Scenario::Sweep,
     Scenario::MemberAccount,
     Scenario::RestRepairs,
@@ -280,6 +283,7 @@ const SCENARIOS: [Scenario; 8] = [
     Scenario::WebSocketHeader,
     Scenario::LockHeld,
     Scenario::HttpRedeploy,
+    Scenario::CustomDomain,
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
@@ -371,6 +375,15 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
         Scenario::HttpRedeploy => {
             let ids = moto.seed(&["v2", "--name", name, "--v2-undeployed-change"]);
             (json!({ "api_id": id(&ids, "http_api_id") }), apply())
+        }
+        Scenario::CustomDomain => {
+            let ids = moto.seed(&["public", "--name", name, "--custom-domain", "orders"]);
+            let event = json!({
+                "api_id": id(&ids, "api_id"),
+                "error": { "status": 403, "error_type": "ForbiddenException", "message": "Forbidden" },
+                "request": { "url": format!("https://{}/items", id(&ids, "domain_name")), "method": "GET" },
+            });
+            (event, config(&[]))
         }
     }
 }

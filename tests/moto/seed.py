@@ -293,6 +293,26 @@ def rest_api_extras(apigw, ids, args):
         ids["web_acl_arn"] = acl["Summary"]["ARN"]
         waf.associate_web_acl(WebACLArn=ids["web_acl_arn"],
                               ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{ids['api_id']}/stages/prod")
+    if args.custom_domain is not None:
+        # A regional custom domain name <name>.example.com mapping stage prod at the base path
+        # given ("/" for the root mapping, which API Gateway lists as "(none)").
+        ids["domain_name"] = f"{args.name}.example.com"
+        mtls = {"mutualTlsAuthentication": {"truststoreUri": "s3://truststore/orders.pem"}} if args.mtls_warning else {}
+        apigw.create_domain_name(domainName=ids["domain_name"],
+                                 regionalCertificateArn=f"arn:aws:acm:{REGION}:123456789012:certificate/1",
+                                 endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_2",
+                                 **mtls)
+        if args.mtls_warning:
+            # AWS computes the warnings from the truststore; moto is told them (ext.py gap 15).
+            request = urllib.request.Request(
+                args.endpoint + "/moto-api/apigw-doctor/truststore-warnings", method="POST",
+                data=json.dumps({"domain_name": ids["domain_name"], "warnings": [args.mtls_warning]}).encode())
+            urllib.request.urlopen(request, timeout=10).close()
+        base = args.custom_domain.strip("/")
+        mapping = {"domainName": ids["domain_name"], "restApiId": ids["api_id"], "stage": "prod"}
+        if base:
+            mapping["basePath"] = base
+        apigw.create_base_path_mapping(**mapping)
 
 
 def main():
@@ -337,6 +357,10 @@ def main():
     parser.add_argument("--default-endpoint-off", action="store_true",
                         help="the REST API's default execute-api endpoint is disabled")
     parser.add_argument("--waf", action="store_true", help="a WAF web ACL is associated with stage prod")
+    parser.add_argument("--mtls-warning", metavar="TEXT",
+                        help="with --custom-domain: the domain requires mutual TLS and its truststore has this warning")
+    parser.add_argument("--custom-domain", metavar="BASE_PATH",
+                        help="custom domain name <name>.example.com maps stage prod at BASE_PATH ('/': the root)")
     args = parser.parse_args()
     ec2, apigw, apigwv2 = clients(args.endpoint, args.account)
     if args.scenario == "private":

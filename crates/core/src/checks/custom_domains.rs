@@ -34,9 +34,17 @@ fn request<'a>(snapshot: &Snapshot, incident: &'a Incident) -> Option<Request<'a
     })
 }
 
-/// Whether the request's host needs the domain names read: it is not an execute-api host.
+/// Whether the gather step should read the custom domain names: a 403 that a custom domain
+/// could cause is investigated and the request's host is not an execute-api host.
 pub fn wants_domain_names(snapshot: &Snapshot, incident: &Incident) -> bool {
     request(snapshot, incident).is_some()
+        && [
+            Cause::CustomDomainNoMapping,
+            Cause::CustomDomainStageInPath,
+            Cause::MtlsCertificateInvalid,
+        ]
+        .iter()
+        .any(|&cause| could_be(incident, cause))
 }
 
 /// The one domain name the host is: DNS names are case-insensitive, an exact name wins over a
@@ -129,7 +137,11 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident) -> Vec<String> {
             request.host
         )];
     }
-    if domain_of(domains, &request.host).is_none() {
+    // A domain whose mappings could not be read is left out of the snapshot; `incomplete`
+    // says so, and the host is not claimed to be none of the account's.
+    if domain_of(domains, &request.host).is_none()
+        && !snapshot.read_failed("apigateway:GetBasePathMappings")
+    {
         return vec![format!(
             "The request's host {} is none of the custom domain names of this account in region {}: its mappings and mutual TLS could not be judged (another account's or region's domain, or a proxy in front of API Gateway).",
             request.host, snapshot.region
