@@ -179,3 +179,31 @@ async fn the_mapped_stage_repeated_after_a_custom_domain_explains_a_bare_forbidd
         "{report:#}"
     );
 }
+
+#[tokio::test]
+async fn truststore_warnings_on_the_custom_domain_explain_a_bare_forbidden() {
+    let moto = Moto::start();
+    let warning = "Certificate 1 uses an insecure signature algorithm";
+    let ids = moto.seed(&["public", "--custom-domain", "/", "--mtls-warning", warning]);
+    let report = moto
+        .report(&through(&ids, "https://orders.example.com/items"))
+        .await;
+    let warned = findings(&report, "MTLS_TRUSTSTORE_WARNINGS");
+    assert_eq!(warned.len(), 1, "{report:#}");
+    assert_eq!(
+        warned[0]["evidence"]["truststore_warnings"],
+        json!([warning])
+    );
+    assert_eq!(causes(&report), ["mtls_certificate_invalid"]);
+    // Without warnings the same request is quiet.
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--custom-domain", "/"]);
+    let report = moto
+        .report(&through(&ids, "https://orders.example.com/items"))
+        .await;
+    assert!(
+        findings(&report, "MTLS_TRUSTSTORE_WARNINGS").is_empty(),
+        "{report:#}"
+    );
+    assert!(causes(&report).is_empty(), "{report:#}");
+}
