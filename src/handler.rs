@@ -270,6 +270,7 @@ async fn read(
         definition_history: matches!(incident.scope, Scope::Named(_)),
         connection_id: incident.connection_id.as_deref(),
         domain_names: checks::wants_domain_names(&snapshot, incident),
+        usage_plans: checks::wants_usage_plans(incident),
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);

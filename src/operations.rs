@@ -29,6 +29,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigateway:GetAccount", Access::Read),
     ("apigateway:GetDomainNames", Access::Read),
     ("apigateway:GetBasePathMappings", Access::Read),
+    ("apigateway:GetUsagePlans", Access::Read),
     ("apigatewayv2:GetApis", Access::Read),
     ("apigatewayv2:GetApi", Access::Read),
     ("apigatewayv2:GetStages", Access::Read),

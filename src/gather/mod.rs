@@ -41,6 +41,8 @@ pub struct Asked<'a> {
     pub connection_id: Option<&'a str>,
     /// Read the region's custom domain names and their mappings (the request went through one).
     pub domain_names: bool,
+    /// Read the usage plans when a stage serves methods that require an API key.
+    pub usage_plans: bool,
 }
 
 /// Reads the details of every resolved API and, when any check needs it, the network.
@@ -56,6 +58,7 @@ pub async fn gather(
         definition_history,
         connection_id,
         domain_names,
+        usage_plans,
     } = asked;
     snapshot.lookups = resolution.lookups;
     // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
@@ -121,6 +124,19 @@ pub async fn gather(
                 });
             }
         }
+    }
+
+    // Usage plans, only when a stage serves a method that requires an API key.
+    let key_methods = snapshot.rest_apis.iter().any(|api| {
+        api.deployments
+            .iter()
+            .any(|d| d.api_key_methods.as_ref().is_some_and(|m| !m.is_empty()))
+    });
+    if usage_plans && key_methods {
+        snapshot.usage_plans = rest::usage_plans(session)
+            .await
+            .map_err(|f| failures.0.push(f.incomplete()))
+            .ok();
     }
 
     // The connection lookup judges the stage reads: their failures go in first.
@@ -213,7 +229,7 @@ async fn rest_details(
     for (id, summary) in in_use.iter().zip(summaries) {
         let summary = summary.map_err(|f| failures.0.push(f.incomplete())).ok();
         if let Some(deployment) = api.deployments.iter_mut().find(|d| d.id == *id) {
-            deployment.api_summary = summary;
+            (deployment.api_summary, deployment.api_key_methods) = summary.unzip();
         }
     }
     // When the resource policy changed, if no trigger said so: only changes after the oldest

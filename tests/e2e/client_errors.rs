@@ -207,3 +207,31 @@ async fn truststore_warnings_on_the_custom_domain_explain_a_bare_forbidden() {
     );
     assert!(causes(&report).is_empty(), "{report:#}");
 }
+
+#[tokio::test]
+async fn a_key_method_on_a_stage_in_no_usage_plan_explains_a_bare_forbidden() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--api-key-required", "no-plan"]);
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "GET", forbidden()))
+        .await;
+    let unusable = findings(&report, "API_KEY_NOT_USABLE");
+    assert_eq!(unusable.len(), 1, "{report:#}");
+    assert_eq!(unusable[0]["stage"], "prod");
+    assert_eq!(
+        unusable[0]["evidence"]["api_key_methods"],
+        json!(["GET /items"])
+    );
+    assert_eq!(causes(&report), ["invalid_api_key"]);
+    // A usage plan that includes the stage: quiet.
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--api-key-required", "plan"]);
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "GET", forbidden()))
+        .await;
+    assert!(
+        findings(&report, "API_KEY_NOT_USABLE").is_empty(),
+        "{report:#}"
+    );
+    assert!(causes(&report).is_empty(), "{report:#}");
+}

@@ -269,8 +269,9 @@ enum Scenario {
     /// A route added to an HTTP API after its stage's deployment, found in CloudTrail and
     /// redeployed.
     HttpRedeploy,
-    /// A bare 403 "Forbidden" through a custom domain name with no mapping for the path: the
-    /// domain names and their mappings are read.
+    /// A bare 403 "Forbidden" through a custom domain name with no mapping for the path, on an
+    /// API whose GET /items requires an API key: the domain names, their mappings and the usage
+    /// plans are read.
     CustomDomain,
 }
 
@@ -377,7 +378,15 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
             (json!({ "api_id": id(&ids, "http_api_id") }), apply())
         }
         Scenario::CustomDomain => {
-            let ids = moto.seed(&["public", "--name", name, "--custom-domain", "orders"]);
+            let ids = moto.seed(&[
+                "public",
+                "--name",
+                name,
+                "--custom-domain",
+                "orders",
+                "--api-key-required",
+                "no-plan",
+            ]);
             let event = json!({
                 "api_id": id(&ids, "api_id"),
                 "error": { "status": 403, "error_type": "ForbiddenException", "message": "Forbidden" },

@@ -72,7 +72,8 @@ def deploy(apigw, api_id, args, stage="prod"):
     """One GET /items method, deployed to an observed stage; the flags break it."""
     root = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     items = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart="items")
-    apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE")
+    apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE",
+                     apiKeyRequired=bool(args.api_key_required))
     apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="GET", type="MOCK")
     first = apigw.create_deployment(restApiId=api_id, stageName=stage)["id"]
     patches = [{"op": "replace", "path": "/accessLogSettings/destinationArn", "value": ACCESS_LOGS},
@@ -293,6 +294,9 @@ def rest_api_extras(apigw, ids, args):
         ids["web_acl_arn"] = acl["Summary"]["ARN"]
         waf.associate_web_acl(WebACLArn=ids["web_acl_arn"],
                               ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{ids['api_id']}/stages/prod")
+    if args.api_key_required == "plan":
+        apigw.create_usage_plan(name=f"{args.name}-basic",
+                                apiStages=[{"apiId": ids["api_id"], "stage": "prod"}])
     if args.custom_domain is not None:
         # A regional custom domain name <name>.example.com mapping stage prod at the base path
         # given ("/" for the root mapping, which API Gateway lists as "(none)").
@@ -357,6 +361,8 @@ def main():
     parser.add_argument("--default-endpoint-off", action="store_true",
                         help="the REST API's default execute-api endpoint is disabled")
     parser.add_argument("--waf", action="store_true", help="a WAF web ACL is associated with stage prod")
+    parser.add_argument("--api-key-required", choices=["no-plan", "plan"],
+                        help="GET /items requires an API key; 'plan': a usage plan includes stage prod")
     parser.add_argument("--mtls-warning", metavar="TEXT",
                         help="with --custom-domain: the domain requires mutual TLS and its truststore has this warning")
     parser.add_argument("--custom-domain", metavar="BASE_PATH",

@@ -360,7 +360,7 @@ impl Code {
                 "Methods require an API key but the stage is in no usage plan, or the plan has no enabled key.",
                 manual("Add the stage to a usage plan with an enabled API key."),
                 FORBIDDEN,
-                None,
+                Some("api_keys"),
             ),
             Code::WafAclAttached => (
                 Info,

@@ -6,7 +6,8 @@ use super::tests::incident;
 use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::snapshot::{
-    BasePathMapping, Deployment, DomainName, Method, Resource, RestApi, RestStage, Snapshot,
+    ApiStage, BasePathMapping, Deployment, DomainName, Method, Resource, RestApi, RestStage,
+    Snapshot, UsagePlan,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -823,4 +824,77 @@ fn truststore_warnings_explain_a_bare_forbidden_through_the_domain() {
     );
     assert!(of(&found, Code::MtlsTruststoreWarnings).is_empty());
     assert!(causes(&found).is_empty());
+}
+
+// --- API_KEY_NOT_USABLE ------------------------------------------------------------------------
+
+fn keyed(plans: Vec<UsagePlan>) -> Snapshot {
+    let mut api = regional(&[("/items", &["GET"])]);
+    api.deployments[0].api_key_methods = Some(["GET /items".to_string()].into());
+    let mut snap = snapshot(api);
+    snap.usage_plans = Some(plans);
+    snap
+}
+
+fn plan(api: &str, stage: &str) -> UsagePlan {
+    UsagePlan {
+        id: "p1".into(),
+        name: "basic".into(),
+        api_stages: vec![ApiStage {
+            api_id: api.into(),
+            stage: stage.into(),
+        }],
+    }
+}
+
+#[test]
+fn a_key_method_on_a_stage_in_no_usage_plan_explains_a_bare_forbidden() {
+    let snap = keyed(vec![plan(API, "beta"), plan("otherapi01", "prod")]);
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    let unusable = of(&found, Code::ApiKeyNotUsable);
+    assert_eq!(unusable.len(), 1, "{found:#?}");
+    assert_eq!(unusable[0].stage.as_deref(), Some("prod"));
+    assert_eq!(
+        unusable[0].evidence["api_key_methods"],
+        json!(["GET /items"])
+    );
+    assert_eq!(causes(&found), ["invalid_api_key"]);
+    // The classifier's own "Invalid API Key" is confirmed by it too.
+    let invalid =
+        json!({ "status": 403, "error_type": "ForbiddenException", "message": "Invalid API Key" });
+    let found = run(&snap, &incident(request("/prod/items", "GET", invalid)));
+    assert_eq!(of(&found, Code::ApiKeyNotUsable).len(), 1, "{found:#?}");
+}
+
+#[test]
+fn a_stage_in_a_usage_plan_or_without_key_methods_is_quiet() {
+    let found = run(
+        &keyed(vec![plan(API, "prod")]),
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty(), "{found:#?}");
+    assert!(causes(&found).is_empty());
+    let mut snap = keyed(Vec::new());
+    snap.rest_apis[0].deployments[0].api_key_methods = Some(Default::default());
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty(), "{found:#?}");
+    // Plans not read: nothing claimed. Not a 403: nothing said.
+    let mut snap = keyed(Vec::new());
+    snap.usage_plans = None;
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty());
+    let found = run(
+        &keyed(Vec::new()),
+        &incident(json!({ "api_id": API, "symptom": "server-error" })),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty());
 }

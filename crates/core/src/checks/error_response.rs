@@ -10,9 +10,10 @@ use crate::intake::{ErrorHint, Incident, Scope};
 use crate::snapshot::Snapshot;
 use serde_json::{json, Value};
 
-/// Why bare-"Forbidden" causes go unjudged: API keys and usage plans are not read by this
-/// build, and custom domain names only when the request's host is one of this account's.
-const NOT_JUDGED: &str = "API keys and usage plans are not read by this build; custom domain names, their mappings and mutual TLS truststores are judged only for a request whose host is a custom domain name of this account and region";
+/// Why bare-"Forbidden" causes go unjudged: usage plans are read only when a stage serves a
+/// method that requires an API key, custom domain names only when the request's host is one of
+/// this account's.
+const NOT_JUDGED: &str = "usage plans are read only when a stage serves methods that require an API key, and API keys themselves never; custom domain names, their mappings and mutual TLS truststores are judged only for a request whose host is a custom domain name of this account and region";
 
 /// The bare-"Forbidden" causes the configuration read can support or rule out.
 fn judged(snapshot: &Snapshot, incident: &Incident) -> Vec<Cause> {
@@ -21,6 +22,9 @@ fn judged(snapshot: &Snapshot, incident: &Incident) -> Vec<Cause> {
         Cause::DefaultEndpointDisabled,
         Cause::WafBlocked,
     ];
+    if snapshot.usage_plans.is_some() {
+        judged.push(Cause::InvalidApiKey);
+    }
     if super::custom_domains::judged(snapshot, incident) {
         judged.extend([
             Cause::CustomDomainNoMapping,

@@ -1,6 +1,7 @@
 //! Pure checks over a snapshot: `fn(&Snapshot, &Incident) -> Vec<Finding>`, one module per area.
 //! Each module's first doc line names the codes it emits (`//! Emits: …`), as the catalog does.
 
+mod api_keys;
 mod client_errors;
 mod custom_domains;
 mod deployments;
@@ -22,6 +23,7 @@ use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::Snapshot;
 
+pub use api_keys::wants_usage_plans;
 pub use custom_domains::wants_domain_names;
 use std::collections::BTreeSet;
 
@@ -38,6 +40,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(websocket::check(snapshot, incident));
     findings.extend(client_errors::check(snapshot, incident));
     findings.extend(custom_domains::check(snapshot, incident));
+    findings.extend(api_keys::check(snapshot, incident));
     // Last: the reported error is explained by what the other checks found.
     let explained = error_response::check(snapshot, incident, &findings);
     findings.extend(explained);
@@ -116,6 +119,7 @@ fn confirmed_codes(findings: &[Finding]) -> BTreeSet<Code> {
 /// lines to each other.
 #[cfg(test)]
 const SOURCES: &[(&str, &str)] = &[
+    ("api_keys", include_str!("api_keys.rs")),
     ("client_errors", include_str!("client_errors.rs")),
     ("custom_domains", include_str!("custom_domains.rs")),
     ("deployments", include_str!("deployments.rs")),
