@@ -18,8 +18,9 @@ pub fn wants_usage_plans(incident: &Incident) -> bool {
     could_be(incident, Cause::InvalidApiKey)
 }
 
-/// "API keys are associated with usage plans; a client's key is accepted for a stage only
-/// when a usage plan that includes the stage has the key"
+/// A usage plan "specifies who can access one or more deployed API stages", identifying callers
+/// by the API keys it holds, so a key is valid for a stage only through a plan that includes
+/// the stage; a method that requires a key answers 403 "Forbidden" otherwise
 /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html>,
 /// <https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden>).
 pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
