@@ -39,6 +39,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:GetIntegrations", Access::Read),
     ("apigatewayv2:GetIntegration", Access::Read),
     ("apigatewayv2:GetAuthorizers", Access::Read),
+    ("apigatewayv2:GetApiMappings", Access::Read),
     ("ec2:DescribeVpcEndpoints", Access::Read),
     ("ec2:DescribeSecurityGroups", Access::Read),
     ("ec2:GetManagedPrefixListEntries", Access::Read),

@@ -1,6 +1,9 @@
 //! Reads the region's custom domain names and their base path mappings (REST `GetDomainNames`,
-//! `GetBasePathMappings`), once per run and only when the incident's request went through a
-//! host that is not an execute-api one.
+//! `GetBasePathMappings`, and v2 `GetApiMappings` for the HTTP API stages mapped on them), once
+//! per run and only when the incident's request went through a host that is not an execute-api
+//! one. Custom domain names are one resource for both APIs: REST and HTTP API stages can be
+//! mapped on the same name
+//! (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mappings.html>).
 
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{BasePathMapping, DomainName, Incomplete};
@@ -41,7 +44,17 @@ pub async fn domain_names(
                 .unwrap_or_default(),
         })
         .collect();
-    let reads = listed.iter().map(|d| mappings(session, d));
+    let reads = listed.iter().map(|d| async move {
+        let (rest, v2) = futures::join!(mappings(session, d), api_mappings(session, d));
+        let mut found = rest?;
+        // A REST mapping is listed by both APIs: the v2 listing adds only what is not there.
+        for mapping in v2? {
+            if !found.iter().any(|m| m.base_path == mapping.base_path) {
+                found.push(mapping);
+            }
+        }
+        Ok::<_, CallFailure>(found)
+    });
     let mut failures = Vec::new();
     let mut domains = Vec::new();
     for (mut domain, read) in listed
@@ -91,6 +104,44 @@ async fn mappings(
                 path => path.to_string(),
             },
             api_id: m.rest_api_id().unwrap_or_default().to_string(),
+            stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
+        })
+        .collect())
+}
+
+/// A domain name's API mappings through API Gateway v2, which lists HTTP API stages too. A
+/// private custom domain name (REST only) has none there.
+async fn api_mappings(
+    session: Session<'_>,
+    domain: &DomainName,
+) -> Result<Vec<BasePathMapping>, CallFailure> {
+    if domain.domain_name_id.is_some() {
+        return Ok(Vec::new());
+    }
+    let client = &session.aws.apigatewayv2;
+    let pages = session
+        .paginate(
+            "apigatewayv2:GetApiMappings",
+            |token| {
+                client
+                    .get_api_mappings()
+                    .domain_name(&domain.name)
+                    .max_results("500")
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|m| BasePathMapping {
+            base_path: match m.api_mapping_key().unwrap_or_default().trim_matches('/') {
+                "(none)" => String::new(),
+                key => key.to_string(),
+            },
+            api_id: m.api_id().unwrap_or_default().to_string(),
             stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
         })
         .collect())

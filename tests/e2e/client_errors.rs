@@ -235,3 +235,35 @@ async fn a_key_method_on_a_stage_in_no_usage_plan_explains_a_bare_forbidden() {
     );
     assert!(causes(&report).is_empty(), "{report:#}");
 }
+
+#[tokio::test]
+async fn an_http_api_mapped_on_the_domain_serves_its_base_path() {
+    // The REST API is mapped at orders, an HTTP API at shop (API Gateway v2's API mappings):
+    // /shop/cart is served, /admin is not.
+    let moto = Moto::start();
+    let ids = moto.seed(&[
+        "public",
+        "--custom-domain",
+        "orders",
+        "--http-api-mapping",
+        "shop",
+    ]);
+    let report = moto
+        .report(&through(&ids, "https://orders.example.com/shop/cart"))
+        .await;
+    assert!(
+        findings(&report, "CUSTOM_DOMAIN_NO_MAPPING").is_empty(),
+        "{report:#}"
+    );
+    let report = moto
+        .report(&through(&ids, "https://orders.example.com/admin"))
+        .await;
+    let missing = findings(&report, "CUSTOM_DOMAIN_NO_MAPPING");
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert_eq!(
+        missing[0]["evidence"]["base_paths"],
+        json!(["/orders", "/shop"])
+    );
+    // Two APIs are mapped: the finding names none of them.
+    assert!(missing[0]["api_id"].is_null(), "{report:#}");
+}

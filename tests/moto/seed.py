@@ -317,6 +317,19 @@ def rest_api_extras(apigw, ids, args):
         if base:
             mapping["basePath"] = base
         apigw.create_base_path_mapping(**mapping)
+        if args.http_api_mapping is not None:
+            # An HTTP API's stage mapped on the same domain name through API Gateway v2 (one
+            # resource on AWS; moto keeps v2 domain names apart, so it is created there too).
+            apigwv2 = boto3.client("apigatewayv2", endpoint_url=args.endpoint, region_name=REGION,
+                                   aws_access_key_id="testing", aws_secret_access_key="testing")
+            http_api = apigwv2.create_api(Name=f"{args.name}-http", ProtocolType="HTTP")["ApiId"]
+            apigwv2.create_stage(ApiId=http_api, StageName="live")
+            apigwv2.create_domain_name(DomainName=ids["domain_name"], DomainNameConfigurations=[
+                {"CertificateArn": f"arn:aws:acm:{REGION}:123456789012:certificate/1",
+                 "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}])
+            apigwv2.create_api_mapping(DomainName=ids["domain_name"], ApiId=http_api, Stage="live",
+                                       ApiMappingKey=args.http_api_mapping.strip("/"))
+            ids["http_api_id"] = http_api
 
 
 def main():
@@ -363,6 +376,8 @@ def main():
     parser.add_argument("--waf", action="store_true", help="a WAF web ACL is associated with stage prod")
     parser.add_argument("--api-key-required", choices=["no-plan", "plan"],
                         help="GET /items requires an API key; 'plan': a usage plan includes stage prod")
+    parser.add_argument("--http-api-mapping", metavar="BASE_PATH",
+                        help="with --custom-domain: an HTTP API's stage live is mapped at BASE_PATH too (API Gateway v2)")
     parser.add_argument("--mtls-warning", metavar="TEXT",
                         help="with --custom-domain: the domain requires mutual TLS and its truststore has this warning")
     parser.add_argument("--custom-domain", metavar="BASE_PATH",
