@@ -269,6 +269,8 @@ async fn read(
             && incident.change.as_ref().is_none_or(|c| !c.policy_change),
         definition_history: matches!(incident.scope, Scope::Named(_)),
         connection_id: incident.connection_id.as_deref(),
+        domain_names: checks::wants_domain_names(&snapshot, incident),
+        usage_plans: checks::wants_usage_plans(incident),
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);

@@ -3,6 +3,7 @@
 //! A read that fails is recorded in `Snapshot::incomplete`; it never aborts the others.
 
 pub mod connection;
+pub mod domains;
 pub mod network;
 pub mod rest;
 mod trail;
@@ -38,6 +39,10 @@ pub struct Asked<'a> {
     pub definition_history: bool,
     /// Look this WebSocket connection id up on its stage (`GetConnection`).
     pub connection_id: Option<&'a str>,
+    /// Read the region's custom domain names and their mappings (the request went through one).
+    pub domain_names: bool,
+    /// Read the usage plans when a stage serves methods that require an API key.
+    pub usage_plans: bool,
 }
 
 /// Reads the details of every resolved API and, when any check needs it, the network.
@@ -52,6 +57,8 @@ pub async fn gather(
         policy_history,
         definition_history,
         connection_id,
+        domain_names,
+        usage_plans,
     } = asked;
     snapshot.lookups = resolution.lookups;
     // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
@@ -73,12 +80,28 @@ pub async fn gather(
         let stages = wanted.get(&api.id).cloned().flatten();
         Box::pin(v2_details(session, api, stages, definition_history))
     });
-    let (rest_apis, v2_apis, account) = futures::join!(
+    let domains = async {
+        if domain_names {
+            Some(domains::domain_names(session).await)
+        } else {
+            None
+        }
+    };
+    let (rest_apis, v2_apis, account, domains) = futures::join!(
         futures::future::join_all(rest_reads),
         futures::future::join_all(v2_reads),
-        account
+        account,
+        domains
     );
     let mut failures = Failures::default();
+    match domains {
+        Some(Ok((domains, incomplete))) => {
+            snapshot.domain_names = Some(domains);
+            failures.0.extend(incomplete);
+        }
+        Some(Err(failure)) => failures.0.push(failure.incomplete()),
+        None => {}
+    }
     snapshot.account_settings =
         account.and_then(|read| read.map_err(|f| failures.0.push(f.incomplete())).ok());
     let mut missing_stages = Vec::new();
@@ -101,6 +124,19 @@ pub async fn gather(
                 });
             }
         }
+    }
+
+    // Usage plans, only when a stage serves a method that requires an API key.
+    let key_methods = snapshot.rest_apis.iter().any(|api| {
+        api.deployments
+            .iter()
+            .any(|d| d.api_key_methods.as_ref().is_some_and(|m| !m.is_empty()))
+    });
+    if usage_plans && key_methods {
+        snapshot.usage_plans = rest::usage_plans(session)
+            .await
+            .map_err(|f| failures.0.push(f.incomplete()))
+            .ok();
     }
 
     // The connection lookup judges the stage reads: their failures go in first.
@@ -193,7 +229,7 @@ async fn rest_details(
     for (id, summary) in in_use.iter().zip(summaries) {
         let summary = summary.map_err(|f| failures.0.push(f.incomplete())).ok();
         if let Some(deployment) = api.deployments.iter_mut().find(|d| d.id == *id) {
-            deployment.api_summary = summary;
+            (deployment.api_summary, deployment.api_key_methods) = summary.unzip();
         }
     }
     // When the resource policy changed, if no trigger said so: only changes after the oldest

@@ -4,9 +4,10 @@
 use super::trail;
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
-    AccountSettings, ChangeHistory, Deployment, Method, Resource, RestApi, RestStage,
+    AccountSettings, ApiStage, ChangeHistory, Deployment, Method, Resource, RestApi, RestStage,
+    UsagePlan,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
     time.map(aws_smithy_types::DateTime::secs)
@@ -148,16 +149,18 @@ pub async fn deployments(
                 .map(str::to_string),
             created_date: epoch(d.created_date()),
             api_summary: None,
+            api_key_methods: None,
         })
         .collect())
 }
 
-/// What one deployment serves: path → methods (`embed=apisummary`).
+/// What one deployment serves: path → methods (`embed=apisummary`), and the methods that
+/// require an API key ("METHOD /path").
 pub async fn deployment_summary(
     session: Session<'_>,
     api_id: &str,
     deployment_id: &str,
-) -> Result<BTreeMap<String, Vec<String>>, CallFailure> {
+) -> Result<(BTreeMap<String, Vec<String>>, BTreeSet<String>), CallFailure> {
     let out = session
         .call(
             "apigateway:GetDeployment",
@@ -171,14 +174,56 @@ pub async fn deployment_summary(
                 .send(),
         )
         .await?;
-    Ok(out
-        .api_summary()
-        .into_iter()
-        .flatten()
+    let summary = out.api_summary().into_iter().flatten();
+    let key_methods = summary
+        .clone()
+        .flat_map(|(path, methods)| {
+            methods
+                .iter()
+                .filter(|(_, m)| m.api_key_required())
+                .map(move |(verb, _)| format!("{verb} {path}"))
+        })
+        .collect();
+    let served = summary
         .map(|(path, methods)| {
             let mut methods: Vec<String> = methods.keys().cloned().collect();
             methods.sort();
             (path.clone(), methods)
+        })
+        .collect();
+    Ok((served, key_methods))
+}
+
+/// Every usage plan of the region (paginated), with the API stages it admits; no key is read.
+pub async fn usage_plans(session: Session<'_>) -> Result<Vec<UsagePlan>, CallFailure> {
+    let client = &session.aws.apigateway;
+    let pages = session
+        .paginate(
+            "apigateway:GetUsagePlans",
+            |position| {
+                client
+                    .get_usage_plans()
+                    .limit(500)
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|p| UsagePlan {
+            id: p.id().unwrap_or_default().to_string(),
+            name: p.name().unwrap_or_default().to_string(),
+            api_stages: p
+                .api_stages()
+                .iter()
+                .map(|s| ApiStage {
+                    api_id: s.api_id().unwrap_or_default().to_string(),
+                    stage: s.stage().unwrap_or_default().to_string(),
+                })
+                .collect(),
         })
         .collect())
 }

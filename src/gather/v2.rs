@@ -225,6 +225,7 @@ pub async fn deployments(
                 .map(str::to_string),
             created_date: d.created_date().map(aws_smithy_types::DateTime::secs),
             api_summary: None,
+            api_key_methods: None,
         }
     )
 }

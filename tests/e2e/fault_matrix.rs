@@ -269,9 +269,13 @@ enum Scenario {
     /// A route added to an HTTP API after its stage's deployment, found in CloudTrail and
     /// redeployed.
     HttpRedeploy,
+    /// A bare 403 "Forbidden" through a custom domain name with no mapping for the path, on an
+    /// API whose GET /items requires an API key: the domain names, their mappings and the usage
+    /// plans are read.
+    CustomDomain,
 }
 
-const SCENARIOS: [Scenario; 8] = [
+const SCENARIOS: [Scenario; 9] = [
     Scenario::Sweep,
     Scenario::MemberAccount,
     Scenario::RestRepairs,
@@ -280,6 +284,7 @@ const SCENARIOS: [Scenario; 8] = [
     Scenario::WebSocketHeader,
     Scenario::LockHeld,
     Scenario::HttpRedeploy,
+    Scenario::CustomDomain,
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
@@ -371,6 +376,23 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
         Scenario::HttpRedeploy => {
             let ids = moto.seed(&["v2", "--name", name, "--v2-undeployed-change"]);
             (json!({ "api_id": id(&ids, "http_api_id") }), apply())
+        }
+        Scenario::CustomDomain => {
+            let ids = moto.seed(&[
+                "public",
+                "--name",
+                name,
+                "--custom-domain",
+                "orders",
+                "--api-key-required",
+                "no-plan",
+            ]);
+            let event = json!({
+                "api_id": id(&ids, "api_id"),
+                "error": { "status": 403, "error_type": "ForbiddenException", "message": "Forbidden" },
+                "request": { "url": format!("https://{}/items", id(&ids, "domain_name")), "method": "GET" },
+            });
+            (event, config(&[]))
         }
     }
 }

@@ -131,6 +131,17 @@ models, because the client under test is the real AWS SDK for Rust):
     ``{operation: ms}``; ``GET`` lists them; a malformed body is a 400. Delays are test
     plumbing, not configuration an action changes, so the state dump (gap 5) leaves them out.
 
+15. REST custom domain names with mutual TLS. Moto's CreateDomainName drops
+    ``mutualTlsAuthentication``; it is now kept (``truststoreUri``, ``truststoreVersion`` as sent)
+    and returned by CreateDomainName, GetDomainName and GetDomainNames with
+    ``truststoreWarnings`` (``[]`` until set), as AWS's MutualTlsAuthentication shape has it
+    (https://docs.aws.amazon.com/apigateway/latest/api/API_MutualTlsAuthentication.html). AWS
+    computes the warnings from the truststore's certificates, which moto cannot read, so a test
+    sets them: ``POST /moto-api/apigw-doctor/truststore-warnings`` with ``{"domain_name": str,
+    "warnings": [str], "region"?: str}`` (account 123456789012) answers 200 with the domain's
+    GetDomainName JSON; an unknown domain or one without mutual TLS is a 404, a malformed body a
+    400. Domain names without mutual TLS are unchanged.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem; ``ext_check.py`` proves those too.
@@ -769,6 +780,53 @@ def _delays_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[
     return 200, {"Content-Type": "application/json"}, body
 
 
+# ---------------------------------------------------------------------------------------------
+# Gap 15: REST custom domain names with mutual TLS.
+
+TRUSTSTORE_WARNINGS_PATH = "/moto-api/apigw-doctor/truststore-warnings"
+# The attribute on moto's REST DomainName that carries mutualTlsAuthentication.
+MTLS_ATTR = "mutual_tls_authentication"
+
+
+def _mtls_from_input(params: Any) -> dict[str, Any] | None:
+    """The stored mutualTlsAuthentication for a CreateDomainName input, or None without one."""
+    if not isinstance(params, dict) or not params.get("truststoreUri"):
+        return None
+    stored: dict[str, Any] = {"truststoreUri": params["truststoreUri"], "truststoreWarnings": []}
+    if params.get("truststoreVersion"):
+        stored["truststoreVersion"] = params["truststoreVersion"]
+    return stored
+
+
+def _truststore_warnings_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Sets a domain name's truststore warnings, as AWS would after reading its truststore."""
+    from moto.apigateway.models import apigateway_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    try:
+        params = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        params = None
+    valid = (
+        isinstance(params, dict)
+        and isinstance(params.get("domain_name"), str)
+        and isinstance(params.get("warnings"), list)
+        and all(isinstance(w, str) for w in params["warnings"])
+        and isinstance(params.get("region", "us-east-1"), str)
+    )
+    if not valid:
+        message = "expected {\"domain_name\": str, \"warnings\": [str], \"region\"?: str}"
+        return 400, {}, json.dumps({"message": message})
+    backend = apigateway_backends[MOTO_ACCOUNT][params.get("region", "us-east-1")]
+    domain = backend.domain_names.get(params["domain_name"])
+    mtls = getattr(domain, MTLS_ATTR, None) if domain is not None else None
+    if mtls is None:
+        return 404, {}, json.dumps({"message": "no such domain name with mutual TLS"})
+    mtls["truststoreWarnings"] = list(params["warnings"])
+    return 200, {"Content-Type": "application/json"}, json.dumps(domain.to_json())
+
+
 def _module(name: str) -> Any:
     try:
         return importlib.import_module(name)
@@ -831,6 +889,10 @@ def install() -> None:
     RestResponse = _require(rest_responses, "APIGatewayResponse")
     _require(RestResponse, "get_deployment")
     _require(RestResponse, "backend")
+    _require(RestResponse, "create_domain_name")
+    RestDomainName = _require(rest_models, "DomainName")
+    _require(RestDomainName, "to_json")
+    _require(_require(rest_models, "APIGatewayBackend"), "get_domain_name")
 
     V2Stage = _require(v2_models, "Stage")
     V2Api = _require(v2_models, "Api")
@@ -1264,5 +1326,32 @@ def install() -> None:
 
     _wrap(BaseResponse, "call_action", wrap_call_action)
     moto_api_paths["{0}" + DELAYS_PATH] = _delays_route
+
+    # Gap 15 ------------------------------------------------------------------------------
+    def wrap_create_domain_name(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create_domain_name(self: Any) -> Any:
+            status, response_headers, body = original(self)
+            mtls = _mtls_from_input(self._get_param("mutualTlsAuthentication"))
+            if mtls is not None:
+                domain = self.backend.get_domain_name(self._get_param("domainName"))
+                setattr(domain, MTLS_ATTR, mtls)
+                body = json.dumps(domain.to_json())
+            return status, response_headers, body
+
+        return create_domain_name
+
+    def wrap_domain_to_json(original: Callable[..., Any]) -> Callable[..., Any]:
+        def to_json(self: Any) -> dict[str, Any]:
+            dct: dict[str, Any] = original(self)
+            mtls = getattr(self, MTLS_ATTR, None)
+            if mtls is not None:
+                dct["mutualTlsAuthentication"] = copy.deepcopy(mtls)
+            return dct
+
+        return to_json
+
+    _wrap(RestResponse, "create_domain_name", wrap_create_domain_name)
+    _wrap(RestDomainName, "to_json", wrap_domain_to_json)
+    moto_api_paths["{0}" + TRUSTSTORE_WARNINGS_PATH] = _truststore_warnings_route
 
     _installed = True

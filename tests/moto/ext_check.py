@@ -911,6 +911,53 @@ def check_delays(h: Harness) -> None:
     expect("delays" not in json.loads(h.state()), "delays are not in the state dump")
 
 
+def set_truststore_warnings(h: Harness, body: Any) -> tuple[int, Any]:
+    request = urllib.request.Request(h.endpoint + ext.TRUSTSTORE_WARNINGS_PATH,
+                                     data=json.dumps(body).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def check_mtls_domain_names(h: Harness) -> None:
+    apigw = h.client("apigateway")
+    cert = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/1"
+    created = apigw.create_domain_name(
+        domainName="mtls.example.com", regionalCertificateArn=cert,
+        endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_2",
+        mutualTlsAuthentication={"truststoreUri": "s3://trust/store.pem", "truststoreVersion": "v1"})
+    expect_equal(created["mutualTlsAuthentication"],
+                 {"truststoreUri": "s3://trust/store.pem", "truststoreVersion": "v1",
+                  "truststoreWarnings": []}, "CreateDomainName keeps mutual TLS")
+    plain = apigw.create_domain_name(domainName="plain.example.com", regionalCertificateArn=cert,
+                                     endpointConfiguration={"types": ["REGIONAL"]})
+    expect("mutualTlsAuthentication" not in plain, "a domain without mutual TLS is unchanged")
+
+    warning = "Certificate 1 uses an insecure signature algorithm"
+    status, body = set_truststore_warnings(h, {"domain_name": "mtls.example.com", "warnings": [warning]})
+    expect_equal(status, 200, "setting truststore warnings")
+    expect_equal(body["mutualTlsAuthentication"]["truststoreWarnings"], [warning], "the answer")
+    got = apigw.get_domain_name(domainName="mtls.example.com")
+    expect_equal(got["mutualTlsAuthentication"]["truststoreWarnings"], [warning],
+                 "GetDomainName returns the warnings")
+    listed = {d["domainName"]: d for d in apigw.get_domain_names()["items"]}
+    expect_equal(listed["mtls.example.com"]["mutualTlsAuthentication"]["truststoreWarnings"],
+                 [warning], "GetDomainNames returns the warnings")
+    expect("mutualTlsAuthentication" not in listed["plain.example.com"],
+           "GetDomainNames: no mutual TLS on the plain domain")
+
+    for body, code in (({"domain_name": "plain.example.com", "warnings": []}, 404),
+                       ({"domain_name": "missing.example.com", "warnings": []}, 404),
+                       ({"domain_name": "mtls.example.com", "warnings": "x"}, 400),
+                       ({"domain_name": "mtls.example.com", "warnings": [1]}, 400),
+                       ([1], 400)):
+        expect_equal(set_truststore_warnings(h, body)[0], code, f"truststore warnings {body}")
+    for name in ("mtls.example.com", "plain.example.com"):
+        apigw.delete_domain_name(domainName=name)
+
+
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
@@ -923,6 +970,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("CloudTrail LookupEvents for UpdateRestApi", check_cloudtrail),
     ("WebSocket connections: live when seeded, 410 GoneException otherwise", check_ws_connections),
     ("opt-in slow answers: handled at once, answer held", check_delays),
+    ("REST custom domain names keep mutual TLS and truststore warnings", check_mtls_domain_names),
 ]
 
 

@@ -72,7 +72,8 @@ def deploy(apigw, api_id, args, stage="prod"):
     """One GET /items method, deployed to an observed stage; the flags break it."""
     root = next(r for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     items = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart="items")
-    apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE")
+    apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE",
+                     apiKeyRequired=bool(args.api_key_required))
     apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="GET", type="MOCK")
     first = apigw.create_deployment(restApiId=api_id, stageName=stage)["id"]
     patches = [{"op": "replace", "path": "/accessLogSettings/destinationArn", "value": ACCESS_LOGS},
@@ -293,6 +294,42 @@ def rest_api_extras(apigw, ids, args):
         ids["web_acl_arn"] = acl["Summary"]["ARN"]
         waf.associate_web_acl(WebACLArn=ids["web_acl_arn"],
                               ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{ids['api_id']}/stages/prod")
+    if args.api_key_required == "plan":
+        apigw.create_usage_plan(name=f"{args.name}-basic",
+                                apiStages=[{"apiId": ids["api_id"], "stage": "prod"}])
+    if args.custom_domain is not None:
+        # A regional custom domain name <name>.example.com mapping stage prod at the base path
+        # given ("/" for the root mapping, which API Gateway lists as "(none)").
+        ids["domain_name"] = f"{args.name}.example.com"
+        mtls = {"mutualTlsAuthentication": {"truststoreUri": "s3://truststore/orders.pem"}} if args.mtls_warning else {}
+        apigw.create_domain_name(domainName=ids["domain_name"],
+                                 regionalCertificateArn=f"arn:aws:acm:{REGION}:123456789012:certificate/1",
+                                 endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_2",
+                                 **mtls)
+        if args.mtls_warning:
+            # AWS computes the warnings from the truststore; moto is told them (ext.py gap 15).
+            request = urllib.request.Request(
+                args.endpoint + "/moto-api/apigw-doctor/truststore-warnings", method="POST",
+                data=json.dumps({"domain_name": ids["domain_name"], "warnings": [args.mtls_warning]}).encode())
+            urllib.request.urlopen(request, timeout=10).close()
+        base = args.custom_domain.strip("/")
+        mapping = {"domainName": ids["domain_name"], "restApiId": ids["api_id"], "stage": "prod"}
+        if base:
+            mapping["basePath"] = base
+        apigw.create_base_path_mapping(**mapping)
+        if args.http_api_mapping is not None:
+            # An HTTP API's stage mapped on the same domain name through API Gateway v2 (one
+            # resource on AWS; moto keeps v2 domain names apart, so it is created there too).
+            apigwv2 = boto3.client("apigatewayv2", endpoint_url=args.endpoint, region_name=REGION,
+                                   aws_access_key_id="testing", aws_secret_access_key="testing")
+            http_api = apigwv2.create_api(Name=f"{args.name}-http", ProtocolType="HTTP")["ApiId"]
+            apigwv2.create_stage(ApiId=http_api, StageName="live")
+            apigwv2.create_domain_name(DomainName=ids["domain_name"], DomainNameConfigurations=[
+                {"CertificateArn": f"arn:aws:acm:{REGION}:123456789012:certificate/1",
+                 "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}])
+            apigwv2.create_api_mapping(DomainName=ids["domain_name"], ApiId=http_api, Stage="live",
+                                       ApiMappingKey=args.http_api_mapping.strip("/"))
+            ids["http_api_id"] = http_api
 
 
 def main():
@@ -337,6 +374,14 @@ def main():
     parser.add_argument("--default-endpoint-off", action="store_true",
                         help="the REST API's default execute-api endpoint is disabled")
     parser.add_argument("--waf", action="store_true", help="a WAF web ACL is associated with stage prod")
+    parser.add_argument("--api-key-required", choices=["no-plan", "plan"],
+                        help="GET /items requires an API key; 'plan': a usage plan includes stage prod")
+    parser.add_argument("--http-api-mapping", metavar="BASE_PATH",
+                        help="with --custom-domain: an HTTP API's stage live is mapped at BASE_PATH too (API Gateway v2)")
+    parser.add_argument("--mtls-warning", metavar="TEXT",
+                        help="with --custom-domain: the domain requires mutual TLS and its truststore has this warning")
+    parser.add_argument("--custom-domain", metavar="BASE_PATH",
+                        help="custom domain name <name>.example.com maps stage prod at BASE_PATH ('/': the root)")
     args = parser.parse_args()
     ec2, apigw, apigwv2 = clients(args.endpoint, args.account)
     if args.scenario == "private":

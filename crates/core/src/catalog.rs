@@ -336,7 +336,7 @@ impl Code {
                 "A custom domain name for the API has no base path (API) mapping.",
                 manual("Add a base path (API) mapping from the custom domain name to the API's stage."),
                 FORBIDDEN,
-                None,
+                Some("custom_domains"),
             ),
             Code::CustomDomainStageInPath => (
                 Error,
@@ -344,7 +344,7 @@ impl Code {
                 "The request URL repeats the mapped stage after a custom domain.",
                 manual("Drop the stage from the path when calling through a custom domain name."),
                 FORBIDDEN,
-                None,
+                Some("custom_domains"),
             ),
             Code::MtlsTruststoreWarnings => (
                 Error,
@@ -352,7 +352,7 @@ impl Code {
                 "The domain's mutual TLS truststore reports warnings.",
                 manual("Fix the truststore certificates the domain name reports warnings for."),
                 FORBIDDEN,
-                None,
+                Some("custom_domains"),
             ),
             Code::ApiKeyNotUsable => (
                 Error,
@@ -360,7 +360,7 @@ impl Code {
                 "Methods require an API key but the stage is in no usage plan, or the plan has no enabled key.",
                 manual("Add the stage to a usage plan with an enabled API key."),
                 FORBIDDEN,
-                None,
+                Some("api_keys"),
             ),
             Code::WafAclAttached => (
                 Info,

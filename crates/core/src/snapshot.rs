@@ -35,8 +35,55 @@ pub struct Snapshot {
     /// incident named (`GetConnection`); a failed read is in `incomplete` instead.
     #[serde(default)]
     pub connections: Vec<Connection>,
+    /// The region's custom domain names with their base path mappings (REST `GetDomainNames`,
+    /// `GetBasePathMappings`); `None`: not read (the request's host was not a custom domain).
+    #[serde(default)]
+    pub domain_names: Option<Vec<DomainName>>,
+    /// The region's usage plans (`GetUsagePlans`), read only when a stage serves methods that
+    /// require an API key and a 403 is investigated; `None`: not read. Key values are never read.
+    #[serde(default)]
+    pub usage_plans: Option<Vec<UsagePlan>>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
+}
+
+/// A custom domain name and what it maps
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mappings.html>).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DomainName {
+    /// As the account spells it: `api.example.com`, or a wildcard `*.example.com`.
+    pub name: String,
+    /// `domainNameId` of a private custom domain name, which may share its name with a public one.
+    #[serde(default)]
+    pub domain_name_id: Option<String>,
+    #[serde(default)]
+    pub endpoint_types: Vec<String>,
+    pub mappings: Vec<BasePathMapping>,
+    /// `mutualTlsAuthentication.truststoreWarnings`.
+    #[serde(default)]
+    pub truststore_warnings: Vec<String>,
+}
+
+/// One base path (API) mapping of a custom domain name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BasePathMapping {
+    /// Without slashes at either end; empty for the root mapping (API Gateway's `(none)`).
+    pub base_path: String,
+    pub api_id: String,
+    /// `None`: the mapping selects no stage, so the path names it.
+    pub stage: Option<String>,
+}
+
+/// A usage plan and the API stages it admits
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html>).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UsagePlan {
+    pub id: String,
+    pub name: String,
+    pub api_stages: Vec<ApiStage>,
 }
 
 /// API Gateway's per-region account settings.
@@ -247,6 +294,10 @@ pub struct Deployment {
     /// for deployments a stage points at.
     #[serde(default)]
     pub api_summary: Option<BTreeMap<String, Vec<String>>>,
+    /// The methods of `api_summary` that require an API key, as "METHOD /path" (`None` when
+    /// the summary was not read).
+    #[serde(default)]
+    pub api_key_methods: Option<BTreeSet<String>>,
 }
 
 impl Deployment {

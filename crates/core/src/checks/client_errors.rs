@@ -46,7 +46,7 @@ impl<'a> Request<'a> {
 /// Whether a 403 is being investigated and the reported error, if any, could be `cause`: the
 /// symptom is forbidden or client-error, and the error is a bare "Forbidden" or says nothing
 /// the classifier reads (an AccessDeniedException, say, rules WAF and the endpoint out).
-fn could_be(incident: &Incident, cause: Cause) -> bool {
+pub(super) fn could_be(incident: &Incident, cause: Cause) -> bool {
     let symptom = matches!(
         incident.symptom,
         Some(Symptom::Forbidden | Symptom::ClientError)

@@ -5,7 +5,10 @@ use super::run;
 use super::tests::incident;
 use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
-use crate::snapshot::{Deployment, Method, Resource, RestApi, RestStage, Snapshot};
+use crate::snapshot::{
+    ApiStage, BasePathMapping, Deployment, DomainName, Method, Resource, RestApi, RestStage,
+    Snapshot, UsagePlan,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -560,4 +563,338 @@ fn a_bare_forbidden_on_a_private_apis_default_host_without_private_dns_is_the_wr
         Code::VpcEndpointPrivateDnsDisabled,
         "{found:#?}"
     );
+}
+
+// --- Custom domain names -----------------------------------------------------------------------
+
+fn domain(name: &str, mappings: &[(&str, Option<&str>)]) -> DomainName {
+    DomainName {
+        name: name.into(),
+        endpoint_types: vec!["REGIONAL".into()],
+        mappings: mappings
+            .iter()
+            .map(|(base, stage)| BasePathMapping {
+                base_path: base.to_string(),
+                api_id: API.into(),
+                stage: stage.map(str::to_string),
+            })
+            .collect(),
+        ..DomainName::default()
+    }
+}
+
+fn through(api: RestApi, domains: Vec<DomainName>, url: &str) -> (Vec<Finding>, Vec<String>) {
+    let mut snap = snapshot(api);
+    snap.domain_names = Some(domains);
+    let inc = incident(json!({
+        "api_id": API,
+        "error": bare_forbidden(),
+        "request": { "url": url, "method": "GET" },
+    }));
+    let found = run(&snap, &inc);
+    let notes = super::notes(&snap, &inc, &found);
+    (found, notes)
+}
+
+#[test]
+fn a_custom_domain_without_a_mapping_for_the_path_explains_the_forbidden() {
+    let (found, _) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![domain("api.example.com", &[("orders", Some("prod"))])],
+        "https://api.example.com/items",
+    );
+    let missing = of(&found, Code::CustomDomainNoMapping);
+    assert_eq!(missing.len(), 1, "{found:#?}");
+    assert_eq!(missing[0].severity, Severity::Error);
+    assert_eq!(missing[0].evidence["base_paths"], json!(["/orders"]));
+    assert_eq!(missing[0].api_id.as_deref(), Some(API));
+    assert_eq!(causes(&found), ["custom_domain_no_mapping"]);
+    let explained = &of(&found, Code::ErrorResponseExplained)[0];
+    assert!(explained.evidence["detail"]["ruled_out"]
+        .as_array()
+        .is_some_and(|r| r.contains(&json!("custom_domain_stage_in_path"))));
+    assert_eq!(found[0].code, Code::CustomDomainNoMapping, "{found:#?}");
+}
+
+#[test]
+fn a_custom_domain_with_no_mapping_at_all_is_no_mapping() {
+    let (found, _) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![domain("api.example.com", &[])],
+        "https://api.example.com/items",
+    );
+    assert_eq!(of(&found, Code::CustomDomainNoMapping).len(), 1);
+}
+
+#[test]
+fn a_multi_level_base_path_and_a_root_mapping_serve_the_path() {
+    let api = regional(&[("/items", &["GET"]), ("/", &["GET"])]);
+    for (mappings, url) in [
+        (
+            vec![("v1/orders", Some("prod"))],
+            "https://api.example.com/v1/orders/items",
+        ),
+        (vec![("", Some("prod"))], "https://api.example.com/items"),
+        (vec![("", Some("prod"))], "https://api.example.com/"),
+        (
+            vec![("v1", Some("beta")), ("v1/orders", Some("prod"))],
+            "https://api.example.com/v1/orders/items",
+        ),
+    ] {
+        let (found, _) = through(api.clone(), vec![domain("api.example.com", &mappings)], url);
+        assert!(
+            of(&found, Code::CustomDomainNoMapping).is_empty()
+                && of(&found, Code::CustomDomainStageInPath).is_empty(),
+            "{url}: {found:#?}"
+        );
+    }
+    // Only part of a multi-level base path is not a mapping.
+    let (found, _) = through(
+        api,
+        vec![domain("api.example.com", &[("v1/orders", Some("prod"))])],
+        "https://api.example.com/v1/items",
+    );
+    assert_eq!(
+        of(&found, Code::CustomDomainNoMapping).len(),
+        1,
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_mapped_stage_repeated_in_the_path_is_stage_in_path() {
+    let (found, _) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![domain("api.example.com", &[("", Some("prod"))])],
+        "https://api.example.com/prod/items",
+    );
+    let repeated = of(&found, Code::CustomDomainStageInPath);
+    assert_eq!(repeated.len(), 1, "{found:#?}");
+    assert_eq!(repeated[0].severity, Severity::Error);
+    assert_eq!(repeated[0].evidence["path_without_stage"], "/items");
+    assert_eq!(repeated[0].evidence["without_stage_served"], true);
+    assert!(repeated[0]
+        .summary
+        .contains("https://api.example.com/items"));
+    assert_eq!(causes(&found), ["custom_domain_stage_in_path"]);
+    // Behind a base path too.
+    let (found, _) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![domain("api.example.com", &[("v1", Some("prod"))])],
+        "https://api.example.com/v1/prod/items",
+    );
+    assert_eq!(of(&found, Code::CustomDomainStageInPath).len(), 1);
+}
+
+#[test]
+fn a_resource_named_like_the_stage_is_not_stage_in_path() {
+    let (found, _) = through(
+        regional(&[("/prod/items", &["GET"])]),
+        vec![domain("api.example.com", &[("", Some("prod"))])],
+        "https://api.example.com/prod/items",
+    );
+    assert!(
+        of(&found, Code::CustomDomainStageInPath).is_empty(),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn stage_in_path_without_the_deployed_resources_is_only_a_warning() {
+    let mut api = regional(&[("/items", &["GET"])]);
+    api.deployments[0].api_summary = None;
+    let (found, _) = through(
+        api,
+        vec![domain("api.example.com", &[("", Some("prod"))])],
+        "https://api.example.com/prod/items",
+    );
+    let repeated = of(&found, Code::CustomDomainStageInPath);
+    assert_eq!(repeated.len(), 1, "{found:#?}");
+    assert_eq!(repeated[0].severity, Severity::Warning);
+}
+
+#[test]
+fn a_host_that_is_none_of_the_accounts_domains_is_not_judged() {
+    let (found, notes) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![domain("api.example.com", &[])],
+        "https://shop.example.org/prod/items",
+    );
+    assert!(of(&found, Code::CustomDomainNoMapping).is_empty());
+    assert!(of(&found, Code::CustomDomainStageInPath).is_empty());
+    assert!(causes(&found).is_empty());
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("none of the custom domain names")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("Not judged") && n.contains("custom_domain_no_mapping")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn the_hosts_case_and_a_wildcard_domain_match() {
+    for (name, url) in [
+        ("api.example.com", "https://API.Example.COM/prod/items"),
+        ("*.example.com", "https://api.example.com/prod/items"),
+    ] {
+        let (found, _) = through(
+            regional(&[("/items", &["GET"])]),
+            vec![domain(name, &[("", Some("prod"))])],
+            url,
+        );
+        assert_eq!(
+            of(&found, Code::CustomDomainStageInPath).len(),
+            1,
+            "{url}: {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_public_and_a_private_domain_of_one_name_are_not_judged() {
+    let mut private = domain("api.example.com", &[]);
+    private.domain_name_id = Some("abc123".into());
+    private.endpoint_types = vec!["PRIVATE".into()];
+    let (found, notes) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![domain("api.example.com", &[("", Some("prod"))]), private],
+        "https://api.example.com/items",
+    );
+    assert!(
+        of(&found, Code::CustomDomainNoMapping).is_empty(),
+        "{found:#?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("domain name id")),
+        "{notes:?}"
+    );
+    // A private domain name alone is judged like any other.
+    let mut private = domain("api.example.com", &[]);
+    private.domain_name_id = Some("abc123".into());
+    let (found, _) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![private],
+        "https://api.example.com/items",
+    );
+    assert_eq!(of(&found, Code::CustomDomainNoMapping).len(), 1);
+}
+
+#[test]
+fn custom_domain_findings_need_a_403_that_could_be_theirs() {
+    let mut snap = snapshot(regional(&[("/items", &["GET"])]));
+    snap.domain_names = Some(vec![domain("api.example.com", &[])]);
+    for event in [
+        json!({ "api_id": API, "request": { "url": "https://api.example.com/items" } }),
+        json!({ "api_id": API, "symptom": "server-error", "request": { "url": "https://api.example.com/items" } }),
+        json!({ "api_id": API, "error": { "status": 403, "error_type": "AccessDeniedException", "message": "User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/items" }, "request": { "url": "https://api.example.com/items" } }),
+    ] {
+        let found = run(&snap, &incident(event.clone()));
+        assert!(
+            of(&found, Code::CustomDomainNoMapping).is_empty(),
+            "{event}: {found:#?}"
+        );
+    }
+}
+
+// --- MTLS_TRUSTSTORE_WARNINGS ------------------------------------------------------------------
+
+#[test]
+fn truststore_warnings_explain_a_bare_forbidden_through_the_domain() {
+    let mut d = domain("api.example.com", &[("", Some("prod"))]);
+    d.truststore_warnings = vec!["certificate 3 uses an insecure signature algorithm".into()];
+    let (found, _) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![d],
+        "https://api.example.com/items",
+    );
+    let warned = of(&found, Code::MtlsTruststoreWarnings);
+    assert_eq!(warned.len(), 1, "{found:#?}");
+    assert_eq!(causes(&found), ["mtls_certificate_invalid"]);
+    // Quiet without warnings.
+    let (found, _) = through(
+        regional(&[("/items", &["GET"])]),
+        vec![domain("api.example.com", &[("", Some("prod"))])],
+        "https://api.example.com/items",
+    );
+    assert!(of(&found, Code::MtlsTruststoreWarnings).is_empty());
+    assert!(causes(&found).is_empty());
+}
+
+// --- API_KEY_NOT_USABLE ------------------------------------------------------------------------
+
+fn keyed(plans: Vec<UsagePlan>) -> Snapshot {
+    let mut api = regional(&[("/items", &["GET"])]);
+    api.deployments[0].api_key_methods = Some(["GET /items".to_string()].into());
+    let mut snap = snapshot(api);
+    snap.usage_plans = Some(plans);
+    snap
+}
+
+fn plan(api: &str, stage: &str) -> UsagePlan {
+    UsagePlan {
+        id: "p1".into(),
+        name: "basic".into(),
+        api_stages: vec![ApiStage {
+            api_id: api.into(),
+            stage: stage.into(),
+        }],
+    }
+}
+
+#[test]
+fn a_key_method_on_a_stage_in_no_usage_plan_explains_a_bare_forbidden() {
+    let snap = keyed(vec![plan(API, "beta"), plan("otherapi01", "prod")]);
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    let unusable = of(&found, Code::ApiKeyNotUsable);
+    assert_eq!(unusable.len(), 1, "{found:#?}");
+    assert_eq!(unusable[0].stage.as_deref(), Some("prod"));
+    assert_eq!(
+        unusable[0].evidence["api_key_methods"],
+        json!(["GET /items"])
+    );
+    assert_eq!(causes(&found), ["invalid_api_key"]);
+    // The classifier's own "Invalid API Key" is confirmed by it too.
+    let invalid =
+        json!({ "status": 403, "error_type": "ForbiddenException", "message": "Invalid API Key" });
+    let found = run(&snap, &incident(request("/prod/items", "GET", invalid)));
+    assert_eq!(of(&found, Code::ApiKeyNotUsable).len(), 1, "{found:#?}");
+}
+
+#[test]
+fn a_stage_in_a_usage_plan_or_without_key_methods_is_quiet() {
+    let found = run(
+        &keyed(vec![plan(API, "prod")]),
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty(), "{found:#?}");
+    assert!(causes(&found).is_empty());
+    let mut snap = keyed(Vec::new());
+    snap.rest_apis[0].deployments[0].api_key_methods = Some(Default::default());
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty(), "{found:#?}");
+    // Plans not read: nothing claimed. Not a 403: nothing said.
+    let mut snap = keyed(Vec::new());
+    snap.usage_plans = None;
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty());
+    let found = run(
+        &keyed(Vec::new()),
+        &incident(json!({ "api_id": API, "symptom": "server-error" })),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty());
 }

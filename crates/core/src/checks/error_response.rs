@@ -10,9 +10,30 @@ use crate::intake::{ErrorHint, Incident, Scope};
 use crate::snapshot::Snapshot;
 use serde_json::{json, Value};
 
-/// Bare-"Forbidden" causes this build cannot judge: it reads no custom domain names, mutual-TLS
-/// truststores or usage plans.
-const NOT_JUDGED: &str = "custom domain names, their mappings and mutual-TLS truststores, and API keys and usage plans, are not read by this build";
+/// Why bare-"Forbidden" causes go unjudged: usage plans are read only when a stage serves a
+/// method that requires an API key, custom domain names only when the request's host is one of
+/// this account's.
+const NOT_JUDGED: &str = "usage plans are read only when a stage serves methods that require an API key, and API keys themselves never; custom domain names, their mappings and mutual TLS truststores are judged only for a request whose host is a custom domain name of this account and region";
+
+/// The bare-"Forbidden" causes the configuration read can support or rule out.
+fn judged(snapshot: &Snapshot, incident: &Incident) -> Vec<Cause> {
+    let mut judged = vec![
+        Cause::PrivateApiWrongHost,
+        Cause::DefaultEndpointDisabled,
+        Cause::WafBlocked,
+    ];
+    if snapshot.usage_plans.is_some() {
+        judged.push(Cause::InvalidApiKey);
+    }
+    if super::custom_domains::judged(snapshot, incident) {
+        judged.extend([
+            Cause::CustomDomainNoMapping,
+            Cause::CustomDomainStageInPath,
+            Cause::MtlsCertificateInvalid,
+        ]);
+    }
+    judged
+}
 
 pub fn check(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> Vec<Finding> {
     let Some(error) = &incident.error else {
@@ -32,7 +53,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> 
 }
 
 /// What a person should know when the reported error could not be explained.
-pub fn notes(incident: &Incident, findings: &[Finding]) -> Vec<String> {
+pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> Vec<String> {
     let Some(error) = &incident.error else {
         return Vec::new();
     };
@@ -53,10 +74,21 @@ pub fn notes(incident: &Incident, findings: &[Finding]) -> Vec<String> {
             "The reported {} is what API Gateway answers for a stage the API does not have: see RESOURCE_NOT_FOUND.",
             reported(error)
         )],
-        Reading::BareForbidden => vec![format!(
-            "The reported {} is API Gateway's answer for several causes; the configuration read supports none of those this build judges (a private API called through the wrong host, a disabled default endpoint, a WAF web ACL). Not judged: a custom domain without a mapping or with the stage in the path, mutual TLS, an API key that is not valid ({NOT_JUDGED}).",
-            reported(error)
-        )],
+        Reading::BareForbidden => {
+            let judged = judged(snapshot, incident);
+            let name = |c: &Cause| c.as_str();
+            let not_judged: Vec<&str> = BARE_FORBIDDEN
+                .iter()
+                .filter(|c| !judged.contains(c))
+                .map(name)
+                .collect();
+            vec![format!(
+                "The reported {} is API Gateway's answer for several causes; the configuration read supports none of those this build judged ({}). Not judged: {} ({NOT_JUDGED}).",
+                reported(error),
+                judged.iter().map(name).collect::<Vec<_>>().join(", "),
+                not_judged.join(", ")
+            )]
+        }
         Reading::Unknown => vec![format!(
             "The reported {} matches no response this build knows (SPEC §6): give the x-amzn-errortype header and the message exactly as received.",
             reported(error)
@@ -198,11 +230,7 @@ fn bare_forbidden(
     error: &ErrorHint,
     findings: &[Finding],
 ) -> Vec<Finding> {
-    let judged = [
-        Cause::PrivateApiWrongHost,
-        Cause::DefaultEndpointDisabled,
-        Cause::WafBlocked,
-    ];
+    let judged = judged(snapshot, incident);
     let supported: Vec<(Cause, Vec<&Finding>)> = judged
         .iter()
         .map(|&cause| {

@@ -1,7 +1,9 @@
 //! Pure checks over a snapshot: `fn(&Snapshot, &Incident) -> Vec<Finding>`, one module per area.
 //! Each module's first doc line names the codes it emits (`//! Emits: …`), as the catalog does.
 
+mod api_keys;
 mod client_errors;
+mod custom_domains;
 mod deployments;
 mod error_response;
 mod invoke_url;
@@ -20,6 +22,9 @@ use crate::cause::Cause;
 use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::Snapshot;
+
+pub use api_keys::wants_usage_plans;
+pub use custom_domains::wants_domain_names;
 use std::collections::BTreeSet;
 
 /// Runs every check and orders the findings, most relevant to the incident's symptom first.
@@ -34,6 +39,8 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(observability::check(snapshot));
     findings.extend(websocket::check(snapshot, incident));
     findings.extend(client_errors::check(snapshot, incident));
+    findings.extend(custom_domains::check(snapshot, incident));
+    findings.extend(api_keys::check(snapshot, incident));
     // Last: the reported error is explained by what the other checks found.
     let explained = error_response::check(snapshot, incident, &findings);
     findings.extend(explained);
@@ -71,7 +78,8 @@ fn say_not_yet_live(findings: &mut [Finding]) {
 pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> Vec<String> {
     let mut notes = deployments::notes(snapshot, findings);
     notes.extend(websocket::notes(snapshot, incident));
-    notes.extend(error_response::notes(incident, findings));
+    notes.extend(custom_domains::notes(snapshot, incident));
+    notes.extend(error_response::notes(snapshot, incident, findings));
     notes
 }
 
@@ -111,7 +119,9 @@ fn confirmed_codes(findings: &[Finding]) -> BTreeSet<Code> {
 /// lines to each other.
 #[cfg(test)]
 const SOURCES: &[(&str, &str)] = &[
+    ("api_keys", include_str!("api_keys.rs")),
     ("client_errors", include_str!("client_errors.rs")),
+    ("custom_domains", include_str!("custom_domains.rs")),
     ("deployments", include_str!("deployments.rs")),
     ("error_response", include_str!("error_response.rs")),
     ("invoke_url", include_str!("invoke_url.rs")),

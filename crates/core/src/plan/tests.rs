@@ -77,6 +77,7 @@ fn deployment(id: &str, created: i64, description: Option<&str>) -> Deployment {
         description: description.map(str::to_string),
         created_date: Some(created),
         api_summary: Some(summary),
+        api_key_methods: None,
     }
 }
 

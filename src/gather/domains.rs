@@ -1,0 +1,148 @@
+//! Reads the region's custom domain names and their base path mappings (REST `GetDomainNames`,
+//! `GetBasePathMappings`, and v2 `GetApiMappings` for the HTTP API stages mapped on them), once
+//! per run and only when the incident's request went through a host that is not an execute-api
+//! one. Custom domain names are one resource for both APIs: REST and HTTP API stages can be
+//! mapped on the same name
+//! (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mappings.html>).
+
+use crate::aws::{CallFailure, Session};
+use crate::snapshot::{BasePathMapping, DomainName, Incomplete};
+
+/// Every custom domain name with its mappings. A failed list is the error; a failed mapping
+/// read drops that domain name (its mappings unknown, so it is never judged) into `incomplete`.
+pub async fn domain_names(
+    session: Session<'_>,
+) -> Result<(Vec<DomainName>, Vec<Incomplete>), CallFailure> {
+    let client = &session.aws.apigateway;
+    let pages = session
+        .paginate(
+            "apigateway:GetDomainNames",
+            |position| {
+                client
+                    .get_domain_names()
+                    .limit(500)
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    let listed: Vec<DomainName> = pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|d| DomainName {
+            name: d.domain_name().unwrap_or_default().to_string(),
+            domain_name_id: d.domain_name_id().map(str::to_string),
+            endpoint_types: d
+                .endpoint_configuration()
+                .map(|e| e.types().iter().map(|t| t.as_str().to_string()).collect())
+                .unwrap_or_default(),
+            mappings: Vec::new(),
+            truststore_warnings: d
+                .mutual_tls_authentication()
+                .map(|m| m.truststore_warnings().to_vec())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let reads = listed.iter().map(|d| async move {
+        let (rest, v2) = futures::join!(mappings(session, d), api_mappings(session, d));
+        let mut found = rest?;
+        // A REST mapping is listed by both APIs: the v2 listing adds only what is not there.
+        for mapping in v2? {
+            if !found.iter().any(|m| m.base_path == mapping.base_path) {
+                found.push(mapping);
+            }
+        }
+        Ok::<_, CallFailure>(found)
+    });
+    let mut failures = Vec::new();
+    let mut domains = Vec::new();
+    for (mut domain, read) in listed
+        .clone()
+        .into_iter()
+        .zip(futures::future::join_all(reads).await)
+    {
+        match read {
+            Ok(mappings) => {
+                domain.mappings = mappings;
+                domains.push(domain);
+            }
+            Err(failure) => failures.push(failure.incomplete()),
+        }
+    }
+    Ok((domains, failures))
+}
+
+/// A domain name's base path mappings; a private one is named by its `domainNameId` too.
+async fn mappings(
+    session: Session<'_>,
+    domain: &DomainName,
+) -> Result<Vec<BasePathMapping>, CallFailure> {
+    let client = &session.aws.apigateway;
+    let pages = session
+        .paginate(
+            "apigateway:GetBasePathMappings",
+            |position| {
+                client
+                    .get_base_path_mappings()
+                    .domain_name(&domain.name)
+                    .set_domain_name_id(domain.domain_name_id.clone())
+                    .limit(500)
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|m| BasePathMapping {
+            // API Gateway reports the root mapping as "(none)".
+            base_path: match m.base_path().unwrap_or_default().trim_matches('/') {
+                "(none)" => String::new(),
+                path => path.to_string(),
+            },
+            api_id: m.rest_api_id().unwrap_or_default().to_string(),
+            stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
+        })
+        .collect())
+}
+
+/// A domain name's API mappings through API Gateway v2, which lists HTTP API stages too. A
+/// private custom domain name (REST only) has none there.
+async fn api_mappings(
+    session: Session<'_>,
+    domain: &DomainName,
+) -> Result<Vec<BasePathMapping>, CallFailure> {
+    if domain.domain_name_id.is_some() {
+        return Ok(Vec::new());
+    }
+    let client = &session.aws.apigatewayv2;
+    let pages = session
+        .paginate(
+            "apigatewayv2:GetApiMappings",
+            |token| {
+                client
+                    .get_api_mappings()
+                    .domain_name(&domain.name)
+                    .max_results("500")
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .map(|m| BasePathMapping {
+            base_path: match m.api_mapping_key().unwrap_or_default().trim_matches('/') {
+                "(none)" => String::new(),
+                key => key.to_string(),
+            },
+            api_id: m.api_id().unwrap_or_default().to_string(),
+            stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
+        })
+        .collect())
+}
