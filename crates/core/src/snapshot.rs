@@ -35,6 +35,10 @@ pub struct Snapshot {
     /// incident named (`GetConnection`); a failed read is in `incomplete` instead.
     #[serde(default)]
     pub connections: Vec<Connection>,
+    /// What the named stages' execution and access logs held over the incident window
+    /// (`FilterLogEvents`); a failed search is in `incomplete` instead.
+    #[serde(default)]
+    pub log_searches: Vec<crate::logs::LogSearch>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
 }

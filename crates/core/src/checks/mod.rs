@@ -5,6 +5,7 @@ mod client_errors;
 mod deployments;
 mod error_response;
 mod invoke_url;
+mod logs;
 mod net;
 mod observability;
 mod private_api;
@@ -32,6 +33,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(public_from_vpc::check(snapshot, incident));
     findings.extend(deployments::check(snapshot, incident));
     findings.extend(observability::check(snapshot));
+    findings.extend(logs::check(snapshot, incident));
     findings.extend(websocket::check(snapshot, incident));
     findings.extend(client_errors::check(snapshot, incident));
     // Last: the reported error is explained by what the other checks found.
@@ -72,6 +74,7 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> 
     let mut notes = deployments::notes(snapshot, findings);
     notes.extend(websocket::notes(snapshot, incident));
     notes.extend(error_response::notes(incident, findings));
+    notes.extend(logs::notes(snapshot, findings));
     notes
 }
 
@@ -115,6 +118,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("deployments", include_str!("deployments.rs")),
     ("error_response", include_str!("error_response.rs")),
     ("invoke_url", include_str!("invoke_url.rs")),
+    ("logs", include_str!("logs.rs")),
     ("observability", include_str!("observability.rs")),
     ("private_api", include_str!("private_api.rs")),
     ("public_from_vpc", include_str!("public_from_vpc.rs")),
