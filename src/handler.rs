@@ -269,6 +269,8 @@ async fn read(
             && incident.change.as_ref().is_none_or(|c| !c.policy_change),
         definition_history: matches!(incident.scope, Scope::Named(_)),
         connection_id: incident.connection_id.as_deref(),
+        // Logs are searched only for named targets: a sweep reads no stage's logs.
+        logs: matches!(incident.scope, Scope::Named(_)).then_some(incident.window),
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);

@@ -3,13 +3,14 @@
 //! A read that fails is recorded in `Snapshot::incomplete`; it never aborts the others.
 
 pub mod connection;
+pub mod logs;
 pub mod network;
 pub mod rest;
 mod trail;
 pub mod v2;
 
 use crate::aws::{CallFailure, Session};
-use crate::intake::ClientHint;
+use crate::intake::{ClientHint, Window};
 use crate::resolve::Resolution;
 use crate::snapshot::{ApiStage, Incomplete, RestApi, Snapshot, V2Api};
 use aws_sdk_ec2::types::VpcAttributeName;
@@ -38,6 +39,8 @@ pub struct Asked<'a> {
     pub definition_history: bool,
     /// Look this WebSocket connection id up on its stage (`GetConnection`).
     pub connection_id: Option<&'a str>,
+    /// Search the stages' execution and access logs over this window (named targets only).
+    pub logs: Option<Window>,
 }
 
 /// Reads the details of every resolved API and, when any check needs it, the network.
@@ -52,6 +55,7 @@ pub async fn gather(
         policy_history,
         definition_history,
         connection_id,
+        logs: log_window,
     } = asked;
     snapshot.lookups = resolution.lookups;
     // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
@@ -107,6 +111,16 @@ pub async fn gather(
     snapshot.incomplete.append(&mut failures.0);
     if let Some(connection_id) = connection_id {
         look_up_connection(session, &mut snapshot, connection_id).await;
+    }
+
+    if let Some(window) = log_window {
+        logs::search_all(
+            session,
+            &mut snapshot,
+            window,
+            apigw_doctor_core::logs::BOUNDS,
+        )
+        .await;
     }
 
     let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();

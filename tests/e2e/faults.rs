@@ -73,6 +73,7 @@ fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws 
             ),
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[]),
             eventbridge: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[]),
+            logs: mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[]),
             endpoint_url: None,
         },
         "us-east-1".into(),

@@ -177,3 +177,14 @@ fn a_long_sample_is_cut() {
     assert_eq!(out.chars().count(), SAMPLE_CHARS + 1);
     assert!(out.ends_with('…'));
 }
+
+#[test]
+fn the_filter_pattern_fits_filter_log_events() {
+    // FilterLogEvents takes a filterPattern of at most 1024 characters.
+    let pattern = filter_pattern();
+    assert!(
+        pattern.len() <= 1024,
+        "{} characters: {pattern}",
+        pattern.len()
+    );
+}
