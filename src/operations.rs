@@ -44,7 +44,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("ec2:DescribeVpcs", Access::Read),
     ("ec2:DescribeVpcAttribute", Access::Read),
     ("cloudtrail:LookupEvents", Access::Read),
-    ("logs:FilterLogEvents", Access::Read),
+    ("cloudwatchlogs:FilterLogEvents", Access::Read),
     ("apigatewaymanagementapi:GetConnection", Access::Read),
     ("dynamodb:GetItem", Access::Read),
     ("apigateway:CreateDeployment", Access::Write),
@@ -147,7 +147,7 @@ mod tests {
                     "apigatewaymanagementapi",
                     "sns",
                     "eventbridge",
-                    "logs",
+                    "cloudwatchlogs",
                 ]
                 .contains(&service);
                 let is_operation = operation

@@ -110,7 +110,7 @@ async fn search(
             .set_next_token(token.clone())
             .send();
         let page = session
-            .call("logs:FilterLogEvents", async {
+            .call("cloudwatchlogs:FilterLogEvents", async {
                 match request.await {
                     Ok(output) => Ok(Some(output)),
                     Err(error)
