@@ -199,6 +199,7 @@ pub struct Clients {
     pub apigatewaymanagement: aws_sdk_apigatewaymanagement::Client,
     pub sns: aws_sdk_sns::Client,
     pub eventbridge: aws_sdk_eventbridge::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// The one URL every client was pointed at (`AWS_ENDPOINT_URL`, an emulator), if any.
     pub endpoint_url: Option<String>,
 }
@@ -221,6 +222,8 @@ pub struct Aws {
     pub sns: aws_sdk_sns::Client,
     /// For the report itself (`APIGW_DOCTOR_EVENT_BUS`).
     pub eventbridge: aws_sdk_eventbridge::Client,
+    /// For the named stages' execution and access logs (`FilterLogEvents`).
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub region: String,
     endpoint_url: Option<String>,
     calls: CallCounter,
@@ -266,6 +269,7 @@ impl Aws {
                 apigatewaymanagement: aws_sdk_apigatewaymanagement::Client::new(config),
                 sns: aws_sdk_sns::Client::new(config),
                 eventbridge: aws_sdk_eventbridge::Client::new(config),
+                logs: aws_sdk_cloudwatchlogs::Client::new(config),
                 endpoint_url: config.endpoint_url().map(str::to_string),
             },
             region,
@@ -299,6 +303,7 @@ impl Aws {
             ),
             sns: counted!(clients.sns, aws_sdk_sns),
             eventbridge: counted!(clients.eventbridge, aws_sdk_eventbridge),
+            logs: counted!(clients.logs, aws_sdk_cloudwatchlogs),
             region,
             endpoint_url: clients.endpoint_url,
             calls: calls.clone(),
@@ -334,6 +339,7 @@ impl Aws {
             ),
             sns: as_member!(self.sns, aws_sdk_sns),
             eventbridge: as_member!(self.eventbridge, aws_sdk_eventbridge),
+            logs: as_member!(self.logs, aws_sdk_cloudwatchlogs),
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             calls: self.calls.clone(),

@@ -271,6 +271,8 @@ async fn read(
         connection_id: incident.connection_id.as_deref(),
         domain_names: checks::wants_domain_names(&snapshot, incident),
         usage_plans: checks::wants_usage_plans(incident),
+        // Logs are searched only for named targets: a sweep reads no stage's logs.
+        logs: matches!(incident.scope, Scope::Named(_)).then_some(incident.window),
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);

@@ -16,6 +16,6 @@ pub mod publish;
 pub mod resolve;
 
 pub use apigw_doctor_core::{
-    action, catalog, checks, config, failure, finding, intake, notify, partition, plan, policy,
-    report, snapshot,
+    action, catalog, checks, config, failure, finding, intake, logs, notify, partition, plan,
+    policy, report, snapshot,
 };

@@ -48,6 +48,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("ec2:DescribeVpcs", Access::Read),
     ("ec2:DescribeVpcAttribute", Access::Read),
     ("cloudtrail:LookupEvents", Access::Read),
+    ("cloudwatchlogs:FilterLogEvents", Access::Read),
     ("apigatewaymanagementapi:GetConnection", Access::Read),
     ("dynamodb:GetItem", Access::Read),
     ("apigateway:CreateDeployment", Access::Write),
@@ -150,6 +151,7 @@ mod tests {
                     "apigatewaymanagementapi",
                     "sns",
                     "eventbridge",
+                    "cloudwatchlogs",
                 ]
                 .contains(&service);
                 let is_operation = operation
@@ -209,10 +211,17 @@ mod tests {
     fn reads_and_writes_are_told_apart_by_their_verb() {
         for (name, access) in OPERATIONS {
             let operation = name.split_once(':').map_or(*name, |(_, o)| o);
-            // AssumeRole hands out credentials and changes nothing.
-            let reads = ["Get", "Describe", "List", "Lookup", "AssumeRole"]
-                .iter()
-                .any(|verb| operation.starts_with(verb));
+            // AssumeRole hands out credentials and changes nothing; FilterLogEvents reads logs.
+            let reads = [
+                "Get",
+                "Describe",
+                "List",
+                "Lookup",
+                "AssumeRole",
+                "FilterLogEvents",
+            ]
+            .iter()
+            .any(|verb| operation.starts_with(verb));
             assert_eq!(reads, *access == Access::Read, "{name}");
         }
     }

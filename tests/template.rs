@@ -488,6 +488,8 @@ fn read_grant(operation: &str) -> Option<String> {
             Some("execute-api:ManageConnections".to_string())
         }
         ("sts", "GetCallerIdentity") => None,
+        // The SDK names the service cloudwatchlogs; IAM names it logs.
+        ("cloudwatchlogs", operation) => Some(format!("logs:{operation}")),
         _ => Some(operation.to_string()),
     }
 }

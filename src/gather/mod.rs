@@ -4,13 +4,14 @@
 
 pub mod connection;
 pub mod domains;
+pub mod logs;
 pub mod network;
 pub mod rest;
 mod trail;
 pub mod v2;
 
 use crate::aws::{CallFailure, Session};
-use crate::intake::ClientHint;
+use crate::intake::{ClientHint, Window};
 use crate::resolve::Resolution;
 use crate::snapshot::{ApiStage, Incomplete, RestApi, Snapshot, V2Api};
 use aws_sdk_ec2::types::VpcAttributeName;
@@ -43,6 +44,8 @@ pub struct Asked<'a> {
     pub domain_names: bool,
     /// Read the usage plans when a stage serves methods that require an API key.
     pub usage_plans: bool,
+    /// Search the stages' execution and access logs over this window (named targets only).
+    pub logs: Option<Window>,
 }
 
 /// Reads the details of every resolved API and, when any check needs it, the network.
@@ -59,6 +62,7 @@ pub async fn gather(
         connection_id,
         domain_names,
         usage_plans,
+        logs: log_window,
     } = asked;
     snapshot.lookups = resolution.lookups;
     // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
@@ -143,6 +147,16 @@ pub async fn gather(
     snapshot.incomplete.append(&mut failures.0);
     if let Some(connection_id) = connection_id {
         look_up_connection(session, &mut snapshot, connection_id).await;
+    }
+
+    if let Some(window) = log_window {
+        logs::search_all(
+            session,
+            &mut snapshot,
+            window,
+            apigw_doctor_core::logs::BOUNDS,
+        )
+        .await;
     }
 
     let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();

@@ -241,6 +241,7 @@ async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
             apigatewaymanagement: client!(aws_sdk_apigatewaymanagement),
             sns: client!(aws_sdk_sns),
             eventbridge: client!(aws_sdk_eventbridge),
+            logs: client!(aws_sdk_cloudwatchlogs),
             endpoint_url: Some(moto.endpoint().to_string()),
         },
         REGION.to_string(),

@@ -53,11 +53,17 @@ fn account_and_deployment() -> [aws_smithy_mocks::Rule; 2] {
 
 /// Wraps the given clients; HTTP/WebSocket, DynamoDB, the Management API, SNS and EventBridge
 /// must not be called,
-/// CloudTrail has no record of a policy change.
+/// CloudTrail has no record of a policy change, and CloudWatch Logs holds no matching line.
 fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws {
     let no_events = mock!(aws_sdk_cloudtrail::Client::lookup_events).then_output(|| {
         aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput::builder().build()
     });
+    // No log group holds anything of the incident.
+    let no_log_events =
+        mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events).then_output(|| {
+            aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput::builder()
+                .build()
+        });
     Aws::from_clients(
         Clients {
             apigateway,
@@ -73,6 +79,11 @@ fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws 
             ),
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[]),
             eventbridge: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &[]),
+            logs: mock_client!(
+                aws_sdk_cloudwatchlogs,
+                RuleMode::MatchAny,
+                &[&no_log_events]
+            ),
             endpoint_url: None,
         },
         "us-east-1".into(),

@@ -6,6 +6,7 @@ mod client_errors;
 mod fault_matrix;
 mod faults;
 mod lambda_runtime;
+mod logs;
 mod notify_member;
 mod policy_history;
 mod private_api;

@@ -401,7 +401,8 @@ pub fn forbidden_from_vpc(ids: &Value) -> Value {
 /// Whether an operation only reads: the SDK's operation name starts with a read verb.
 pub fn is_read(operation: &str) -> bool {
     let name = operation.rsplit(':').next().unwrap_or(operation);
-    ["Get", "Describe", "List", "Lookup"]
+    // FilterLogEvents reads a stage's logs.
+    ["Get", "Describe", "List", "Lookup", "FilterLogEvents"]
         .iter()
         .any(|verb| name.starts_with(verb))
 }

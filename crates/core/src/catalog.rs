@@ -432,7 +432,7 @@ impl Code {
                 "A known error message was found in the stage's logs in the incident window (evidence: cause, count, first and last seen, sample).",
                 manual("See evidence.cause."),
                 ANY,
-                None,
+                Some("logs"),
             ),
             Code::VpcLinkFailed => (
                 Error,

@@ -500,6 +500,32 @@ pub fn classify(error: &ErrorHint) -> Reading {
     Reading::Unknown
 }
 
+/// Reads one log line (execution log, access log, a test-invoke log) with the same table: the
+/// first row whose phrase the line contains, or whose error type it names, decides. Rows that
+/// name only a status (the 410) never match a line: a status alone is no error string.
+pub fn classify_line(line: &str) -> Option<Cause> {
+    TABLE.iter().find_map(|row| {
+        let hit = match (row.phrase, row.error_type) {
+            (Some(phrase), _) => contains(line, phrase),
+            (None, Some(error_type)) => contains(line, error_type),
+            (None, None) => false,
+        };
+        hit.then_some(row.cause)
+    })
+}
+
+/// Every string the table knows (phrases and error types), in the table's order and without
+/// repeats: what a log search asks CloudWatch Logs for.
+pub fn known_strings() -> Vec<&'static str> {
+    let mut strings: Vec<&'static str> = Vec::new();
+    for text in TABLE.iter().filter_map(|row| row.phrase.or(row.error_type)) {
+        if !strings.contains(&text) {
+            strings.push(text);
+        }
+    }
+    strings
+}
+
 /// `ForbiddenException` (or no type) with the message "Forbidden" (or none), on a 403 (or no
 /// status): every bare-Forbidden row of the knowledge-center table.
 fn is_bare_forbidden(error: &ErrorHint, error_type: Option<&str>, message: &str) -> bool {

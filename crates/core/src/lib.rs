@@ -14,6 +14,7 @@ pub mod failure;
 pub mod finding;
 pub mod intake;
 mod json;
+pub mod logs;
 pub mod notify;
 pub mod partition;
 pub mod plan;

@@ -43,6 +43,10 @@ pub struct Snapshot {
     /// require an API key and a 403 is investigated; `None`: not read. Key values are never read.
     #[serde(default)]
     pub usage_plans: Option<Vec<UsagePlan>>,
+    /// What the named stages' execution and access logs held over the incident window
+    /// (`FilterLogEvents`); a failed search is in `incomplete` instead.
+    #[serde(default)]
+    pub log_searches: Vec<crate::logs::LogSearch>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
 }

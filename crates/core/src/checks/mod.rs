@@ -7,6 +7,7 @@ mod custom_domains;
 mod deployments;
 mod error_response;
 mod invoke_url;
+mod logs;
 mod net;
 mod observability;
 mod private_api;
@@ -37,6 +38,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(public_from_vpc::check(snapshot, incident));
     findings.extend(deployments::check(snapshot, incident));
     findings.extend(observability::check(snapshot));
+    findings.extend(logs::check(snapshot, incident));
     findings.extend(websocket::check(snapshot, incident));
     findings.extend(client_errors::check(snapshot, incident));
     findings.extend(custom_domains::check(snapshot, incident));
@@ -80,6 +82,7 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> 
     notes.extend(websocket::notes(snapshot, incident));
     notes.extend(custom_domains::notes(snapshot, incident));
     notes.extend(error_response::notes(snapshot, incident, findings));
+    notes.extend(logs::notes(snapshot, findings));
     notes
 }
 
@@ -125,6 +128,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("deployments", include_str!("deployments.rs")),
     ("error_response", include_str!("error_response.rs")),
     ("invoke_url", include_str!("invoke_url.rs")),
+    ("logs", include_str!("logs.rs")),
     ("observability", include_str!("observability.rs")),
     ("private_api", include_str!("private_api.rs")),
     ("public_from_vpc", include_str!("public_from_vpc.rs")),

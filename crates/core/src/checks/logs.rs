@@ -1,0 +1,298 @@
+//! Emits: LOG_SIGNATURE.
+//! The stage's own logs over the incident window: every line the classifier of SPEC §6 knows,
+//! one finding per cause and stage (SPEC §5), with a redacted sample.
+
+use crate::catalog::Code;
+use crate::cause::{classify_line, Cause};
+use crate::finding::Finding;
+use crate::intake::Incident;
+use crate::logs::{redact, LogKind};
+use crate::snapshot::Snapshot;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// What one cause left in one stage's logs.
+struct Seen<'a> {
+    count: usize,
+    first: i64,
+    last: i64,
+    sample: &'a str,
+    groups: Vec<&'a str>,
+    bounds: Vec<&'static str>,
+}
+
+pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
+    let (start, end) = window_millis(incident);
+    let mut seen: BTreeMap<(&str, &str, Cause), Seen> = BTreeMap::new();
+    for search in &snapshot.log_searches {
+        // The search asked for the window already; a line outside it (an emulator's answer, a
+        // snapshot replayed later) is never evidence of this incident.
+        let in_window = search
+            .events
+            .iter()
+            .filter(|e| (start..=end).contains(&e.timestamp));
+        for event in in_window {
+            let Some(cause) = classify_line(&event.message) else {
+                continue;
+            };
+            let entry = seen
+                .entry((&search.api_id, &search.stage, cause))
+                .or_insert(Seen {
+                    count: 0,
+                    first: event.timestamp,
+                    last: event.timestamp,
+                    sample: &event.message,
+                    groups: Vec::new(),
+                    bounds: Vec::new(),
+                });
+            entry.count += 1;
+            if event.timestamp < entry.first {
+                entry.first = event.timestamp;
+            }
+            if event.timestamp >= entry.last {
+                entry.last = event.timestamp;
+                entry.sample = &event.message;
+            }
+            if !entry.groups.contains(&search.log_group.as_str()) {
+                entry.groups.push(&search.log_group);
+            }
+            if let Some(bound) = search.bound.map(|b| b.as_str()) {
+                if !entry.bounds.contains(&bound) {
+                    entry.bounds.push(bound);
+                }
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|((api_id, stage, cause), seen)| {
+            let explanation = cause.explanation();
+            let bound = if seen.bounds.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " The search stopped at its {} bound, so there may be more.",
+                    seen.bounds.join(" and ")
+                )
+            };
+            Finding::new(
+                Code::LogSignature,
+                format!(
+                    "Stage {stage} of API {api_id} logged {cause} {} time(s) between {} and {}: {}.{bound}",
+                    seen.count,
+                    time(seen.first),
+                    time(seen.last),
+                    explanation.meaning
+                ),
+            )
+            .api(api_id)
+            .stage(Some(stage))
+            .evidence(json!({
+                "cause": cause.as_str(),
+                "count": seen.count,
+                "first_seen": time(seen.first),
+                "last_seen": time(seen.last),
+                "log_groups": seen.groups,
+                "sample": redact(seen.sample),
+                "check": explanation.check,
+                "fix": explanation.fix,
+                "reference": explanation.reference,
+                "bound_reached": seen.bounds,
+            }))
+        })
+        .collect()
+}
+
+/// What the searches could not show: a log group that does not exist, a bound reached with
+/// nothing found.
+pub fn notes(snapshot: &Snapshot, findings: &[Finding]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for search in &snapshot.log_searches {
+        let kind = match search.kind {
+            LogKind::Execution => "execution",
+            LogKind::Access => "access",
+        };
+        if !search.exists {
+            let logging_off = findings.iter().any(|f| {
+                f.code == Code::ExecutionLoggingDisabled
+                    && f.api_id.as_deref() == Some(search.api_id.as_str())
+                    && f.stage.as_deref() == Some(search.stage.as_str())
+            });
+            let why = if logging_off && search.kind == LogKind::Execution {
+                " (execution logging is off: EXECUTION_LOGGING_DISABLED)"
+            } else {
+                " (nothing was ever logged there, or the account's CloudWatch Logs role cannot write it)"
+            };
+            notes.push(format!(
+                "The {kind} log group {} of stage {} of API {} does not exist{why}, so its logs could not be searched.",
+                search.log_group, search.stage, search.api_id
+            ));
+            continue;
+        }
+        let found = search
+            .events
+            .iter()
+            .any(|e| classify_line(&e.message).is_some());
+        if let (Some(bound), false) = (search.bound, found) {
+            notes.push(format!(
+                "The search of {kind} log group {} stopped at its {} bound before it found a known error line.",
+                search.log_group,
+                bound.as_str()
+            ));
+        }
+    }
+    notes
+}
+
+/// The incident window in milliseconds since the epoch, as `FilterLogEvents` takes it.
+pub fn window_millis(incident: &Incident) -> (i64, i64) {
+    (
+        incident.window.start.timestamp_millis(),
+        incident.window.end.timestamp_millis(),
+    )
+}
+
+fn time(millis: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(millis)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::tests::incident;
+    use crate::logs::{Bound, LogEvent, LogSearch};
+    use serde_json::json;
+
+    fn search(kind: LogKind, group: &str, events: &[(i64, &str)]) -> LogSearch {
+        LogSearch {
+            api_id: "a1b2c3d4e5".into(),
+            stage: "prod".into(),
+            kind,
+            log_group: group.into(),
+            exists: true,
+            events: events
+                .iter()
+                .map(|(timestamp, message)| LogEvent {
+                    timestamp: *timestamp,
+                    message: message.to_string(),
+                })
+                .collect(),
+            bound: None,
+        }
+    }
+
+    fn run(searches: Vec<LogSearch>) -> (Vec<Finding>, Vec<String>) {
+        let incident = incident(json!({"api_id": "a1b2c3d4e5", "stage": "prod"}));
+        let mut snapshot = Snapshot::new("us-east-1", None);
+        snapshot.log_searches = searches;
+        let findings = check(&snapshot, &incident);
+        let notes = notes(&snapshot, &findings);
+        (findings, notes)
+    }
+
+    fn now_minus(minutes: i64) -> i64 {
+        (chrono::Utc::now() - chrono::Duration::minutes(minutes)).timestamp_millis()
+    }
+
+    #[test]
+    fn every_cause_found_is_one_finding_with_count_times_and_a_redacted_sample() {
+        let (t1, t2, t3) = (now_minus(20), now_minus(10), now_minus(5));
+        let (findings, notes) = run(vec![
+            search(
+                LogKind::Execution,
+                "API-Gateway-Execution-Logs_a1b2c3d4e5/prod",
+                &[
+                    (t1, "(1) Execution failed due to configuration error: Connection timed out"),
+                    (t2, "(2) Method request path: {}"),
+                    (t3, "(3) Execution failed due to configuration error: Connection timed out Authorization=Bearer abc.def"),
+                    (t2, "(4) Forbidden: Invalid API Key identifier specified {x-api-key=k3y}"),
+                ],
+            ),
+            search(LogKind::Access, "access", &[(t2, "{\"status\":\"504\",\"error\":\"Connection timed out\"}")]),
+        ]);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert!(findings.iter().all(|f| f.code == Code::LogSignature));
+        let timeout = findings
+            .iter()
+            .find(|f| f.evidence["cause"] == "connection_timed_out")
+            .expect("timeout");
+        assert_eq!(timeout.evidence["count"], 3);
+        assert_eq!(timeout.evidence["first_seen"], time(t1));
+        assert_eq!(timeout.evidence["last_seen"], time(t3));
+        assert_eq!(
+            timeout.evidence["log_groups"],
+            json!(["API-Gateway-Execution-Logs_a1b2c3d4e5/prod", "access"])
+        );
+        assert_eq!(
+            timeout.evidence["sample"],
+            "(3) Execution failed due to configuration error: Connection timed out Authorization=[REDACTED]"
+        );
+        let key = findings
+            .iter()
+            .find(|f| f.evidence["cause"] == "invalid_api_key")
+            .expect("api key");
+        assert!(!key.evidence["sample"].as_str().unwrap().contains("k3y"));
+        assert_eq!(key.stage.as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn lines_outside_the_incident_window_are_not_evidence() {
+        let (findings, _) = run(vec![search(
+            LogKind::Execution,
+            "g",
+            &[
+                (now_minus(90), "Execution failed due to an internal error"),
+                (now_minus(-90), "Execution failed due to an internal error"),
+            ],
+        )]);
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    #[test]
+    fn a_bound_reached_is_said_in_the_finding_or_a_note() {
+        let mut bounded = search(
+            LogKind::Execution,
+            "g",
+            &[(now_minus(1), "PKIX path building failed")],
+        );
+        bounded.bound = Some(Bound::Pages);
+        let (findings, notes) = run(vec![bounded]);
+        assert_eq!(findings[0].evidence["bound_reached"], json!(["pages"]));
+        assert!(findings[0].summary.contains("pages bound"));
+        assert!(notes.is_empty());
+
+        let mut nothing = search(LogKind::Execution, "g", &[(now_minus(1), "ok")]);
+        nothing.bound = Some(Bound::Bytes);
+        let (findings, notes) = run(vec![nothing]);
+        assert!(findings.is_empty());
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("bytes bound"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_missing_log_group_is_stated_and_names_disabled_logging() {
+        let mut missing = search(
+            LogKind::Execution,
+            "API-Gateway-Execution-Logs_a1b2c3d4e5/prod",
+            &[],
+        );
+        missing.exists = false;
+        let mut snapshot = Snapshot::new("us-east-1", None);
+        snapshot.log_searches = vec![missing];
+        let off = Finding::new(Code::ExecutionLoggingDisabled, "off")
+            .api("a1b2c3d4e5")
+            .stage(Some("prod"));
+        let notes = notes(&snapshot, &[off]);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("does not exist"), "{notes:?}");
+        assert!(notes[0].contains("EXECUTION_LOGGING_DISABLED"), "{notes:?}");
+        let notes = super::notes(&snapshot, &[]);
+        assert!(
+            !notes[0].contains("EXECUTION_LOGGING_DISABLED"),
+            "{notes:?}"
+        );
+    }
+}

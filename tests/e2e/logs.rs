@@ -1,0 +1,210 @@
+//! The stage's own logs on moto: lines seeded in the emulator's CloudWatch Logs, searched over
+//! the incident window (`FilterLogEvents`), each cause found one `LOG_SIGNATURE`.
+//!
+//! Moto 5.2.5 answers `FilterLogEvents` with its start and end time and pages, but reads a
+//! pattern of `?"…"` terms as no pattern at all and returns every event in the window: the core
+//! classifies each line again, so only known lines count either way.
+
+use crate::support::{findings, id, Moto};
+use apigw_doctor::aws::Aws;
+use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+use serde_json::{json, Value};
+
+/// Writes `lines` (minutes ago, message) to `group` (created first).
+async fn seed_logs(aws: &Aws, group: &str, lines: &[(i64, String)]) {
+    let _ = aws
+        .logs
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await;
+    aws.logs
+        .create_log_stream()
+        .log_group_name(group)
+        .log_stream_name("s")
+        .send()
+        .await
+        .expect("stream");
+    let now = chrono::Utc::now();
+    let mut events: Vec<InputLogEvent> = lines
+        .iter()
+        .map(|(ago, message)| {
+            InputLogEvent::builder()
+                .timestamp((now - chrono::Duration::minutes(*ago)).timestamp_millis())
+                .message(message)
+                .build()
+                .expect("event")
+        })
+        .collect();
+    events.sort_by_key(InputLogEvent::timestamp);
+    for chunk in events.chunks(1000) {
+        aws.logs
+            .put_log_events()
+            .log_group_name(group)
+            .log_stream_name("s")
+            .set_log_events(Some(chunk.to_vec()))
+            .send()
+            .await
+            .expect("put");
+    }
+}
+
+fn signatures(report: &Value) -> Vec<(String, u64)> {
+    let mut found: Vec<(String, u64)> = findings(report, "LOG_SIGNATURE")
+        .iter()
+        .map(|f| {
+            (
+                f["evidence"]["cause"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                f["evidence"]["count"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn notes(report: &Value) -> Vec<String> {
+    report["incident"]["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn several_causes_in_the_window_each_one_finding_old_lines_left_out_and_samples_redacted() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    let execution = format!("API-Gateway-Execution-Logs_{api}/prod");
+    seed_logs(
+        &aws,
+        &execution,
+        &[
+            // Before the 30-minute window: never counted.
+            (120, "(old) Execution failed due to configuration error: PKIX path building failed".into()),
+            (20, "(a) Execution failed due to configuration error: Connection timed out".into()),
+            (10, "(b) Method request path: {}".into()),
+            (5, "(c) Execution failed due to configuration error: Connection timed out".into()),
+            (4, "(d) Method request headers: {Authorization=Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln, x-api-key=k3ysecret} Forbidden: Invalid API Key identifier specified".into()),
+        ],
+    )
+    .await;
+    seed_logs(
+        &aws,
+        "api-access",
+        &[(
+            3,
+            "{\"status\":\"403\",\"error\":\"Missing Authentication Token\"}".into(),
+        )],
+    )
+    .await;
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod" }))
+        .await;
+    assert_eq!(
+        signatures(&report),
+        [
+            ("connection_timed_out".to_string(), 2),
+            ("invalid_api_key".to_string(), 1),
+            ("missing_authentication_token".to_string(), 1),
+        ],
+        "{report:#}"
+    );
+    let key = findings(&report, "LOG_SIGNATURE")
+        .into_iter()
+        .find(|f| f["evidence"]["cause"] == "invalid_api_key")
+        .expect("api key");
+    let sample = key["evidence"]["sample"].as_str().expect("sample");
+    assert!(
+        !sample.contains("k3ysecret") && !sample.contains("eyJ"),
+        "{sample}"
+    );
+    assert!(sample.contains("Authorization=[REDACTED]"), "{sample}");
+    assert_eq!(key["evidence"]["log_groups"], json!([execution]));
+    assert!(
+        report.to_string().matches("k3ysecret").next().is_none(),
+        "a secret reached the report"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_log_group_is_stated_with_disabled_logging() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--logging-off"]);
+    let api = id(&ids, "api_id");
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod" }))
+        .await;
+    assert!(signatures(&report).is_empty(), "{report:#}");
+    let notes = notes(&report);
+    assert!(
+        notes.iter().any(
+            |n| n.contains(&format!("API-Gateway-Execution-Logs_{api}/prod"))
+                && n.contains("does not exist")
+                && n.contains("EXECUTION_LOGGING_DISABLED")
+        ),
+        "{notes:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_bound_reached_is_said() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    let lines: Vec<(i64, String)> = (0..5_100)
+        .map(|i| {
+            (
+                10,
+                format!("({i}) Execution failed due to an internal error"),
+            )
+        })
+        .collect();
+    seed_logs(
+        &aws,
+        &format!("API-Gateway-Execution-Logs_{api}/prod"),
+        &lines,
+    )
+    .await;
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod" }))
+        .await;
+    let found = findings(&report, "LOG_SIGNATURE");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["evidence"]["cause"], "backend_reset");
+    assert_eq!(found[0]["evidence"]["count"], 5_000);
+    assert_eq!(found[0]["evidence"]["bound_reached"], json!(["events"]));
+    assert!(found[0]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("events bound"));
+}
+
+#[tokio::test]
+async fn a_sweep_reads_no_logs() {
+    let moto = Moto::start();
+    moto.seed(&["public"]);
+    let aws = moto.aws().await;
+    crate::support::handle_with(
+        aws.clone(),
+        crate::support::config(&[]),
+        &json!({ "sweep": true }),
+    )
+    .await;
+    let sent = aws.operations_sent();
+    assert!(
+        sent.keys().any(|o| o.starts_with("apigateway:")),
+        "{sent:?}"
+    );
+    assert!(
+        !sent.keys().any(|o| o.starts_with("cloudwatchlogs:")),
+        "{sent:?}"
+    );
+}
