@@ -98,11 +98,7 @@ async fn mappings(
         .iter()
         .flat_map(|page| page.items())
         .map(|m| BasePathMapping {
-            // API Gateway reports the root mapping as "(none)".
-            base_path: match m.base_path().unwrap_or_default().trim_matches('/') {
-                "(none)" => String::new(),
-                path => path.to_string(),
-            },
+            base_path: mapping_path(m.base_path()),
             api_id: m.rest_api_id().unwrap_or_default().to_string(),
             stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
         })
@@ -137,12 +133,18 @@ async fn api_mappings(
         .iter()
         .flat_map(|page| page.items())
         .map(|m| BasePathMapping {
-            base_path: match m.api_mapping_key().unwrap_or_default().trim_matches('/') {
-                "(none)" => String::new(),
-                key => key.to_string(),
-            },
+            base_path: mapping_path(m.api_mapping_key()),
             api_id: m.api_id().unwrap_or_default().to_string(),
             stage: m.stage().filter(|s| !s.is_empty()).map(str::to_string),
         })
         .collect())
+}
+
+/// A base path mapping's path (v1 `basePath`, v2 `apiMappingKey`) without slashes; the root
+/// mapping, which API Gateway reports as "(none)" or empty, is "".
+fn mapping_path(raw: Option<&str>) -> String {
+    match raw.unwrap_or_default().trim_matches('/') {
+        "(none)" => String::new(),
+        path => path.to_string(),
+    }
 }
