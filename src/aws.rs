@@ -204,6 +204,32 @@ pub struct Clients {
     pub endpoint_url: Option<String>,
 }
 
+/// An `Aws` whose every client is `$from`'s, rebuilt with `$with` applied to its configuration
+/// builder (`|config| …`), and the remaining fields as given.
+macro_rules! each_client {
+    ($from:expr, |$config:ident| $with:expr, { $($rest:tt)* }) => {
+        Aws {
+            apigateway: each_client!(@one $from.apigateway, aws_sdk_apigateway, $config, $with),
+            apigatewayv2: each_client!(@one $from.apigatewayv2, aws_sdk_apigatewayv2, $config, $with),
+            ec2: each_client!(@one $from.ec2, aws_sdk_ec2, $config, $with),
+            sts: each_client!(@one $from.sts, aws_sdk_sts, $config, $with),
+            dynamodb: each_client!(@one $from.dynamodb, aws_sdk_dynamodb, $config, $with),
+            cloudtrail: each_client!(@one $from.cloudtrail, aws_sdk_cloudtrail, $config, $with),
+            apigatewaymanagement: each_client!(
+                @one $from.apigatewaymanagement, aws_sdk_apigatewaymanagement, $config, $with
+            ),
+            sns: each_client!(@one $from.sns, aws_sdk_sns, $config, $with),
+            eventbridge: each_client!(@one $from.eventbridge, aws_sdk_eventbridge, $config, $with),
+            logs: each_client!(@one $from.logs, aws_sdk_cloudwatchlogs, $config, $with),
+            $($rest)*
+        }
+    };
+    (@one $client:expr, $krate:ident, $config:ident, $with:expr) => {{
+        let $config = $client.config().to_builder();
+        $krate::Client::from_conf($with.build())
+    }};
+}
+
 /// The AWS clients, built once per process and shared across warm invocations.
 #[derive(Clone)]
 pub struct Aws {
@@ -279,72 +305,24 @@ impl Aws {
     /// Wraps existing clients (e.g. fault-injecting ones in tests), adding call counting to each.
     pub fn from_clients(clients: Clients, region: String) -> Self {
         let calls = CallCounter::default();
-        macro_rules! counted {
-            ($client:expr, $krate:ident) => {
-                $krate::Client::from_conf(
-                    $client
-                        .config()
-                        .to_builder()
-                        .interceptor(calls.clone())
-                        .build(),
-                )
-            };
-        }
-        Aws {
-            apigateway: counted!(clients.apigateway, aws_sdk_apigateway),
-            apigatewayv2: counted!(clients.apigatewayv2, aws_sdk_apigatewayv2),
-            ec2: counted!(clients.ec2, aws_sdk_ec2),
-            sts: counted!(clients.sts, aws_sdk_sts),
-            dynamodb: counted!(clients.dynamodb, aws_sdk_dynamodb),
-            cloudtrail: counted!(clients.cloudtrail, aws_sdk_cloudtrail),
-            apigatewaymanagement: counted!(
-                clients.apigatewaymanagement,
-                aws_sdk_apigatewaymanagement
-            ),
-            sns: counted!(clients.sns, aws_sdk_sns),
-            eventbridge: counted!(clients.eventbridge, aws_sdk_eventbridge),
-            logs: counted!(clients.logs, aws_sdk_cloudwatchlogs),
+        each_client!(clients, |config| config.interceptor(calls.clone()), {
             region,
             endpoint_url: clients.endpoint_url,
             calls: calls.clone(),
             limits: Arc::new(Limits::new()),
-        }
+        })
     }
 
     /// The same clients working with `credentials` (a member account's role): the calls are
     /// counted with this process's, and the rate limits are the other account's own.
     pub fn with_credentials(&self, credentials: aws_credential_types::Credentials) -> Self {
         let provider = aws_credential_types::provider::SharedCredentialsProvider::new(credentials);
-        macro_rules! as_member {
-            ($client:expr, $krate:ident) => {
-                $krate::Client::from_conf(
-                    $client
-                        .config()
-                        .to_builder()
-                        .credentials_provider(provider.clone())
-                        .build(),
-                )
-            };
-        }
-        Aws {
-            apigateway: as_member!(self.apigateway, aws_sdk_apigateway),
-            apigatewayv2: as_member!(self.apigatewayv2, aws_sdk_apigatewayv2),
-            ec2: as_member!(self.ec2, aws_sdk_ec2),
-            sts: as_member!(self.sts, aws_sdk_sts),
-            dynamodb: as_member!(self.dynamodb, aws_sdk_dynamodb),
-            cloudtrail: as_member!(self.cloudtrail, aws_sdk_cloudtrail),
-            apigatewaymanagement: as_member!(
-                self.apigatewaymanagement,
-                aws_sdk_apigatewaymanagement
-            ),
-            sns: as_member!(self.sns, aws_sdk_sns),
-            eventbridge: as_member!(self.eventbridge, aws_sdk_eventbridge),
-            logs: as_member!(self.logs, aws_sdk_cloudwatchlogs),
+        each_client!(self, |config| config.credentials_provider(provider.clone()), {
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             calls: self.calls.clone(),
             limits: Arc::new(Limits::new()),
-        }
+        })
     }
 
     /// The `@connections` endpoint of a WebSocket stage: the API's own execute-api host in
