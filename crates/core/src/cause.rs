@@ -7,7 +7,7 @@
 //! the VPC-link 500 article (<https://repost.aws/knowledge-center/api-gateway-500-error-vpc>) and
 //! the 410 article (<https://repost.aws/knowledge-center/410-gone-api-gateway>).
 
-use crate::catalog::Code;
+use crate::catalog::{Code, Symptom};
 use crate::intake::ErrorHint;
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr};
@@ -105,6 +105,42 @@ const VPC_LINK_CODES: &[Code] = &[
 ];
 
 impl Cause {
+    /// Whether an error of this cause is the kind of error `symptom` reports: an authorizer's
+    /// 403 in the logs of an API whose 5xx alarm fired is its everyday background, not the
+    /// incident. The causes of SPEC §6 answer 403 (the knowledge-center 403 table), a 5xx (the
+    /// VPC-link and backend strings) or 410 (a gone connection). Without a symptom, or for
+    /// latency, every cause fits.
+    pub fn fits(self, symptom: Option<Symptom>) -> bool {
+        use Cause::*;
+        let status: u16 = match self {
+            ConnectionTimedOut | VpcLinkInternalError | TlsHostnameMismatch | TlsUntrustedCa
+            | TlsKeyMismatch | BackendReset | BackendInvalidHttp => 500,
+            ConnectionGone => 410,
+            LambdaAuthorizerDeny
+            | IamExplicitDeny
+            | IamNotAuthorized
+            | InvalidSecurityToken
+            | MissingAuthenticationToken
+            | SignatureExpired
+            | InvalidApiKey
+            | SignatureMismatch
+            | IncompleteSignature
+            | WafBlocked
+            | PrivateApiWrongHost
+            | DefaultEndpointDisabled
+            | MtlsCertificateInvalid
+            | CustomDomainNoMapping
+            | CustomDomainStageInPath => 403,
+        };
+        match symptom {
+            None | Some(Symptom::Latency) => true,
+            Some(Symptom::ServerError | Symptom::Timeout) => status >= 500,
+            Some(Symptom::ClientError) => (400..500).contains(&status),
+            Some(Symptom::Forbidden) => status == 403,
+            Some(Symptom::Gone) => status == 410,
+        }
+    }
+
     /// The cause as `evidence.cause` writes it.
     pub fn as_str(self) -> &'static str {
         self.into()

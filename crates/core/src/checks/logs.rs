@@ -2,7 +2,7 @@
 //! The stage's own logs over the incident window: every line the classifier of SPEC §6 knows,
 //! one finding per cause and stage (SPEC §5), with a redacted sample.
 
-use crate::catalog::Code;
+use crate::catalog::{Code, Severity};
 use crate::cause::{classify_line, Cause};
 use crate::finding::Finding;
 use crate::intake::Incident;
@@ -75,16 +75,25 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                     seen.bounds.join(" and ")
                 )
             };
+            // Another kind of error than the incident's is the API's background (clients
+            // with expired tokens, say), worth knowing but no error of this incident.
+            let fits = cause.fits(incident.symptom);
+            let background = if fits {
+                ""
+            } else {
+                " That is not the kind of error this incident reports, so it is background here, not its cause."
+            };
             Finding::new(
                 Code::LogSignature,
                 format!(
-                    "Stage {stage} of API {api_id} logged {cause} {} time(s) between {} and {}: {}.{bound}",
+                    "Stage {stage} of API {api_id} logged {cause} {} time(s) between {} and {}: {}.{bound}{background}",
                     seen.count,
                     time(seen.first),
                     time(seen.last),
                     explanation.meaning
                 ),
             )
+            .severity(if fits { Severity::Error } else { Severity::Warning })
             .api(api_id)
             .stage(Some(stage))
             .evidence(json!({
@@ -236,6 +245,47 @@ mod tests {
             .expect("api key");
         assert!(!key.evidence["sample"].as_str().unwrap().contains("k3y"));
         assert_eq!(key.stage.as_deref(), Some("prod"));
+    }
+
+    // Real APIs with an authorizer log denials all day (clients with expired tokens): on a 5xx
+    // incident they are background, a warning, not an error that fails the run; the 5xx cause
+    // stays an error, and on a 403 incident the denial is the error.
+    #[test]
+    fn another_kind_of_error_than_the_incidents_is_background_not_an_error() {
+        let lines = [
+            (now_minus(10), "Execution failed due to an internal error"),
+            (now_minus(9), "Unauthorized request: 5c7d...: User is not authorized to access this resource with an explicit deny"),
+        ];
+        let mut snapshot = Snapshot::new("us-east-1", None);
+        snapshot.log_searches = vec![search(LogKind::Execution, "g", &lines)];
+        let severity_of = |findings: &[Finding], cause: &str| {
+            findings
+                .iter()
+                .find(|f| f.evidence["cause"] == cause)
+                .map(|f| f.severity)
+        };
+        let server = incident(json!({"api_id": "a1b2c3d4e5", "symptom": "server-error"}));
+        let found = check(&snapshot, &server);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(severity_of(&found, "backend_reset"), Some(Severity::Error));
+        let deny = found
+            .iter()
+            .find(|f| f.severity == Severity::Warning)
+            .expect("the denial is background");
+        assert!(
+            deny.summary.contains("background here, not its cause"),
+            "{}",
+            deny.summary
+        );
+        let forbidden = incident(json!({"api_id": "a1b2c3d4e5", "symptom": "forbidden"}));
+        let found = check(&snapshot, &forbidden);
+        assert!(found
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.evidence["cause"] != "backend_reset"));
+        assert_eq!(
+            severity_of(&found, "backend_reset"),
+            Some(Severity::Warning)
+        );
     }
 
     #[test]
