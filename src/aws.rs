@@ -21,6 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
+use crate::config::Rate;
+use crate::throttle::{RetryAfterClassifier, RetryAfterInterceptor, ServerPause};
+
 pub use crate::failure::{CallFailure, FailureKind};
 
 /// Counts every request the SDK transmits, retries included (SPEC §4 `aws_calls`), and how many
@@ -67,7 +70,8 @@ pub fn operation_in(cfg: &ConfigBag) -> Option<String> {
     Some(format!("{service}:{}", metadata.name()))
 }
 
-/// Token buckets for API Gateway's account quotas (SPEC §7) and EC2's Describe budget.
+/// Token buckets for API Gateway's account quotas (SPEC §7) and EC2's Describe budget, and
+/// the pause API Gateway last asked for.
 struct Limits {
     api_gateway: DefaultDirectRateLimiter,
     get_resources: DefaultDirectRateLimiter,
@@ -75,6 +79,18 @@ struct Limits {
     create_vpc_link: DefaultDirectRateLimiter,
     ec2: DefaultDirectRateLimiter,
     lookup_events: DefaultDirectRateLimiter,
+    server_pause: ServerPause,
+}
+
+/// A sweep's own bucket for API Gateway (`APIGW_DOCTOR_SWEEP_RATE_SHARE`), taken before the
+/// account's: a sweep never holds more than its share of the quota, so a diagnosis in the same
+/// process, and the account's own pipelines, always find the rest.
+pub struct SweepShare(DefaultDirectRateLimiter);
+
+impl SweepShare {
+    pub fn new(rate: Rate) -> Self {
+        SweepShare(per(rate.period, rate.burst))
+    }
 }
 
 fn per(period: Duration, burst: u32) -> DefaultDirectRateLimiter {
@@ -86,7 +102,7 @@ fn per(period: Duration, burst: u32) -> DefaultDirectRateLimiter {
 }
 
 impl Limits {
-    fn new() -> Self {
+    fn new(server_pause: ServerPause) -> Self {
         Limits {
             api_gateway: per(Duration::from_millis(100), 40),
             get_resources: per(Duration::from_millis(400), 5),
@@ -95,14 +111,20 @@ impl Limits {
             ec2: per(Duration::from_millis(50), 100),
             // CloudTrail LookupEvents: 2 requests per second per account and region.
             lookup_events: per(Duration::from_millis(500), 2),
+            server_pause,
         }
     }
 
-    /// Waits for every bucket that applies to `step` (`service:Operation`).
-    async fn wait(&self, step: &str) {
+    /// Waits for every bucket that applies to `step` (`service:Operation`), a sweep's share
+    /// first, and for the end of a pause API Gateway asked for.
+    async fn wait(&self, step: &str, sweep: Option<&SweepShare>) {
         let (service, operation) = step.split_once(':').unwrap_or((step, ""));
         match service {
             "apigateway" | "apigatewayv2" => {
+                if let Some(SweepShare(share)) = sweep {
+                    share.until_ready().await;
+                }
+                self.server_pause.wait().await;
                 self.api_gateway.until_ready().await;
                 match operation {
                     "GetResources" => self.get_resources.until_ready().await,
@@ -280,48 +302,82 @@ pub async fn load_sdk_config(region: Option<String>) -> SdkConfig {
     loader.load().await
 }
 
+/// Supplementary evidence (CloudTrail history, logs) supports findings but never decides one
+/// (SPEC §3): one retry, soon, so a failing service costs one more round trip and not the
+/// seconds of the standard back-off; what still fails is a note on the finding.
+fn supplementary_retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(2)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_max_backoff(Duration::from_millis(200))
+}
+
 impl Aws {
     /// Builds every client from one SDK configuration.
     pub fn new(config: &SdkConfig) -> Self {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Aws::from_clients(
             Clients {
-                apigateway: aws_sdk_apigateway::Client::new(config),
-                apigatewayv2: aws_sdk_apigatewayv2::Client::new(config),
+                apigateway: aws_sdk_apigateway::Client::from_conf(
+                    aws_sdk_apigateway::config::Builder::from(config)
+                        .retry_classifier(RetryAfterClassifier)
+                        .build(),
+                ),
+                apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
+                    aws_sdk_apigatewayv2::config::Builder::from(config)
+                        .retry_classifier(RetryAfterClassifier)
+                        .build(),
+                ),
                 ec2: aws_sdk_ec2::Client::new(config),
                 sts: aws_sdk_sts::Client::new(config),
                 dynamodb: aws_sdk_dynamodb::Client::new(config),
-                cloudtrail: aws_sdk_cloudtrail::Client::new(config),
+                cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
+                    aws_sdk_cloudtrail::config::Builder::from(config)
+                        .retry_config(supplementary_retries())
+                        .build(),
+                ),
                 apigatewaymanagement: aws_sdk_apigatewaymanagement::Client::new(config),
                 sns: aws_sdk_sns::Client::new(config),
                 eventbridge: aws_sdk_eventbridge::Client::new(config),
-                logs: aws_sdk_cloudwatchlogs::Client::new(config),
+                logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                    aws_sdk_cloudwatchlogs::config::Builder::from(config)
+                        .retry_config(supplementary_retries())
+                        .build(),
+                ),
                 endpoint_url: config.endpoint_url().map(str::to_string),
             },
             region,
         )
     }
 
-    /// Wraps existing clients (e.g. fault-injecting ones in tests), adding call counting to each.
+    /// Wraps existing clients (e.g. fault-injecting ones in tests), adding call counting and the
+    /// reading of API Gateway's `Retry-After` to each.
     pub fn from_clients(clients: Clients, region: String) -> Self {
         let calls = CallCounter::default();
-        each_client!(clients, |config| config.interceptor(calls.clone()), {
-            region,
-            endpoint_url: clients.endpoint_url,
-            calls: calls.clone(),
-            limits: Arc::new(Limits::new()),
-        })
+        let retry_after = RetryAfterInterceptor::default();
+        each_client!(
+            clients,
+            |config| config.interceptor(calls.clone()).interceptor(retry_after.clone()),
+            {
+                region,
+                endpoint_url: clients.endpoint_url,
+                calls: calls.clone(),
+                limits: Arc::new(Limits::new(retry_after.pause.clone())),
+            }
+        )
     }
 
     /// The same clients working with `credentials` (a member account's role): the calls are
-    /// counted with this process's, and the rate limits are the other account's own.
+    /// counted with this process's, and the rate limits are the other account's own. The
+    /// clients keep their `Retry-After` reader, so the pause is shared; a member's run makes no
+    /// API Gateway call in the function's own account, so it holds only the member's calls.
     pub fn with_credentials(&self, credentials: aws_credential_types::Credentials) -> Self {
         let provider = aws_credential_types::provider::SharedCredentialsProvider::new(credentials);
         each_client!(self, |config| config.credentials_provider(provider.clone()), {
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             calls: self.calls.clone(),
-            limits: Arc::new(Limits::new()),
+            limits: Arc::new(Limits::new(self.limits.server_pause.clone())),
         })
     }
 
@@ -354,6 +410,7 @@ impl Aws {
         Session {
             aws: self,
             deadline,
+            sweep: None,
         }
     }
 }
@@ -383,14 +440,26 @@ pub enum Scanned<T> {
 pub struct Session<'a> {
     pub aws: &'a Aws,
     deadline: Option<Instant>,
+    /// A sweep's share of API Gateway's quota, when this session reads for a sweep.
+    sweep: Option<&'a SweepShare>,
 }
 
 impl<'a> Session<'a> {
-    /// The same deadline on other clients (another account's, or the function's own).
+    /// The same deadline on other clients (another account's, or the function's own); the
+    /// sweep's share stays with the clients it was given for.
     pub fn on<'b>(&self, aws: &'b Aws) -> Session<'b> {
         Session {
             aws,
             deadline: self.deadline,
+            sweep: None,
+        }
+    }
+
+    /// The same session, its API Gateway calls held to a sweep's share.
+    pub fn sweeping(self, share: &'a SweepShare) -> Self {
+        Session {
+            sweep: Some(share),
+            ..self
         }
     }
 }
@@ -403,7 +472,7 @@ impl Session<'_> {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let attempt = async {
-            self.aws.limits.wait(step).await;
+            self.aws.limits.wait(step, self.sweep).await;
             request.await.map_err(|e| classify(step, e))
         };
         match self.deadline {
@@ -475,5 +544,63 @@ impl Session<'_> {
             }
         }
         Ok(Scanned::Capped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry;
+
+    #[tokio::test]
+    async fn a_sweep_spends_only_its_share_and_leaves_the_rest_to_a_diagnosis() {
+        let limits = Limits::new(ServerPause::default());
+        // One token an hour: nothing refills while the test runs, however slow the machine.
+        let share = SweepShare::new(Rate {
+            period: Duration::from_secs(3600),
+            burst: 3,
+        });
+        for _ in 0..3 {
+            limits.wait("apigateway:GetRestApis", Some(&share)).await;
+        }
+        assert!(share.0.check().is_err(), "a fourth sweep call waits");
+        // The account's bucket (burst 40) still holds what the sweep did not take.
+        assert!((0..37).all(|_| limits.api_gateway.check().is_ok()));
+    }
+
+    #[tokio::test]
+    async fn the_share_holds_only_api_gateway_calls() {
+        let limits = Limits::new(ServerPause::default());
+        let share = SweepShare::new(Rate {
+            period: Duration::from_secs(3600),
+            burst: 1,
+        });
+        limits.wait("ec2:DescribeVpcEndpoints", Some(&share)).await;
+        limits.wait("sts:GetCallerIdentity", Some(&share)).await;
+        assert!(
+            share.0.check().is_ok(),
+            "EC2 and STS calls took no sweep token"
+        );
+    }
+
+    #[tokio::test]
+    async fn api_gateway_clients_wait_what_a_throttled_answer_asks() {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .build();
+        let aws = Aws::new(&config);
+        let ours =
+            |c: aws_smithy_runtime_api::client::retries::classifiers::SharedRetryClassifier| {
+                c.name() == "apigw-doctor-retry-after"
+            };
+        assert!(aws.apigateway.config().retry_classifiers().any(ours));
+        assert!(aws.apigatewayv2.config().retry_classifiers().any(ours));
+        for retry in [
+            aws.cloudtrail.config().retry_config(),
+            aws.logs.config().retry_config(),
+        ] {
+            assert_eq!(retry.map(|r| r.max_attempts()), Some(2));
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::action::Action;
 use crate::apply;
-use crate::aws::{Aws, CallFailure};
+use crate::aws::{Aws, CallFailure, SweepShare};
 use crate::checks;
 use crate::config::{Config, Mode};
 use crate::gather;
@@ -256,7 +256,11 @@ async fn read(
         _ => None,
     };
     let aws = member.as_ref().unwrap_or(aws);
-    let session = aws.session(deadline);
+    let sweep_share = SweepShare::new(doctor.config.sweep_rate());
+    let session = match incident.scope {
+        Scope::Sweep => aws.session(deadline).sweeping(&sweep_share),
+        _ => aws.session(deadline),
+    };
     let resolution = match Box::pin(resolve::resolve(session, &incident.scope)).await {
         Ok(resolution) => resolution,
         Err(failure) => return fail(snapshot, failure),

@@ -14,6 +14,7 @@ pub mod member;
 pub mod operations;
 pub mod publish;
 pub mod resolve;
+pub mod throttle;
 
 pub use apigw_doctor_core::{
     action, catalog, checks, config, failure, finding, intake, logs, notify, partition, plan,

@@ -48,6 +48,36 @@ pub struct Config {
     pub member_role_name: Option<String>,
     /// The external id the member role's trust policy asks for (`sts:ExternalId`).
     pub member_external_id: Option<String>,
+    /// The percentage of API Gateway's account quota a sweep may use, so the account's own
+    /// deployment pipelines are never throttled by one.
+    pub sweep_rate_share: u8,
+}
+
+/// API Gateway's control-plane quota per account: 10 requests per second, burst 40
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html>, "API Gateway
+/// quotas for creating, deploying and managing an API": "Total operations"; fixed, shared with
+/// every other caller of the account, deployment pipelines included).
+pub const API_GATEWAY_RATE_PER_SECOND: u32 = 10;
+pub const API_GATEWAY_BURST: u32 = 40;
+
+/// A token bucket: one token every `period`, at most `burst` held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub period: std::time::Duration,
+    pub burst: u32,
+}
+
+impl Config {
+    /// A sweep's bucket for API Gateway: `sweep_rate_share` percent of the account's rate and
+    /// of its burst (never less than one token).
+    pub fn sweep_rate(&self) -> Rate {
+        let share = u32::from(self.sweep_rate_share.clamp(1, 100));
+        let per_second_x100 = API_GATEWAY_RATE_PER_SECOND * share;
+        Rate {
+            period: std::time::Duration::from_micros(100_000_000 / u64::from(per_second_x100)),
+            burst: (API_GATEWAY_BURST * share / 100).max(1),
+        }
+    }
 }
 
 impl Config {
@@ -134,6 +164,12 @@ impl Config {
             is_external_id,
             "2-1224 of A-Z a-z 0-9 + = , . @ : / -",
         )?;
+        let sweep_rate_share = number(
+            "APIGW_DOCTOR_SWEEP_RATE_SHARE",
+            50,
+            1..=100,
+            "a whole percentage between 1 and 100",
+        )?;
         if member_external_id.is_some() && member_role_name.is_none() {
             return Err(ConfigError {
                 variable: "APIGW_DOCTOR_MEMBER_EXTERNAL_ID",
@@ -153,6 +189,8 @@ impl Config {
             event_bus,
             member_role_name,
             member_external_id,
+            // Bounded to 1..=100 above.
+            sweep_rate_share: u8::try_from(sweep_rate_share).unwrap_or(100),
         })
     }
 }
@@ -243,6 +281,33 @@ mod tests {
         assert_eq!(config.max_changes, 3);
         assert_eq!(config.log_lookback_minutes, 30);
         assert!(!config.actions.contains(&Action::EnablePrivateDns));
+        assert_eq!(config.sweep_rate_share, 50);
+    }
+
+    #[test]
+    fn a_sweep_gets_its_share_of_the_rate_and_of_the_burst() {
+        let share = |percent: &str| {
+            Config::from_vars(&vars(&[("APIGW_DOCTOR_SWEEP_RATE_SHARE", percent)]))
+                .expect("a valid share")
+                .sweep_rate()
+        };
+        let half = Config::from_vars(&BTreeMap::new())
+            .expect("defaults")
+            .sweep_rate();
+        assert_eq!(half.period, std::time::Duration::from_millis(200));
+        assert_eq!(half.burst, 20);
+        assert_eq!(share("100").period, std::time::Duration::from_millis(100));
+        assert_eq!(share("100").burst, API_GATEWAY_BURST);
+        assert_eq!(share("25").period, std::time::Duration::from_millis(400));
+        assert_eq!(share("25").burst, 10);
+        // 1% is one request every 10 s; the burst never drops below one token.
+        assert_eq!(share("1").period, std::time::Duration::from_secs(10));
+        assert_eq!(share("1").burst, 1);
+        assert_eq!(
+            share("3").period,
+            std::time::Duration::from_micros(3_333_333)
+        );
+        assert_eq!(share("3").burst, 1);
     }
 
     #[test]
@@ -256,6 +321,10 @@ mod tests {
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "10081"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "-5"),
             ("APIGW_DOCTOR_LOG_LOOKBACK_MINUTES", "0"),
+            ("APIGW_DOCTOR_SWEEP_RATE_SHARE", "0"),
+            ("APIGW_DOCTOR_SWEEP_RATE_SHARE", "101"),
+            ("APIGW_DOCTOR_SWEEP_RATE_SHARE", "50%"),
+            ("APIGW_DOCTOR_SWEEP_RATE_SHARE", "0.5"),
             ("APIGW_DOCTOR_REPORT_TOPIC_ARN", "ops"),
             (
                 "APIGW_DOCTOR_REPORT_TOPIC_ARN",
