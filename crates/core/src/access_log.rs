@@ -65,6 +65,22 @@ struct Wanted<T> {
     message: Option<(T, bool)>,
 }
 
+impl<T> Wanted<T> {
+    /// The status, response type and message, each read with `at`; `None` without a status.
+    fn values(
+        &self,
+        at: impl Fn(&T) -> Option<String>,
+    ) -> Option<(String, Option<String>, Option<String>)> {
+        Some((
+            at(&self.status)?,
+            self.response_type.as_ref().and_then(&at),
+            self.message
+                .as_ref()
+                .and_then(|(field, quoted)| at(field).map(|m| unquote(&m, *quoted))),
+        ))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum XmlField {
     Element(String),
@@ -134,29 +150,13 @@ impl AccessFormat {
         let (status, response_type, message) = match &self.fields {
             Fields::Json(wanted) => {
                 let value: Value = serde_json::from_str(line).ok()?;
-                let at = |path: &Vec<String>| json_at(&value, path);
-                (
-                    at(&wanted.status)?,
-                    wanted.response_type.as_ref().and_then(at),
-                    wanted
-                        .message
-                        .as_ref()
-                        .and_then(|(p, quoted)| at(p).map(|m| unquote(&m, *quoted))),
-                )
+                wanted.values(|path| json_at(&value, path))?
             }
             Fields::Xml(wanted) => {
                 if !line.starts_with('<') {
                     return None;
                 }
-                let at = |field: &XmlField| xml_at(line, field);
-                (
-                    at(&wanted.status)?,
-                    wanted.response_type.as_ref().and_then(at),
-                    wanted
-                        .message
-                        .as_ref()
-                        .and_then(|(f, quoted)| at(f).map(|m| unquote(&m, *quoted))),
-                )
+                wanted.values(|field| xml_at(line, field))?
             }
             Fields::Template(segments) => {
                 let values = match_template(segments, line)?;

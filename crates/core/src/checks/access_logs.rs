@@ -130,7 +130,7 @@ fn finding(search: &LogSearch, tally: &Tally, incident: &Incident) -> Finding {
         "format": tally.format,
         "log_group": search.log_group,
         "window": { "start": time(start), "end": time(end) },
-        "bound_reached": search.bound.map(|b| b.as_str()),
+        "bound_reached": search.bound.iter().map(|b| b.as_str()).collect::<Vec<_>>(),
     }))
 }
 
@@ -240,39 +240,46 @@ fn tally(format: &AccessFormat, lines: &[&str]) -> Tally {
 }
 
 fn format_of<'a>(snapshot: &'a Snapshot, api_id: &str, stage: &str) -> Option<&'a str> {
-    let rest = snapshot
-        .rest_api(api_id)
-        .and_then(|api| api.stages.iter().find(|s| s.name == stage))
-        .and_then(|s| s.access_log_format.as_deref());
-    rest.or_else(|| {
-        snapshot
-            .v2_api(api_id)
-            .and_then(|api| api.stages.iter().find(|s| s.name == stage))
-            .and_then(|s| s.access_log_format.as_deref())
-    })
+    access_settings(snapshot)
+        .find(|(api, name, _, _)| *api == api_id && *name == stage)
+        .and_then(|(_, _, _, format)| format)
 }
 
 /// Every stage's access-log destination.
 fn destinations(snapshot: &Snapshot) -> Vec<(&str, &str, &str)> {
+    access_settings(snapshot)
+        .filter_map(|(api, stage, destination, _)| Some((api, stage, destination?)))
+        .collect()
+}
+
+/// Every stage's access-log settings: API id, stage, destination and format (REST and v2
+/// stages are different types with the same two fields).
+fn access_settings(
+    snapshot: &Snapshot,
+) -> impl Iterator<Item = (&str, &str, Option<&str>, Option<&str>)> {
     let rest = snapshot.rest_apis.iter().flat_map(|api| {
-        api.stages.iter().filter_map(move |s| {
-            Some((
-                api.id.as_str(),
-                s.name.as_str(),
-                s.access_log_destination.as_deref()?,
-            ))
+        api.stages.iter().map(move |s| {
+            let (destination, format) = (&s.access_log_destination, &s.access_log_format);
+            (
+                &*api.id,
+                &*s.name,
+                destination.as_deref(),
+                format.as_deref(),
+            )
         })
     });
     let v2 = snapshot.v2_apis.iter().flat_map(|api| {
-        api.stages.iter().filter_map(move |s| {
-            Some((
-                api.id.as_str(),
-                s.name.as_str(),
-                s.access_log_destination.as_deref()?,
-            ))
+        api.stages.iter().map(move |s| {
+            let (destination, format) = (&s.access_log_destination, &s.access_log_format);
+            (
+                &*api.id,
+                &*s.name,
+                destination.as_deref(),
+                format.as_deref(),
+            )
         })
     });
-    rest.chain(v2).collect()
+    rest.chain(v2)
 }
 
 #[cfg(test)]

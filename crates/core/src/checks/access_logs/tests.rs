@@ -111,6 +111,7 @@ fn error_responses_in_the_window_are_counted_by_status_and_type() {
     assert_eq!(found.evidence["format"], "json");
     assert_eq!(found.evidence["log_group"], GROUP);
     assert!(found.evidence["window"]["start"].is_string());
+    assert_eq!(found.evidence["bound_reached"], json!([]));
     assert!(
         found.summary.contains("3 of 4 logged request(s)"),
         "{}",
@@ -198,7 +199,7 @@ fn a_bound_reached_is_said() {
     );
     bounded.log_searches[0].bound = Some(Bound::Events);
     let (findings, _) = run(&bounded);
-    assert_eq!(findings[0].evidence["bound_reached"], "events");
+    assert_eq!(findings[0].evidence["bound_reached"], json!(["events"]));
     assert!(
         findings[0].summary.contains("events bound"),
         "{}",
