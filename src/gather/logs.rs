@@ -1,5 +1,6 @@
 //! Searches the named stages' execution and access logs over the incident window with
-//! CloudWatch Logs `FilterLogEvents`, for every string the classifier knows; bounded by
+//! CloudWatch Logs `FilterLogEvents`: an execution log for every string the classifier knows,
+//! an access log line by line (its statuses are counted, so every line counts); bounded by
 //! `apigw_doctor_core::logs::BOUNDS`. Only for named targets: a sweep never reads logs.
 
 use crate::aws::{CallFailure, Session};
@@ -64,7 +65,9 @@ pub async fn search_all(
     let searches = targets(snapshot)
         .into_iter()
         .map(|(api_id, stage, kind, group)| async move {
-            let found = search(session, &group, window, bounds).await;
+            // An access line of any status counts toward ACCESS_LOG_ERRORS's totals.
+            let pattern = (kind == LogKind::Execution).then(filter_pattern);
+            let found = search(session, &group, pattern.as_deref(), window, bounds).await;
             found.map(|(exists, events, bound)| LogSearch {
                 api_id,
                 stage,
@@ -83,15 +86,15 @@ pub async fn search_all(
     }
 }
 
-/// One log group over the window, page by page until the last page or a bound: whether the
-/// group exists, the events, and the bound reached.
+/// One log group over the window (only the lines `pattern` matches, when given), page by page
+/// until the last page or a bound: whether the group exists, the events, and the bound reached.
 async fn search(
     session: Session<'_>,
     group: &str,
+    pattern: Option<&str>,
     window: Window,
     bounds: Bounds,
 ) -> Result<(bool, Vec<LogEvent>, Option<Bound>), CallFailure> {
-    let pattern = filter_pattern();
     let mut progress = Progress::default();
     let mut events = Vec::new();
     let mut token: Option<String> = None;
@@ -106,7 +109,7 @@ async fn search(
             .log_group_name(group)
             .start_time(window.start.timestamp_millis())
             .end_time(window.end.timestamp_millis())
-            .filter_pattern(&pattern)
+            .set_filter_pattern(pattern.map(str::to_string))
             .set_next_token(token.clone())
             .send();
         let page = session

@@ -195,6 +195,11 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, 
                 .and_then(|a| a.destination_arn())
                 .filter(|d| !d.is_empty())
                 .map(str::to_string),
+            access_log_format: s
+                .access_log_settings()
+                .and_then(|a| a.format())
+                .filter(|f| !f.is_empty())
+                .map(str::to_string),
             route_logging: s
                 .route_settings()
                 .into_iter()

@@ -208,3 +208,106 @@ async fn a_sweep_reads_no_logs() {
         "{sent:?}"
     );
 }
+
+/// Sets the stage's access-log format, as `UpdateStage` does on AWS.
+async fn set_access_format(aws: &Aws, api: &str, format: &str) {
+    aws.apigateway
+        .update_stage()
+        .rest_api_id(api)
+        .stage_name("prod")
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/accessLogSettings/format")
+                .value(format)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("format");
+}
+
+// The AWS CSV example (set-up-logging.md of the API Gateway developer guide) with the gateway
+// response type and a quoted message added: the statuses of the window's lines are counted
+// where the stage's own format puts them; an old line and a line of another shape are not.
+#[tokio::test]
+async fn the_access_log_is_counted_with_the_stages_own_format_over_the_window() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    set_access_format(
+        &aws,
+        &api,
+        "$context.identity.sourceIp,$context.requestTime,$context.httpMethod,$context.resourcePath,$context.status,$context.error.responseType,\"$context.error.message\",$context.requestId",
+    )
+    .await;
+    let line = |status: &str, kind: &str, message: &str| {
+        format!("198.51.100.7,30/Nov/2026:22:00:00 +0000,GET,/orders,{status},{kind},\"{message}\",r-{status}")
+    };
+    seed_logs(
+        &aws,
+        "api-access",
+        &[
+            (
+                120,
+                line("500", "API_CONFIGURATION_ERROR", "Internal server error"),
+            ),
+            (
+                9,
+                line("403", "INVALID_API_KEY", "Forbidden, key not valid"),
+            ),
+            (
+                8,
+                line("403", "INVALID_API_KEY", "Forbidden, key not valid"),
+            ),
+            (7, line("200", "-", "-")),
+            (6, "START RequestId: not an access line".into()),
+        ],
+    )
+    .await;
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod" }))
+        .await;
+    let found = findings(&report, "ACCESS_LOG_ERRORS");
+    assert_eq!(found.len(), 1, "{report:#}");
+    let evidence = &found[0]["evidence"];
+    assert_eq!(evidence["status_counts"], json!({"200": 1, "403": 2}));
+    assert_eq!(evidence["error_type_counts"], json!({"INVALID_API_KEY": 2}));
+    assert_eq!(evidence["lines_read"], 4);
+    assert_eq!(evidence["lines_unparsed"], 1);
+    assert_eq!(evidence["format"], "csv");
+    assert_eq!(evidence["log_group"], "api-access");
+    assert_eq!(found[0]["severity"], "info");
+    assert_eq!(found[0]["stage"], "prod");
+}
+
+// The seeded stage logs only `$context.requestId`: its lines are read, and the report says the
+// statuses cannot be counted rather than reporting none.
+#[tokio::test]
+async fn an_access_format_without_a_status_is_said() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    seed_logs(
+        &aws,
+        "api-access",
+        &[(5, "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into())],
+    )
+    .await;
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod" }))
+        .await;
+    assert!(
+        findings(&report, "ACCESS_LOG_ERRORS").is_empty(),
+        "{report:#}"
+    );
+    let notes = notes(&report);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("has no $context.status") && n.contains("api-access")),
+        "{notes:#?}"
+    );
+}

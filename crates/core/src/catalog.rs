@@ -119,6 +119,7 @@ pub enum Code {
     AccountCloudwatchRoleMissing,
     AccessLoggingDisabled,
     LogSignature,
+    AccessLogErrors,
     VpcLinkFailed,
     VpcLinkInactive,
     VpcLinkNotReady,
@@ -433,6 +434,14 @@ impl Code {
                 manual("See evidence.cause."),
                 ANY,
                 Some("logs"),
+            ),
+            Code::AccessLogErrors => (
+                Info,
+                Observability,
+                "The stage's access log, read with its own format (JSON, CLF, CSV or XML), holds 4xx or 5xx responses in the incident window (evidence: status_counts, error_type_counts, lines_read, lines_unparsed, format, log_group, window).",
+                manual("See evidence.error_type_counts and the findings that explain those errors."),
+                ANY,
+                Some("access_logs"),
             ),
             Code::VpcLinkFailed => (
                 Error,

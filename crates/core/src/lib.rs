@@ -5,6 +5,7 @@
 //! intake (event → Incident) → [shell: resolve, gather → Snapshot] → checks (findings)
 //!   → plan (actions and their rules) → [shell: apply] → report
 
+pub mod access_log;
 pub mod action;
 pub mod catalog;
 pub mod cause;

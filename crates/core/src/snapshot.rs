@@ -282,6 +282,9 @@ pub struct RestStage {
     /// Where access logs go; `None` when the stage writes none.
     #[serde(default)]
     pub access_log_destination: Option<String>,
+    /// `accessLogSettings.format`: the `$context` variables each access-log line holds.
+    #[serde(default)]
+    pub access_log_format: Option<String>,
     /// The AWS WAF web ACL associated with the stage (`webAclArn`), if any.
     #[serde(default)]
     pub web_acl_arn: Option<String>,
@@ -451,6 +454,9 @@ pub struct V2Stage {
     pub logging_level: Option<String>,
     #[serde(default)]
     pub access_log_destination: Option<String>,
+    /// `accessLogSettings.format`.
+    #[serde(default)]
+    pub access_log_format: Option<String>,
     /// `routeSettings`: the execution log level a route sets for itself (route key → level),
     /// overriding the default route settings (WebSocket APIs).
     #[serde(default)]

@@ -161,7 +161,7 @@ pub fn window_millis(incident: &Incident) -> (i64, i64) {
     )
 }
 
-fn time(millis: i64) -> String {
+pub(super) fn time(millis: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(millis)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true)

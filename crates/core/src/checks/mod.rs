@@ -1,6 +1,7 @@
 //! Pure checks over a snapshot: `fn(&Snapshot, &Incident) -> Vec<Finding>`, one module per area.
 //! Each module's first doc line names the codes it emits (`//! Emits: …`), as the catalog does.
 
+mod access_logs;
 mod api_keys;
 mod client_errors;
 mod custom_domains;
@@ -39,6 +40,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(deployments::check(snapshot, incident));
     findings.extend(observability::check(snapshot));
     findings.extend(logs::check(snapshot, incident));
+    findings.extend(access_logs::check(snapshot, incident));
     findings.extend(websocket::check(snapshot, incident));
     findings.extend(client_errors::check(snapshot, incident));
     findings.extend(custom_domains::check(snapshot, incident));
@@ -83,6 +85,7 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> 
     notes.extend(custom_domains::notes(snapshot, incident));
     notes.extend(error_response::notes(snapshot, incident, findings));
     notes.extend(logs::notes(snapshot, findings));
+    notes.extend(access_logs::notes(snapshot, incident));
     notes
 }
 
@@ -108,12 +111,21 @@ fn order(findings: &mut [Finding], symptom: Option<Symptom>) {
 const EVIDENCE: [Code; 2] = [Code::ErrorResponseExplained, Code::LogSignature];
 
 /// The codes whose configuration confirms a cause the evidence names
-/// (`Cause::explanation().confirmed_by`).
+/// (`Cause::explanation().confirmed_by`): a finding's `cause`, and the causes the access log's
+/// error messages name (`ACCESS_LOG_ERRORS` `causes`).
 fn confirmed_codes(findings: &[Finding]) -> BTreeSet<Code> {
-    findings
+    let named = findings
         .iter()
         .filter(|f| EVIDENCE.contains(&f.code))
-        .filter_map(|f| f.evidence["cause"].as_str()?.parse::<Cause>().ok())
+        .filter_map(|f| f.evidence["cause"].as_str());
+    let logged = findings
+        .iter()
+        .filter(|f| f.code == Code::AccessLogErrors)
+        .filter_map(|f| f.evidence["causes"].as_object())
+        .flat_map(|causes| causes.keys().map(String::as_str));
+    named
+        .chain(logged)
+        .filter_map(|cause| cause.parse::<Cause>().ok())
         .flat_map(|cause| cause.explanation().confirmed_by.iter().copied())
         .collect()
 }
@@ -122,6 +134,7 @@ fn confirmed_codes(findings: &[Finding]) -> BTreeSet<Code> {
 /// lines to each other.
 #[cfg(test)]
 const SOURCES: &[(&str, &str)] = &[
+    ("access_logs", include_str!("access_logs.rs")),
     ("api_keys", include_str!("api_keys.rs")),
     ("client_errors", include_str!("client_errors.rs")),
     ("custom_domains", include_str!("custom_domains.rs")),
