@@ -1,6 +1,10 @@
 //! Emits: LOG_SIGNATURE.
 //! The stage's own logs over the incident window: every line the classifier of SPEC §6 knows,
-//! one finding per cause and stage (SPEC §5), with a redacted sample.
+//! one finding per cause and stage (SPEC §5), with a redacted sample; and the log a probe
+//! returned ([`test_invoke`]).
+
+mod test_invoke;
+pub use test_invoke::{check as probed, notes as probe_notes};
 
 use crate::catalog::{Code, Severity};
 use crate::cause::{classify_line, Cause};
