@@ -17,9 +17,6 @@ use crate::snapshot::Snapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The step a probe is recorded under (calls, `incomplete`, the operations list).
-pub const TEST_INVOKE_METHOD: &str = "apigateway:TestInvokeMethod";
-
 /// Methods that are safe to call on a guess: they read (RFC 9110 §9.2.1).
 const SAFE_VERBS: [&str; 3] = ["GET", "HEAD", "OPTIONS"];
 
