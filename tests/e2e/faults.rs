@@ -119,6 +119,15 @@ fn apigateway_with_private_api() -> aws_sdk_apigateway::Client {
     )
 }
 
+/// EC2 with no VPC endpoint in the region.
+fn no_endpoints() -> aws_sdk_ec2::Client {
+    let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
+        aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
+            .build()
+    });
+    mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&endpoints])
+}
+
 fn config() -> Config {
     Config::from_vars(&BTreeMap::new()).expect("defaults")
 }
@@ -206,11 +215,7 @@ async fn a_server_error_on_stages_is_incomplete() {
             &deployment
         ]
     );
-    let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
-        aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
-            .build()
-    });
-    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&endpoints]);
+    let ec2 = no_endpoints();
     let aws = aws(apigateway, ec2);
     let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
     assert_eq!(outcome.fatal, None);
@@ -293,11 +298,7 @@ async fn access_denied_on_the_probe_is_incomplete_never_a_silent_pass() {
             &denied
         ]
     );
-    let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
-        aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
-            .build()
-    });
-    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&endpoints]);
+    let ec2 = no_endpoints();
     let event = json!({
         "api_id": "a1b2c3d4e5", "probe": true,
         "request": { "url": "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/items?a=1" },

@@ -2,29 +2,17 @@
 //! test invocations answer an execution log the test seeds (ext.py gap 16): the log classified
 //! as `LOG_SIGNATURE` with `evidence.source: "test-invoke"`, what was sent, and every refusal.
 
-use crate::support::{config, findings, handle_with, id, python, repo, run_binary, Moto, REGION};
+use crate::support::{config, findings, handle_with, id, repo, run_binary, Moto, REGION};
 use serde_json::{json, Value};
-use std::process::Command;
 
 const TIMED_OUT: &str = "Execution failed due to configuration error: Connection timed out";
 
 /// Every `TestInvokeMethod` the emulator received, oldest first.
 fn test_invocations(moto: &Moto) -> Vec<Value> {
-    let output = Command::new(python())
-        .args([
-            "-c",
-            "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
-            &format!("{}/moto-api/apigw-doctor/test-invoke", moto.endpoint()),
-        ])
-        .output()
-        .expect("list the test invocations");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let listed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    listed["calls"].as_array().cloned().unwrap_or_default()
+    moto.extension("test-invoke")["calls"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn notes(report: &Value) -> String {

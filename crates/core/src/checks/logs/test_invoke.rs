@@ -2,7 +2,7 @@
 //! logs: part of `checks::logs`, one `LOG_SIGNATURE` per cause with `evidence.source:
 //! "test-invoke"`, the status and latency the probe saw, and a redacted sample line.
 
-use crate::catalog::{Code, Severity};
+use crate::catalog::Code;
 use crate::cause::{classify_line, Cause};
 use crate::finding::Finding;
 use crate::intake::Incident;
@@ -30,12 +30,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     seen.into_iter()
         .map(|(cause, (count, sample))| {
             let explanation = cause.explanation();
-            let fits = cause.fits(incident.symptom);
-            let background = if fits {
-                ""
-            } else {
-                " That is not the kind of error this incident reports, so it is background here, not its cause."
-            };
+            let (severity, background) = super::weight(cause, incident);
             Finding::new(
                 Code::LogSignature,
                 format!(
@@ -44,7 +39,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                     explanation.meaning
                 ),
             )
-            .severity(if fits { Severity::Error } else { Severity::Warning })
+            .severity(severity)
             .api(&target.api_id)
             .stage(Some(&target.stage))
             .resource(&format!("{} {}", target.http_method, target.resource_path))
@@ -116,6 +111,7 @@ fn described(run: &ProbeRun) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Severity;
     use crate::checks::tests::incident;
     use crate::probe::ProbeTarget;
     use crate::snapshot::{Method, Resource, RestApi, RestStage};
