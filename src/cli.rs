@@ -112,6 +112,11 @@ struct DiagnoseArgs {
     client_ip: Option<String>,
     #[arg(long)]
     connection_id: Option<String>,
+    /// Reproduce the request (--url, --method) inside API Gateway with TestInvokeMethod: REST
+    /// APIs only; the backend is really called, so a method other than GET, HEAD or OPTIONS
+    /// runs only when --method names it.
+    #[arg(long)]
+    probe: bool,
 }
 
 /// A reason the run could not be made (exit 2).
@@ -133,6 +138,7 @@ impl DiagnoseArgs {
         put("stage", self.stage.clone().map(Value::from));
         put("symptom", self.symptom.clone().map(Value::from));
         put("connection_id", self.connection_id.clone().map(Value::from));
+        put("probe", self.probe.then_some(Value::Bool(true)));
         if self.status.is_some() || self.error_type.is_some() || self.error_message.is_some() {
             put(
                 "error",

@@ -277,6 +277,8 @@ async fn read(
         usage_plans: checks::wants_usage_plans(incident),
         // Logs are searched only for named targets: a sweep reads no stage's logs.
         logs: matches!(incident.scope, Scope::Named(_)).then_some(incident.window),
+        // Only when the person asked; the core refuses a sweep and anything but a REST method.
+        probe: incident.probe.then_some(incident),
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);

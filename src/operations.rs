@@ -12,10 +12,14 @@ pub enum Access {
     /// Sends the report to the function's own topic or bus: changes nothing it diagnoses, and
     /// happens whatever the run found or could not read.
     Notify,
+    /// Reproduces a request inside API Gateway (`TestInvokeMethod`): changes no configuration,
+    /// but really calls the backend, so it runs only when a person asks and the template grants
+    /// it only with `AllowProbe`.
+    Probe,
 }
 
-/// The operations, reads first, then the writes the built actions and the lock table make, and
-/// the report's sending.
+/// The operations, reads first (and the probe a person may ask for), then the writes the built
+/// actions and the lock table make, and the report's sending.
 pub const OPERATIONS: &[(&str, Access)] = &[
     ("sts:GetCallerIdentity", Access::Read),
     // Obtains a member account's credentials and changes nothing.
@@ -50,6 +54,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("cloudtrail:LookupEvents", Access::Read),
     ("cloudwatchlogs:FilterLogEvents", Access::Read),
     ("apigatewaymanagementapi:GetConnection", Access::Read),
+    ("apigateway:TestInvokeMethod", Access::Probe),
     ("dynamodb:GetItem", Access::Read),
     ("apigateway:CreateDeployment", Access::Write),
     ("apigateway:UpdateStage", Access::Write),

@@ -346,7 +346,11 @@ fn the_template_grants_exactly_the_writes_the_code_makes() {
         "every policy statement must start with `- Sid:` so this test reads it"
     );
     let mut granted = BTreeSet::new();
-    for statement in statements.iter().filter(|s| s.effect == "Allow") {
+    // The probe's grant is no repair: the_probe_is_granted_only_with_allow_probe holds it.
+    let repairs = statements.iter().filter(|s| {
+        s.effect == "Allow" && s.resource_condition.as_deref() != Some(PROBE_CONDITION)
+    });
+    for statement in repairs {
         let sid = &statement.sid;
         let written: Vec<&String> = statement.actions.iter().filter(|a| is_write(a)).collect();
         if written.is_empty() {
@@ -476,6 +480,52 @@ Resources:
         sdk_writes("session\n  .aws\n  .apigateway\n  .create_deployment()\n"),
         BTreeSet::from(["apigateway:CreateDeployment".to_string()])
     );
+}
+
+/// The condition that attaches the probe's grant: the `AllowProbe` parameter set to "true".
+const PROBE_CONDITION: &str = "AllowsProbe";
+
+/// `TestInvokeMethod` (POST /restapis/{id}/resources/{rid}/methods/{verb},
+/// <https://docs.aws.amazon.com/apigateway/latest/api/API_TestInvokeMethod.html>) really calls
+/// the backend: the template grants it, and nothing else, only when `AllowProbe` is "true" (off
+/// by default), and it is the one operation of its kind in the code.
+#[test]
+fn the_probe_is_granted_only_with_allow_probe() {
+    let template = template();
+    let probes: Vec<&str> = OPERATIONS
+        .iter()
+        .filter(|(_, access)| *access == Access::Probe)
+        .map(|(op, _)| *op)
+        .collect();
+    assert_eq!(probes, ["apigateway:TestInvokeMethod"]);
+    let granting: Vec<Statement> = statements(&template)
+        .into_iter()
+        .filter(|s| s.resource_condition.as_deref() == Some(PROBE_CONDITION))
+        .collect();
+    assert_eq!(granting.len(), 1, "{granting:#?}");
+    assert_eq!(granting[0].effect, "Allow");
+    assert_eq!(granting[0].actions, ["apigateway:POST"]);
+    assert_eq!(
+        granting[0].resources,
+        [format!("{APIGW}/restapis/*/resources/*/methods/*")]
+    );
+    assert_eq!(
+        entry(&template, PROBE_CONDITION).trim(),
+        r#"AllowsProbe: !Equals [!Ref AllowProbe, "true"]"#
+    );
+    let parameter = entry(&template, "AllowProbe");
+    assert!(parameter.contains(r#"Default: "false""#), "{parameter}");
+    assert!(
+        parameter.contains("The backend is really called"),
+        "{parameter}"
+    );
+    // No other statement grants a POST under /methods/.
+    let elsewhere: Vec<Statement> = statements(&template)
+        .into_iter()
+        .filter(|s| s.resource_condition.as_deref() != Some(PROBE_CONDITION))
+        .filter(|s| s.resources.iter().any(|r| r.contains("/methods")))
+        .collect();
+    assert!(elsewhere.is_empty(), "{elsewhere:#?}");
 }
 
 /// The IAM action a listed read needs: API Gateway authorizes its control plane by HTTP verb,
@@ -1150,6 +1200,8 @@ fn the_member_role_grants_what_the_function_has_at_home() {
     };
     same("Mode");
     same("Actions");
+    same("AllowProbe");
+    same(PROBE_CONDITION);
     for (action, _) in ACTION_WRITES {
         same(&apply_condition(*action));
     }

@@ -6,12 +6,13 @@ pub mod connection;
 pub mod domains;
 pub mod logs;
 pub mod network;
+pub mod probe;
 pub mod rest;
 mod trail;
 pub mod v2;
 
 use crate::aws::{CallFailure, Session};
-use crate::intake::{ClientHint, Window};
+use crate::intake::{ClientHint, Incident, Window};
 use crate::resolve::Resolution;
 use crate::snapshot::{ApiStage, Incomplete, RestApi, Snapshot, V2Api};
 use aws_sdk_ec2::types::VpcAttributeName;
@@ -46,6 +47,9 @@ pub struct Asked<'a> {
     pub usage_plans: bool,
     /// Search the stages' execution and access logs over this window (named targets only).
     pub logs: Option<Window>,
+    /// The incident whose request a person asked to reproduce (`TestInvokeMethod`): run when
+    /// `crate::probe::target` allows it, after the REST APIs are read.
+    pub probe: Option<&'a Incident>,
 }
 
 /// Reads the details of every resolved API and, when any check needs it, the network.
@@ -63,6 +67,7 @@ pub async fn gather(
         domain_names,
         usage_plans,
         logs: log_window,
+        probe: reproduce,
     } = asked;
     snapshot.lookups = resolution.lookups;
     // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
@@ -157,6 +162,15 @@ pub async fn gather(
             apigw_doctor_core::logs::BOUNDS,
         )
         .await;
+    }
+
+    if let Some(Ok(target)) =
+        reproduce.and_then(|incident| crate::probe::target(&snapshot, incident))
+    {
+        match probe::run(session, target).await {
+            Ok(run) => snapshot.probe = Some(run),
+            Err(failure) => snapshot.incomplete.push(failure.incomplete()),
+        }
     }
 
     let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();

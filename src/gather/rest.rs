@@ -119,6 +119,7 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<RestStage>
                 .web_acl_arn()
                 .filter(|a| !a.is_empty())
                 .map(str::to_string),
+            variables: tags(s.variables()),
         })
         .collect())
 }
@@ -282,6 +283,7 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
                 .collect();
             methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
             Resource {
+                id: r.id().map(str::to_string),
                 path: r.path().unwrap_or("/").to_string(),
                 methods,
             }

@@ -274,9 +274,11 @@ enum Scenario {
     /// API whose GET /items requires an API key: the domain names, their mappings and the usage
     /// plans are read.
     CustomDomain,
+    /// A person asks to reproduce GET /items (`TestInvokeMethod`), whose log names a cause.
+    Probe,
 }
 
-const SCENARIOS: [Scenario; 9] = [
+const SCENARIOS: [Scenario; 10] = [
     Scenario::Sweep,
     Scenario::MemberAccount,
     Scenario::RestRepairs,
@@ -286,6 +288,7 @@ const SCENARIOS: [Scenario; 9] = [
     Scenario::LockHeld,
     Scenario::HttpRedeploy,
     Scenario::CustomDomain,
+    Scenario::Probe,
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
@@ -395,6 +398,24 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
             });
             (event, config(&[]))
         }
+        Scenario::Probe => {
+            let ids = moto.seed(&[
+                "public",
+                "--name",
+                name,
+                "--test-invoke-status",
+                "504",
+                "--test-invoke-line",
+                "Execution failed due to configuration error: Connection timed out",
+            ]);
+            let api = id(&ids, "api_id");
+            let event = json!({
+                "api_id": api,
+                "probe": true,
+                "request": { "url": format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/items") },
+            });
+            (event, config(&[]))
+        }
     }
 }
 
@@ -494,6 +515,11 @@ fn judge(
         Some(Access::Notify) if in_incomplete => {}
         Some(Access::Notify) => {
             return Err(format!("{case}: the failed send is not in incomplete"))
+        }
+        // A probe that fails is evidence not gathered: incomplete, never a silent pass.
+        Some(Access::Probe) if in_incomplete => {}
+        Some(Access::Probe) => {
+            return Err(format!("{case}: the failed probe is not in incomplete"))
         }
         Some(Access::Write) => {
             return Err(format!(

@@ -119,6 +119,15 @@ fn apigateway_with_private_api() -> aws_sdk_apigateway::Client {
     )
 }
 
+/// EC2 with no VPC endpoint in the region.
+fn no_endpoints() -> aws_sdk_ec2::Client {
+    let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
+        aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
+            .build()
+    });
+    mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&endpoints])
+}
+
 fn config() -> Config {
     Config::from_vars(&BTreeMap::new()).expect("defaults")
 }
@@ -206,11 +215,7 @@ async fn a_server_error_on_stages_is_incomplete() {
             &deployment
         ]
     );
-    let endpoints = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints).then_output(|| {
-        aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
-            .build()
-    });
-    let ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &[&endpoints]);
+    let ec2 = no_endpoints();
     let aws = aws(apigateway, ec2);
     let outcome = handle_with(aws, config(), &json!({ "api_id": "a1b2c3d4e5" })).await;
     assert_eq!(outcome.fatal, None);
@@ -223,4 +228,94 @@ async fn a_server_error_on_stages_is_incomplete() {
         "{:?}",
         outcome.report.incomplete
     );
+}
+
+/// A probe AWS refuses (no `AllowProbe` grant) is evidence not gathered: `incomplete` under
+/// its step and exit 1, never a silent pass; what was sent is the stage's own request.
+#[tokio::test]
+async fn access_denied_on_the_probe_is_incomplete_never_a_silent_pass() {
+    use aws_sdk_apigateway::operation::test_invoke_method::TestInvokeMethodError;
+    use aws_sdk_apigateway::types::{Method, Resource};
+    let api = mock!(aws_sdk_apigateway::Client::get_rest_api).then_output(private_api);
+    let stages = mock!(aws_sdk_apigateway::Client::get_stages).then_output(|| {
+        GetStagesOutput::builder()
+            .item(
+                Stage::builder()
+                    .stage_name("prod")
+                    .deployment_id("d1")
+                    .variables("backend", "v2")
+                    .build(),
+            )
+            .build()
+    });
+    let resources = mock!(aws_sdk_apigateway::Client::get_resources).then_output(|| {
+        GetResourcesOutput::builder()
+            .items(
+                Resource::builder()
+                    .id("r1")
+                    .path("/items")
+                    .resource_methods(
+                        "GET",
+                        Method::builder()
+                            .http_method("GET")
+                            .authorization_type("NONE")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let deployments = mock!(aws_sdk_apigateway::Client::get_deployments)
+        .then_output(|| GetDeploymentsOutput::builder().build());
+    let denied = mock!(aws_sdk_apigateway::Client::test_invoke_method)
+        .match_requests(|sent| {
+            sent.resource_id() == Some("r1")
+                && sent.http_method() == Some("GET")
+                && sent.path_with_query_string() == Some("/items?a=1")
+                && sent
+                    .stage_variables()
+                    .is_some_and(|v| v.get("backend").map(String::as_str) == Some("v2"))
+        })
+        .then_error(|| {
+            TestInvokeMethodError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("User: arn:aws:sts::123456789012:assumed-role/doctor/x is not authorized to perform: apigateway:POST")
+                    .build(),
+            )
+        });
+    let [account, deployment] = account_and_deployment();
+    let apigateway = mock_client!(
+        aws_sdk_apigateway,
+        RuleMode::MatchAny,
+        &[
+            &api,
+            &stages,
+            &deployments,
+            &resources,
+            &account,
+            &deployment,
+            &denied
+        ]
+    );
+    let ec2 = no_endpoints();
+    let event = json!({
+        "api_id": "a1b2c3d4e5", "probe": true,
+        "request": { "url": "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/items?a=1" },
+    });
+    let outcome = handle_with(aws(apigateway, ec2), config(), &event).await;
+    assert_eq!(outcome.fatal, None);
+    let probe = outcome
+        .report
+        .incomplete
+        .iter()
+        .find(|i| i.step == "apigateway:TestInvokeMethod")
+        .unwrap_or_else(|| panic!("{:?}", outcome.report.incomplete));
+    assert_eq!(probe.error, "AccessDeniedException");
+    assert_eq!(outcome.report.exit_code(), 1);
+    assert!(outcome
+        .report
+        .findings
+        .iter()
+        .all(|f| f.evidence["source"] != "test-invoke"));
 }

@@ -10,6 +10,7 @@ mod logs;
 mod notify_member;
 mod policy_history;
 mod private_api;
+mod probe;
 mod public_from_vpc;
 mod remediation;
 mod resource_policy;

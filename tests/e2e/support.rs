@@ -200,20 +200,25 @@ impl Moto {
     /// Everything the emulator holds that an action could change (the extension's state dump):
     /// API Gateway v1 and v2, VPC endpoints, DynamoDB items.
     pub fn state(&self) -> Value {
+        self.extension("state")
+    }
+
+    /// What the extension answers a GET of `/moto-api/apigw-doctor/<path>` (JSON).
+    pub fn extension(&self, path: &str) -> Value {
         let output = Command::new(python())
             .args([
                 "-c",
                 "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
-                &format!("{}/moto-api/apigw-doctor/state", self.endpoint),
+                &format!("{}/moto-api/apigw-doctor/{path}", self.endpoint),
             ])
             .output()
-            .expect("read the moto state");
+            .expect("ask the moto extension");
         assert!(
             output.status.success(),
-            "state dump failed: {}",
+            "GET {path} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        serde_json::from_slice(&output.stdout).expect("the state dump is JSON")
+        serde_json::from_slice(&output.stdout).expect("the extension answers JSON")
     }
 
     /// Runs tests/moto/inbox.py with `args` (an SNS topic and an EventBridge bus, each read

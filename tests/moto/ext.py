@@ -142,6 +142,27 @@ models, because the client under test is the real AWS SDK for Rust):
     GetDomainName JSON; an unknown domain or one without mutual TLS is a 404, a malformed body a
     400. Domain names without mutual TLS are unchanged.
 
+16. REST ``TestInvokeMethod`` (POST ``/restapis/{id}/resources/{rid}/methods/{httpMethod}``),
+    which moto lacks (https://docs.aws.amazon.com/apigateway/latest/api/API_TestInvokeMethod.html).
+    It answers ``{"status", "body", "headers", "multiValueHeaders", "log", "latency"}`` as
+    botocore's TestInvokeMethodResponse shapes them (integer status, string body and log, string
+    and list maps, long latency in ms); an unknown API, resource or method is moto's own 404
+    NotFoundException. ``log`` is an execution log in the layout API Gateway writes for a test
+    invocation: ``Execution log for request <id>``, then ``<Day Mon DD HH:MM:SS UTC YYYY> :
+    <message>`` lines: ``Starting execution for request``, ``HTTP Method: <M>, Resource Path:
+    <path>``, ``Method request path``, ``Method request query string: {k=v}``, ``Method request
+    headers``, ``Method request body before transformations``, the lines seeded for the method,
+    and ``Method completed with status: <status>``. AWS's log is what the backend really did,
+    which moto cannot know, so a test seeds it: ``POST /moto-api/apigw-doctor/test-invoke``
+    with ``{"rest_api_id", "resource_id", "http_method", "status"?: int (200), "lines"?: [str],
+    "body"?: str, "latency"?: int (ms, 0..600000), "region"?: str}`` (account 123456789012)
+    answers 200 with what was seeded; an unknown method is a 404, a malformed body a 400. An
+    unseeded method answers 200 with an empty body and no extra line. ``GET`` on that path lists
+    every TestInvokeMethod received, oldest first, as ``{"calls": [{"restApiId", "resourceId",
+    "httpMethod", "pathWithQueryString", "stageVariables", "headers", "region"}]}``, so a test
+    can see what was sent, and that nothing was. Seeds and calls are test plumbing, not
+    configuration an action changes, so the state dump (gap 5) leaves them out.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem; ``ext_check.py`` proves those too.
@@ -165,7 +186,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 PINNED_MOTO = "5.2.5"
 STATE_PATH = "/moto-api/apigw-doctor/state"
@@ -827,6 +848,90 @@ def _truststore_warnings_route(request: Any, full_url: str, headers: Any) -> tup
     return 200, {"Content-Type": "application/json"}, json.dumps(domain.to_json())
 
 
+# ---------------------------------------------------------------------------------------------
+# Gap 16: REST TestInvokeMethod, with a log a test seeds.
+
+TEST_INVOKE_PATH = "/moto-api/apigw-doctor/test-invoke"
+# (region, rest api id, resource id, HTTP method) -> what a test invocation answers.
+_test_invoke_seeds: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+# Every TestInvokeMethod received, oldest first.
+_test_invoke_calls: list[dict[str, Any]] = []
+_test_invoke_lock = threading.Lock()
+
+
+def _valid_test_invoke_seed(params: Any) -> dict[str, Any] | None:
+    """The seed in a test-invoke request body, with defaults; None when it is malformed."""
+    if not isinstance(params, dict):
+        return None
+    names = ("rest_api_id", "resource_id", "http_method", "region")
+    if not all(isinstance(params.get(n, "us-east-1"), str) for n in names):
+        return None
+    if not all(params.get(n) for n in names[:3]):
+        return None
+    status, latency = params.get("status", 200), params.get("latency", 0)
+    lines, body = params.get("lines", []), params.get("body", "")
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        return None
+    if isinstance(latency, bool) or not isinstance(latency, int) or not 0 <= latency <= MAX_DELAY_MS:
+        return None
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        return None
+    if not isinstance(body, str):
+        return None
+    return {"status": status, "latency": latency, "lines": list(lines), "body": body}
+
+
+def _test_invoke_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Seeds what a method's test invocation answers (POST), or lists the calls received (GET)."""
+    from moto.apigateway.models import apigateway_backends
+
+    if request.method == "GET":
+        with _test_invoke_lock:
+            body = json.dumps({"calls": list(_test_invoke_calls)})
+        return 200, {"Content-Type": "application/json"}, body
+    if request.method != "POST":
+        return 405, {"Allow": "GET, POST"}, ""
+    try:
+        params = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        params = None
+    seed = _valid_test_invoke_seed(params)
+    if seed is None:
+        message = ("expected {\"rest_api_id\", \"resource_id\", \"http_method\", \"status\"?: 100..599, "
+                   "\"lines\"?: [str], \"body\"?: str, \"latency\"?: ms, \"region\"?: str}")
+        return 400, {}, json.dumps({"message": message})
+    region = params.get("region", "us-east-1")
+    backend = apigateway_backends[MOTO_ACCOUNT][region]
+    api = backend.apis.get(params["rest_api_id"])
+    resource = api.resources.get(params["resource_id"]) if api is not None else None
+    if resource is None or params["http_method"] not in resource.resource_methods:
+        return 404, {}, json.dumps({"message": "no such REST API method"})
+    key = (region, params["rest_api_id"], params["resource_id"], params["http_method"])
+    with _test_invoke_lock:
+        _test_invoke_seeds[key] = seed
+    return 200, {"Content-Type": "application/json"}, json.dumps(seed)
+
+
+def _test_invoke_log(request_id: str, method: str, path_with_query: str, headers: dict[str, str],
+                     body: str, lines: list[str], status: int, now: datetime.datetime) -> str:
+    """An execution log in the layout API Gateway writes for a test invocation."""
+    stamp = now.strftime("%a %b %d %H:%M:%S UTC %Y")
+    path, _, query = path_with_query.partition("?")
+    query_map = ", ".join(f"{k}={v}" for k, v in parse_qsl(query, keep_blank_values=True))
+    header_map = ", ".join(f"{k}={v}" for k, v in headers.items())
+    messages = [
+        f"Starting execution for request: {request_id}",
+        f"HTTP Method: {method}, Resource Path: {path or '/'}",
+        "Method request path: {}",
+        f"Method request query string: {{{query_map}}}",
+        f"Method request headers: {{{header_map}}}",
+        f"Method request body before transformations: {body}",
+        *lines,
+        f"Method completed with status: {status}",
+    ]
+    return "\n".join([f"Execution log for request {request_id}", *(f"{stamp} : {m}" for m in messages)])
+
+
 def _module(name: str) -> Any:
     try:
         return importlib.import_module(name)
@@ -890,6 +995,9 @@ def install() -> None:
     _require(RestResponse, "get_deployment")
     _require(RestResponse, "backend")
     _require(RestResponse, "create_domain_name")
+    _require(RestResponse, "test_invoke_method", absent=True)
+    _require(_require(rest_models, "APIGatewayBackend"), "get_method")
+    _require(rest_models.Resource, "get_path")
     RestDomainName = _require(rest_models, "DomainName")
     _require(RestDomainName, "to_json")
     _require(_require(rest_models, "APIGatewayBackend"), "get_domain_name")
@@ -1353,5 +1461,43 @@ def install() -> None:
     _wrap(RestResponse, "create_domain_name", wrap_create_domain_name)
     _wrap(RestDomainName, "to_json", wrap_domain_to_json)
     moto_api_paths["{0}" + TRUSTSTORE_WARNINGS_PATH] = _truststore_warnings_route
+
+    # Gap 16 ------------------------------------------------------------------------------
+    def test_invoke_method(self: Any) -> tuple[int, dict[str, str], str]:
+        parts = [unquote(part) for part in self.path.split("/")]
+        api_id, resource_id, http_method = parts[2], parts[4], parts[6]
+        # Moto's own 404s for an unknown API, resource or method.
+        self.backend.get_method(api_id, resource_id, http_method)
+        resource_path = self.backend.get_resource(api_id, resource_id).get_path()
+        params = json.loads(self.body or "{}")
+        path_with_query = params.get("pathWithQueryString") or resource_path
+        sent_headers = params.get("headers") or {}
+        with _test_invoke_lock:
+            _test_invoke_calls.append({
+                "restApiId": api_id,
+                "resourceId": resource_id,
+                "httpMethod": http_method,
+                "pathWithQueryString": params.get("pathWithQueryString"),
+                "stageVariables": params.get("stageVariables") or {},
+                "headers": sent_headers,
+                "region": self.region,
+            })
+            seed = _test_invoke_seeds.get((self.region, api_id, resource_id, http_method))
+        seed = seed or {"status": 200, "latency": 0, "lines": [], "body": ""}
+        log = _test_invoke_log(str(uuid.uuid4()), http_method, path_with_query, sent_headers,
+                               params.get("body") or "", seed["lines"], seed["status"],
+                               datetime.datetime.now(datetime.UTC))
+        answer = {
+            "status": seed["status"],
+            "body": seed["body"],
+            "headers": {"Content-Type": "application/json"},
+            "multiValueHeaders": {"Content-Type": ["application/json"]},
+            "log": log,
+            "latency": seed["latency"],
+        }
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer)
+
+    RestResponse.test_invoke_method = test_invoke_method
+    moto_api_paths["{0}" + TEST_INVOKE_PATH] = _test_invoke_route
 
     _installed = True

@@ -958,6 +958,74 @@ def check_mtls_domain_names(h: Harness) -> None:
         apigw.delete_domain_name(domainName=name)
 
 
+def test_invoke_raw(h: Harness, body: Any = None, method: str = "POST") -> tuple[int, Any]:
+    data = None if method == "GET" else json.dumps(body).encode()
+    request = urllib.request.Request(h.endpoint + ext.TEST_INVOKE_PATH, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def check_test_invoke(h: Harness) -> None:
+    apigw = h.client("apigateway")
+    api_id, ids = rest_api_with_methods(h)
+    # Gap 16: an unseeded method answers 200 and a log in API Gateway's test-invoke layout.
+    got = apigw.test_invoke_method(restApiId=api_id, resourceId=ids["root"], httpMethod="GET",
+                                   pathWithQueryString="/?kind=all", stageVariables={"backend": "v2"})
+    expect_equal(got["status"], 200, "unseeded status")
+    expect_equal(got["latency"], 0, "unseeded latency")
+    expect_equal(got["multiValueHeaders"], {"Content-Type": ["application/json"]}, "multiValueHeaders")
+    lines = got["log"].split("\n")
+    expect(lines[0].startswith("Execution log for request "), f"log header: {lines[0]!r}")
+    stamp = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4} : ")
+    expect(all(stamp.match(line) for line in lines[1:]), f"every line stamped: {lines!r}")
+    expect(any(line.endswith(" : HTTP Method: GET, Resource Path: /") for line in lines), f"{lines!r}")
+    expect(any(line.endswith(" : Method request query string: {kind=all}") for line in lines), f"{lines!r}")
+    expect(lines[-1].endswith(" : Method completed with status: 200"), f"last line: {lines[-1]!r}")
+
+    # Seeded: the status, latency, body and the lines a backend failure writes.
+    seeded_line = "Execution failed due to configuration error: Connection timed out"
+    seed = {"rest_api_id": api_id, "resource_id": ids["pets"], "http_method": "POST", "status": 504,
+            "lines": [seeded_line], "latency": 29000, "body": "{\"message\": \"Endpoint request timed out\"}"}
+    expect_equal(test_invoke_raw(h, seed)[0], 200, "seeding a test invocation")
+    got = apigw.test_invoke_method(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST",
+                                   headers={"Authorization": "Bearer t"})
+    expect_equal((got["status"], got["latency"]), (504, 29000), "seeded status and latency")
+    expect_equal(got["body"], seed["body"], "seeded body")
+    lines = got["log"].split("\n")
+    expect(any(line.endswith(" : " + seeded_line) for line in lines), f"seeded line in {lines!r}")
+    expect(any(line.endswith(" : HTTP Method: POST, Resource Path: /pets") for line in lines), f"{lines!r}")
+    expect(any(line.endswith(" : Method request headers: {Authorization=Bearer t}") for line in lines),
+           f"headers line in {lines!r}")
+    expect(lines[-1].endswith(" : Method completed with status: 504"), f"last line: {lines[-1]!r}")
+
+    # Every call is listed, with what was sent.
+    status, listed = test_invoke_raw(h, method="GET")
+    expect_equal(status, 200, "listing test invocations")
+    expect_equal([(c["resourceId"], c["httpMethod"], c["pathWithQueryString"], c["stageVariables"])
+                  for c in listed["calls"]],
+                 [(ids["root"], "GET", "/?kind=all", {"backend": "v2"}), (ids["pets"], "POST", None, {})],
+                 "the calls received")
+
+    # Unknown methods, resources and APIs are moto's own 404s; malformed seeds are 400s.
+    expect_error(lambda: apigw.test_invoke_method(restApiId=api_id, resourceId=ids["empty"], httpMethod="GET"),
+                 "NotFoundException", 404, "a resource without the method")
+    expect_error(lambda: apigw.test_invoke_method(restApiId=api_id, resourceId="nope", httpMethod="GET"),
+                 "NotFoundException", 404, "an unknown resource")
+    expect_error(lambda: apigw.test_invoke_method(restApiId="nope", resourceId=ids["root"], httpMethod="GET"),
+                 "NotFoundException", 404, "an unknown API")
+    expect_equal(test_invoke_raw(h, {**seed, "http_method": "GET"})[0], 404, "seeding an unknown method")
+    for bad in ({**seed, "status": "504"}, {**seed, "status": 99}, {**seed, "lines": "x"},
+                {**seed, "latency": True}, {"resource_id": ids["pets"], "http_method": "POST"}, [1]):
+        expect_equal(test_invoke_raw(h, bad)[0], 400, f"malformed seed {bad}")
+    state = json.loads(h.state())
+    expect("test-invoke" not in json.dumps(state) and "Connection timed out" not in json.dumps(state),
+           "test invocations are not in the state dump")
+    apigw.delete_rest_api(restApiId=api_id)
+
+
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
@@ -971,6 +1039,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("WebSocket connections: live when seeded, 410 GoneException otherwise", check_ws_connections),
     ("opt-in slow answers: handled at once, answer held", check_delays),
     ("REST custom domain names keep mutual TLS and truststore warnings", check_mtls_domain_names),
+    ("REST TestInvokeMethod answers a seeded execution log", check_test_invoke),
 ]
 
 

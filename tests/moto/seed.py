@@ -75,11 +75,19 @@ def deploy(apigw, api_id, args, stage="prod"):
     apigw.put_method(restApiId=api_id, resourceId=items["id"], httpMethod="GET", authorizationType="NONE",
                      apiKeyRequired=bool(args.api_key_required))
     apigw.put_integration(restApiId=api_id, resourceId=items["id"], httpMethod="GET", type="MOCK")
+    methods = {("items", "GET"): items["id"]}
+    if args.orders_post:
+        orders = apigw.create_resource(restApiId=api_id, parentId=root["id"], pathPart="orders")
+        apigw.put_method(restApiId=api_id, resourceId=orders["id"], httpMethod="POST", authorizationType="NONE")
+        apigw.put_integration(restApiId=api_id, resourceId=orders["id"], httpMethod="POST", type="MOCK")
+        methods[("orders", "POST")] = orders["id"]
     first = apigw.create_deployment(restApiId=api_id, stageName=stage)["id"]
     patches = [{"op": "replace", "path": "/accessLogSettings/destinationArn", "value": ACCESS_LOGS},
                {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"}]
     if not args.logging_off:
         patches.append({"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"})
+    patches += [{"op": "replace", "path": f"/variables/{key}", "value": value}
+                for key, value in tag_pairs(args.stage_variable).items()]
     apigw.update_stage(restApiId=api_id, stageName=stage, patchOperations=patches)
     if args.rolled_back:
         time.sleep(1.1)  # deployment times are whole seconds: the newer one must be later
@@ -92,6 +100,20 @@ def deploy(apigw, api_id, args, stage="prod"):
     if args.tag_stage:
         apigw.tag_resource(resourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{api_id}/stages/{stage}",
                            tags=tag_pairs(args.tag_stage))
+    if args.test_invoke_line or args.test_invoke_status:
+        for (_, verb), resource_id in methods.items():
+            test_invoke(args, api_id, resource_id, verb)
+    return {f"{path}_resource_id": resource_id for (path, _), resource_id in methods.items()}
+
+
+def test_invoke(args, api_id, resource_id, verb):
+    """What a test invocation of the method answers: its status and execution-log lines (ext.py gap 16)."""
+    body = json.dumps({"rest_api_id": api_id, "resource_id": resource_id, "http_method": verb,
+                       "status": args.test_invoke_status or 200, "lines": args.test_invoke_line or [],
+                       "latency": 29000 if (args.test_invoke_status or 200) == 504 else 35})
+    request = urllib.request.Request(f"{args.endpoint}/moto-api/apigw-doctor/test-invoke", method="POST",
+                                     data=body.encode())
+    urllib.request.urlopen(request, timeout=10).close()
 
 
 def account(apigw, args):
@@ -191,7 +213,7 @@ def scenario_private(ec2, apigw, args):
 def scenario_public(ec2, apigw, apigwv2, args):
     ids = network(ec2, args)
     api = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})
-    deploy(apigw, api["id"], args)
+    ids.update(deploy(apigw, api["id"], args))
     account(apigw, args)
     ids["api_id"] = api["id"]
     http = apigwv2.create_api(Name=f"{args.name}-http", ProtocolType="HTTP")
@@ -380,6 +402,11 @@ def main():
                         help="with --custom-domain: an HTTP API's stage live is mapped at BASE_PATH too (API Gateway v2)")
     parser.add_argument("--mtls-warning", metavar="TEXT",
                         help="with --custom-domain: the domain requires mutual TLS and its truststore has this warning")
+    parser.add_argument("--orders-post", action="store_true", help="the REST API also has POST /orders (and no other method there)")
+    parser.add_argument("--stage-variable", action="append", metavar="KEY=VALUE", help="a variable of stage prod (repeatable)")
+    parser.add_argument("--test-invoke-status", type=int, help="a test invocation of each REST method answers this status (ext.py gap 16)")
+    parser.add_argument("--test-invoke-line", action="append", metavar="LINE",
+                        help="a line the execution log of each REST method's test invocation carries (repeatable)")
     parser.add_argument("--custom-domain", metavar="BASE_PATH",
                         help="custom domain name <name>.example.com maps stage prod at BASE_PATH ('/': the root)")
     args = parser.parse_args()

@@ -430,7 +430,7 @@ impl Code {
             Code::LogSignature => (
                 Error,
                 Observability,
-                "A known error message was found in the stage's logs in the incident window (evidence: cause, count, first and last seen, sample).",
+                "A known error message was found in the stage's logs in the incident window, or in the log of a probe the incident asked for (evidence: cause, count, sample; first and last seen, or source \"test-invoke\" with the probe's status and latency).",
                 manual("See evidence.cause."),
                 ANY,
                 Some("logs"),

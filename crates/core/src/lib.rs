@@ -20,5 +20,6 @@ pub mod notify;
 pub mod partition;
 pub mod plan;
 pub mod policy;
+pub mod probe;
 pub mod report;
 pub mod snapshot;

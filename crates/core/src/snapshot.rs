@@ -47,6 +47,10 @@ pub struct Snapshot {
     /// (`FilterLogEvents`); a failed search is in `incomplete` instead.
     #[serde(default)]
     pub log_searches: Vec<crate::logs::LogSearch>,
+    /// What the probe the incident asked for returned (`TestInvokeMethod`); `None`: no probe
+    /// ran (not asked, refused, or failed: then it is in `incomplete`).
+    #[serde(default)]
+    pub probe: Option<crate::probe::ProbeRun>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
 }
@@ -230,6 +234,10 @@ pub struct RecordedChange {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Resource {
+    /// The resource id a probe names (`TestInvokeMethod`); `None` in snapshots from before it
+    /// was read.
+    #[serde(default)]
+    pub id: Option<String>,
     pub path: String,
     pub methods: Vec<Method>,
 }
@@ -288,6 +296,10 @@ pub struct RestStage {
     /// The AWS WAF web ACL associated with the stage (`webAclArn`), if any.
     #[serde(default)]
     pub web_acl_arn: Option<String>,
+    /// The stage's variables (`variables`), which a probe passes on so that it runs as the
+    /// stage would.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
 }
 
 /// A deployment of a REST, HTTP or WebSocket API.

@@ -57,7 +57,7 @@ fn classify<'a>(host: &'a str, partition: &Partition<'_>) -> Host<'a> {
 /// The API an execute-api request names: by its host, or — through a VPC endpoint's own DNS
 /// name — by its `x-apigw-api-id` or `Host` header. `None` for any other host (a custom domain
 /// name, whose base-path mapping decides the API) or when the request names no API.
-pub(super) fn named_api<'a>(
+pub(crate) fn named_api<'a>(
     host: &'a str,
     headers: &'a std::collections::BTreeMap<String, String>,
     partition: &Partition<'_>,

@@ -1,6 +1,10 @@
 //! Emits: LOG_SIGNATURE.
 //! The stage's own logs over the incident window: every line the classifier of SPEC §6 knows,
-//! one finding per cause and stage (SPEC §5), with a redacted sample.
+//! one finding per cause and stage (SPEC §5), with a redacted sample; and the log a probe
+//! returned ([`test_invoke`]).
+
+mod test_invoke;
+pub use test_invoke::{check as probed, notes as probe_notes};
 
 use crate::catalog::{Code, Severity};
 use crate::cause::{classify_line, Cause};
@@ -75,14 +79,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                     seen.bounds.join(" and ")
                 )
             };
-            // Another kind of error than the incident's is the API's background (clients
-            // with expired tokens, say), worth knowing but no error of this incident.
-            let fits = cause.fits(incident.symptom);
-            let background = if fits {
-                ""
-            } else {
-                " That is not the kind of error this incident reports, so it is background here, not its cause."
-            };
+            let (severity, background) = weight(cause, incident);
             Finding::new(
                 Code::LogSignature,
                 format!(
@@ -93,7 +90,7 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
                     explanation.meaning
                 ),
             )
-            .severity(if fits { Severity::Error } else { Severity::Warning })
+            .severity(severity)
             .api(api_id)
             .stage(Some(stage))
             .evidence(json!({
@@ -110,6 +107,20 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
             }))
         })
         .collect()
+}
+
+/// How much a logged cause weighs in this incident: an error when it is the kind of error the
+/// incident reports; otherwise the API's background (clients with expired tokens, say), worth
+/// knowing but no error of this incident: a warning, and the sentence that says so.
+fn weight(cause: Cause, incident: &Incident) -> (Severity, &'static str) {
+    if cause.fits(incident.symptom) {
+        (Severity::Error, "")
+    } else {
+        (
+            Severity::Warning,
+            " That is not the kind of error this incident reports, so it is background here, not its cause.",
+        )
+    }
 }
 
 /// What the searches could not show: a log group that does not exist, a bound reached with

@@ -14,7 +14,7 @@ mod observability;
 mod private_api;
 mod public_from_vpc;
 mod resource_policy;
-mod routing;
+pub(crate) mod routing;
 mod targets;
 mod ways_in;
 mod websocket;
@@ -27,6 +27,7 @@ use crate::snapshot::Snapshot;
 
 pub use api_keys::wants_usage_plans;
 pub use custom_domains::wants_domain_names;
+pub(crate) use invoke_url::named_api;
 use std::collections::BTreeSet;
 
 /// Runs every check and orders the findings, most relevant to the incident's symptom first.
@@ -41,6 +42,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(observability::check(snapshot));
     findings.extend(logs::check(snapshot, incident));
     findings.extend(access_logs::check(snapshot, incident));
+    findings.extend(logs::probed(snapshot, incident));
     findings.extend(websocket::check(snapshot, incident));
     findings.extend(client_errors::check(snapshot, incident));
     findings.extend(custom_domains::check(snapshot, incident));
@@ -86,6 +88,7 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> 
     notes.extend(error_response::notes(snapshot, incident, findings));
     notes.extend(logs::notes(snapshot, findings));
     notes.extend(access_logs::notes(snapshot, incident));
+    notes.extend(logs::probe_notes(snapshot, incident));
     notes
 }
 

@@ -4,7 +4,7 @@
 
 /// The path after the stage, when the URL path starts with the whole stage segment
 /// (`/prod/items` → `/items`; never `/production/items`).
-pub(super) fn after_stage<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
+pub(crate) fn after_stage<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
     let rest = path.strip_prefix('/')?.strip_prefix(stage)?;
     match rest {
         "" => Some("/"),
@@ -19,7 +19,7 @@ pub(super) fn after_stage<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
 /// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html#http-api-develop-routes.evaluation,
 /// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html);
 /// `None` when it does not match.
-pub(super) fn specificity(resource: &str, request: &str) -> Option<Vec<u8>> {
+pub(crate) fn specificity(resource: &str, request: &str) -> Option<Vec<u8>> {
     let mut wanted = request.split('/').filter(|s| !s.is_empty());
     let mut rank = Vec::new();
     for segment in resource.split('/').filter(|s| !s.is_empty()) {
@@ -41,7 +41,7 @@ pub(super) fn specificity(resource: &str, request: &str) -> Option<Vec<u8>> {
 }
 
 /// The resource path that serves `request`: the most specific of `paths` that matches.
-pub(super) fn serving<'a>(paths: impl Iterator<Item = &'a str>, request: &str) -> Option<&'a str> {
+pub(crate) fn serving<'a>(paths: impl Iterator<Item = &'a str>, request: &str) -> Option<&'a str> {
     paths
         .filter_map(|p| Some((specificity(p, request)?, p)))
         .max_by(|(a, _), (b, _)| a.cmp(b))
@@ -50,7 +50,7 @@ pub(super) fn serving<'a>(paths: impl Iterator<Item = &'a str>, request: &str) -
 
 /// The method on the serving resource that answers `verb`: the verb itself, else `ANY`
 /// (none: API Gateway answers "Missing Authentication Token").
-pub(super) fn answering<'a, M>(
+pub(crate) fn answering<'a, M>(
     methods: &'a [M],
     verb: &str,
     name: impl Fn(&M) -> &str,

@@ -54,6 +54,8 @@ struct ManualEvent {
     #[serde(default)]
     sweep: bool,
     account: Option<String>,
+    #[serde(default)]
+    probe: bool,
 }
 
 pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, InvalidEvent> {
@@ -151,6 +153,7 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     incident.connection_id = manual.connection_id;
     incident.dry_run = manual.dry_run;
     incident.actions = manual.actions.map(|_| actions);
+    incident.probe = manual.probe;
     Ok(incident)
 }
 

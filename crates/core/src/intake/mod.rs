@@ -124,6 +124,9 @@ pub struct Incident {
     pub dry_run: Option<bool>,
     /// Narrows the configured allow-list for this run.
     pub actions: Option<Vec<Action>>,
+    /// A person asked to reproduce the request with `TestInvokeMethod` (SPEC §1.1), which calls
+    /// the backend: only a manual event (or the CLI's `--probe`) can, never an alarm.
+    pub probe: bool,
 }
 
 /// Settings intake needs from the configuration.
@@ -155,6 +158,7 @@ impl Incident {
             connection_id: None,
             dry_run: None,
             actions: None,
+            probe: false,
         }
     }
 }

@@ -106,6 +106,7 @@ fn rest_api() -> RestApi {
             ..deployment("d-old", ago(3600), None)
         }],
         resources: vec![Resource {
+            id: None,
             path: "/items".into(),
             methods: ["GET", "POST"]
                 .iter()
