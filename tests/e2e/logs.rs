@@ -133,6 +133,55 @@ async fn several_causes_in_the_window_each_one_finding_old_lines_left_out_and_sa
     );
 }
 
+// The runbook's patterns, as their articles show the lines
+// (https://repost.aws/knowledge-center/malformed-502-api-gateway,
+// https://repost.aws/knowledge-center/api-gateway-504-errors): each cause once per request, the
+// malformed response's own 502 status line no second cause, a 200 nothing.
+#[tokio::test]
+async fn the_runbooks_lambda_and_timeout_lines_are_found_and_a_502_line_is_not_counted_twice() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    let execution = format!("API-Gateway-Execution-Logs_{api}/prod");
+    seed_logs(
+        &aws,
+        &execution,
+        &[
+            (
+                9,
+                "(a) Execution failed due to configuration error: Malformed Lambda proxy response"
+                    .into(),
+            ),
+            (9, "(a) Method completed with status: 502".into()),
+            (6, "(b) Execution failed due to a timeout error".into()),
+            (5, "(c) Execution failed due to a timeout error".into()),
+            (4, "(d) Method completed with status: 200".into()),
+        ],
+    )
+    .await;
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod", "symptom": "server-error" }))
+        .await;
+    assert_eq!(
+        signatures(&report),
+        [
+            ("integration_timeout".to_string(), 2),
+            ("lambda_proxy_malformed_response".to_string(), 1),
+        ],
+        "{report:#}"
+    );
+    let timeout = findings(&report, "LOG_SIGNATURE")
+        .into_iter()
+        .find(|f| f["evidence"]["cause"] == "integration_timeout")
+        .expect("timeout");
+    assert_eq!(timeout["severity"], "error");
+    assert_eq!(
+        timeout["evidence"]["reference"],
+        "https://repost.aws/knowledge-center/api-gateway-504-errors"
+    );
+}
+
 #[tokio::test]
 async fn a_missing_log_group_is_stated_with_disabled_logging() {
     let moto = Moto::start();
