@@ -34,6 +34,8 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigateway:GetDomainNames", Access::Read),
     ("apigateway:GetBasePathMappings", Access::Read),
     ("apigateway:GetUsagePlans", Access::Read),
+    ("apigateway:GetUsagePlanKeys", Access::Read),
+    ("apigateway:GetApiKeys", Access::Read),
     ("apigatewayv2:GetApis", Access::Read),
     ("apigatewayv2:GetApi", Access::Read),
     ("apigatewayv2:GetStages", Access::Read),

@@ -146,6 +146,7 @@ pub async fn gather(
             .await
             .map_err(|f| failures.0.push(f.incomplete()))
             .ok();
+        read_usage_plan_keys(session, &mut snapshot, &mut failures.0).await;
     }
 
     // The connection lookup judges the stage reads: their failures go in first.
@@ -187,6 +188,44 @@ pub async fn gather(
     }
     snapshot.incomplete.extend(failures.0);
     snapshot
+}
+
+/// The keys of each usage plan that admits a key-requiring stage (`GetUsagePlanKeys`,
+/// concurrently), and, when any of them holds a key, whether the region's keys are enabled
+/// (`GetApiKeys`). Nothing is read when no plan admits such a stage: the check needs no keys
+/// then. A plan whose keys could not be read keeps `key_ids: None`.
+async fn read_usage_plan_keys(
+    session: Session<'_>,
+    snapshot: &mut Snapshot,
+    failures: &mut Vec<Incomplete>,
+) {
+    let wanted = apigw_doctor_core::checks::plans_needing_keys(snapshot);
+    let reads = wanted
+        .iter()
+        .map(|plan_id| async move { (plan_id, rest::usage_plan_keys(session, plan_id).await) });
+    let mut any_key = false;
+    for (plan_id, read) in futures::future::join_all(reads).await {
+        match read {
+            Ok(ids) => {
+                any_key |= !ids.is_empty();
+                let plan = snapshot
+                    .usage_plans
+                    .iter_mut()
+                    .flatten()
+                    .find(|p| &p.id == plan_id);
+                if let Some(plan) = plan {
+                    plan.key_ids = Some(ids);
+                }
+            }
+            Err(failure) => failures.push(failure.incomplete()),
+        }
+    }
+    if any_key {
+        snapshot.api_keys = rest::api_keys(session)
+            .await
+            .map_err(|f| failures.push(f.incomplete()))
+            .ok();
+    }
 }
 
 /// Asks each WebSocket target's stage about the incident's connection id. A target that cannot

@@ -4,8 +4,8 @@
 use super::trail;
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
-    AccountSettings, ApiStage, ChangeHistory, Deployment, Method, Resource, RestApi, RestStage,
-    UsagePlan,
+    AccountSettings, ApiKey, ApiStage, ChangeHistory, Deployment, Method, Resource, RestApi,
+    RestStage, UsagePlan,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -200,7 +200,8 @@ pub async fn deployment_summary(
     Ok((served, key_methods))
 }
 
-/// Every usage plan of the region (paginated), with the API stages it admits; no key is read.
+/// Every usage plan of the region (paginated), with the API stages it admits; its keys are
+/// read apart ([`usage_plan_keys`]), and only for the plans that need it.
 pub async fn usage_plans(session: Session<'_>) -> Result<Vec<UsagePlan>, CallFailure> {
     let client = &session.aws.apigateway;
     let pages = session
@@ -230,6 +231,66 @@ pub async fn usage_plans(session: Session<'_>) -> Result<Vec<UsagePlan>, CallFai
                     stage: s.stage().unwrap_or_default().to_string(),
                 })
                 .collect(),
+            key_ids: None,
+        })
+        .collect())
+}
+
+/// The ids of the API keys one usage plan holds (`GetUsagePlanKeys`, paginated). The answer
+/// carries each key's value too; only the id is kept.
+pub async fn usage_plan_keys(
+    session: Session<'_>,
+    plan_id: &str,
+) -> Result<Vec<String>, CallFailure> {
+    let client = &session.aws.apigateway;
+    let pages = session
+        .paginate(
+            "apigateway:GetUsagePlanKeys",
+            |position| {
+                client
+                    .get_usage_plan_keys()
+                    .usage_plan_id(plan_id)
+                    .limit(500)
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .filter_map(|k| k.id().map(str::to_string))
+        .collect())
+}
+
+/// Whether each API key of the region is enabled (`GetApiKeys`, paginated, 500 a page, without
+/// values). One listing answers for every plan's keys: at most 20 calls at the Regional quota
+/// of 10,000 keys, where `GetApiKey` would cost a call for every key of every plan read.
+pub async fn api_keys(session: Session<'_>) -> Result<Vec<ApiKey>, CallFailure> {
+    let client = &session.aws.apigateway;
+    let pages = session
+        .paginate(
+            "apigateway:GetApiKeys",
+            |position| {
+                client
+                    .get_api_keys()
+                    .include_values(false)
+                    .limit(500)
+                    .set_position(position)
+                    .send()
+            },
+            |page| page.position(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.items())
+        .filter_map(|k| {
+            k.id().map(|id| ApiKey {
+                id: id.to_string(),
+                enabled: k.enabled(),
+            })
         })
         .collect())
 }

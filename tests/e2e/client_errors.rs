@@ -223,7 +223,7 @@ async fn a_key_method_on_a_stage_in_no_usage_plan_explains_a_bare_forbidden() {
         json!(["GET /items"])
     );
     assert_eq!(causes(&report), ["invalid_api_key"]);
-    // A usage plan that includes the stage: quiet.
+    // A usage plan with an enabled key includes the stage: quiet.
     let moto = Moto::start();
     let ids = moto.seed(&["public", "--api-key-required", "plan"]);
     let report = moto
@@ -234,6 +234,32 @@ async fn a_key_method_on_a_stage_in_no_usage_plan_explains_a_bare_forbidden() {
         "{report:#}"
     );
     assert!(causes(&report).is_empty(), "{report:#}");
+}
+
+// SPEC §5: "or the plan has no enabled key". The plan's keys (GetUsagePlanKeys) and whether
+// they are enabled (GetApiKeys) are read because a plan admits the key-requiring stage.
+#[tokio::test]
+async fn a_stage_whose_only_plan_holds_a_disabled_key_has_no_usable_key() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public", "--api-key-required", "disabled-key"]);
+    let report = moto
+        .report(&reported(&ids, "/prod/items", "GET", forbidden()))
+        .await;
+    let unusable = findings(&report, "API_KEY_NOT_USABLE");
+    assert_eq!(unusable.len(), 1, "{report:#}");
+    assert_eq!(
+        unusable[0]["evidence"]["admitting_usage_plans"],
+        json!([id(&ids, "usage_plan_id")])
+    );
+    assert_eq!(
+        unusable[0]["evidence"]["keys_not_enabled"],
+        json!([id(&ids, "api_key_id")])
+    );
+    assert_eq!(causes(&report), ["invalid_api_key"]);
+    assert!(
+        report["incomplete"].as_array().is_none_or(|a| a.is_empty()),
+        "{report:#}"
+    );
 }
 
 #[tokio::test]

@@ -271,8 +271,9 @@ enum Scenario {
     /// redeployed.
     HttpRedeploy,
     /// A bare 403 "Forbidden" through a custom domain name with no mapping for the path, on an
-    /// API whose GET /items requires an API key: the domain names, their mappings and the usage
-    /// plans are read.
+    /// API whose GET /items requires an API key and whose usage plan holds only a disabled key:
+    /// the domain names, their mappings, the usage plans, their keys and the keys' state are
+    /// read.
     CustomDomain,
     /// A person asks to reproduce GET /items (`TestInvokeMethod`), whose log names a cause.
     Probe,
@@ -389,7 +390,7 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
                 "--custom-domain",
                 "orders",
                 "--api-key-required",
-                "no-plan",
+                "disabled-key",
             ]);
             let event = json!({
                 "api_id": id(&ids, "api_id"),

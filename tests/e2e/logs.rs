@@ -49,6 +49,18 @@ async fn seed_logs(aws: &Aws, group: &str, lines: &[(i64, String)]) {
     }
 }
 
+/// A public REST API whose stage prod's execution log holds `lines`: the emulator, its
+/// clients, the API id and the log group.
+async fn with_execution_log(lines: &[(i64, String)]) -> (Moto, Aws, String, String) {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public"]);
+    let api = id(&ids, "api_id");
+    let aws = moto.aws().await;
+    let execution = format!("API-Gateway-Execution-Logs_{api}/prod");
+    seed_logs(&aws, &execution, lines).await;
+    (moto, aws, api, execution)
+}
+
 fn signatures(report: &Value) -> Vec<(String, u64)> {
     let mut found: Vec<(String, u64)> = findings(report, "LOG_SIGNATURE")
         .iter()
@@ -77,23 +89,14 @@ fn notes(report: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn several_causes_in_the_window_each_one_finding_old_lines_left_out_and_samples_redacted() {
-    let moto = Moto::start();
-    let ids = moto.seed(&["public"]);
-    let api = id(&ids, "api_id");
-    let aws = moto.aws().await;
-    let execution = format!("API-Gateway-Execution-Logs_{api}/prod");
-    seed_logs(
-        &aws,
-        &execution,
-        &[
-            // Before the 30-minute window: never counted.
-            (120, "(old) Execution failed due to configuration error: PKIX path building failed".into()),
-            (20, "(a) Execution failed due to configuration error: Connection timed out".into()),
-            (10, "(b) Method request path: {}".into()),
-            (5, "(c) Execution failed due to configuration error: Connection timed out".into()),
-            (4, "(d) Method request headers: {Authorization=Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln, x-api-key=k3ysecret} Forbidden: Invalid API Key identifier specified".into()),
-        ],
-    )
+    let (moto, aws, api, execution) = with_execution_log(&[
+        // Before the 30-minute window: never counted.
+        (120, "(old) Execution failed due to configuration error: PKIX path building failed".into()),
+        (20, "(a) Execution failed due to configuration error: Connection timed out".into()),
+        (10, "(b) Method request path: {}".into()),
+        (5, "(c) Execution failed due to configuration error: Connection timed out".into()),
+        (4, "(d) Method request headers: {Authorization=Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln, x-api-key=k3ysecret} Forbidden: Invalid API Key identifier specified".into()),
+    ])
     .await;
     seed_logs(
         &aws,
@@ -130,6 +133,46 @@ async fn several_causes_in_the_window_each_one_finding_old_lines_left_out_and_sa
     assert!(
         report.to_string().matches("k3ysecret").next().is_none(),
         "a secret reached the report"
+    );
+}
+
+// The runbook's patterns, as their articles show the lines
+// (https://repost.aws/knowledge-center/malformed-502-api-gateway,
+// https://repost.aws/knowledge-center/api-gateway-504-errors): each cause once per request, the
+// malformed response's own 502 status line no second cause, a 200 nothing.
+#[tokio::test]
+async fn the_runbooks_lambda_and_timeout_lines_are_found_and_a_502_line_is_not_counted_twice() {
+    let (moto, _, api, _) = with_execution_log(&[
+        (
+            9,
+            "(a) Execution failed due to configuration error: Malformed Lambda proxy response"
+                .into(),
+        ),
+        (9, "(a) Method completed with status: 502".into()),
+        (6, "(b) Execution failed due to a timeout error".into()),
+        (5, "(c) Execution failed due to a timeout error".into()),
+        (4, "(d) Method completed with status: 200".into()),
+    ])
+    .await;
+    let report = moto
+        .report(&json!({ "api_id": api, "stage": "prod", "symptom": "server-error" }))
+        .await;
+    assert_eq!(
+        signatures(&report),
+        [
+            ("integration_timeout".to_string(), 2),
+            ("lambda_proxy_malformed_response".to_string(), 1),
+        ],
+        "{report:#}"
+    );
+    let timeout = findings(&report, "LOG_SIGNATURE")
+        .into_iter()
+        .find(|f| f["evidence"]["cause"] == "integration_timeout")
+        .expect("timeout");
+    assert_eq!(timeout["severity"], "error");
+    assert_eq!(
+        timeout["evidence"]["reference"],
+        "https://repost.aws/knowledge-center/api-gateway-504-errors"
     );
 }
 

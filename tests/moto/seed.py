@@ -316,9 +316,15 @@ def rest_api_extras(apigw, ids, args):
         ids["web_acl_arn"] = acl["Summary"]["ARN"]
         waf.associate_web_acl(WebACLArn=ids["web_acl_arn"],
                               ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{ids['api_id']}/stages/prod")
-    if args.api_key_required == "plan":
-        apigw.create_usage_plan(name=f"{args.name}-basic",
-                                apiStages=[{"apiId": ids["api_id"], "stage": "prod"}])
+    if args.api_key_required in ("plan", "disabled-key"):
+        # A usage plan that includes stage prod and holds one key: enabled ('plan') or disabled.
+        plan = apigw.create_usage_plan(name=f"{args.name}-basic",
+                                       apiStages=[{"apiId": ids["api_id"], "stage": "prod"}])
+        key = apigw.create_api_key(name=f"{args.name}-client",
+                                   enabled=args.api_key_required == "plan")
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        ids["usage_plan_id"] = plan["id"]
+        ids["api_key_id"] = key["id"]
     if args.custom_domain is not None:
         # A regional custom domain name <name>.example.com mapping stage prod at the base path
         # given ("/" for the root mapping, which API Gateway lists as "(none)").
@@ -396,8 +402,9 @@ def main():
     parser.add_argument("--default-endpoint-off", action="store_true",
                         help="the REST API's default execute-api endpoint is disabled")
     parser.add_argument("--waf", action="store_true", help="a WAF web ACL is associated with stage prod")
-    parser.add_argument("--api-key-required", choices=["no-plan", "plan"],
-                        help="GET /items requires an API key; 'plan': a usage plan includes stage prod")
+    parser.add_argument("--api-key-required", choices=["no-plan", "plan", "disabled-key"],
+                        help="GET /items requires an API key; 'plan': a usage plan with an enabled key "
+                             "includes stage prod; 'disabled-key': the plan's only key is disabled")
     parser.add_argument("--http-api-mapping", metavar="BASE_PATH",
                         help="with --custom-domain: an HTTP API's stage live is mapped at BASE_PATH too (API Gateway v2)")
     parser.add_argument("--mtls-warning", metavar="TEXT",

@@ -5,7 +5,12 @@
 //! from API Gateway?" (<https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden>),
 //! its mutual-TLS companion (<https://repost.aws/knowledge-center/api-gateway-mutual-tls-403-errors>),
 //! the VPC-link 500 article (<https://repost.aws/knowledge-center/api-gateway-500-error-vpc>) and
-//! the 410 article (<https://repost.aws/knowledge-center/410-gone-api-gateway>).
+//! the 410 article (<https://repost.aws/knowledge-center/410-gone-api-gateway>); and every
+//! pattern of AWS's `AWSSupport-TroubleshootAPIGatewayHttpErrors` runbook
+//! (<https://docs.aws.amazon.com/systems-manager-automation-runbooks/latest/userguide/automation-aws-troubleshootapigatewayhttp-errors.html>),
+//! which searches REST execution logs for 500, 502, 503, 504, 401, 403 and 429 strings and
+//! points each at a knowledge-center article, cited per row. The runbook's bare `Forbidden`
+//! pattern is not a row: that word alone is what SPEC §6 explains from the configuration.
 
 use crate::catalog::{Code, Symptom};
 use crate::intake::ErrorHint;
@@ -55,6 +60,19 @@ pub enum Cause {
     BackendReset,
     BackendInvalidHttp,
     ConnectionGone,
+    LambdaPermissionMissing,
+    LambdaProxyMalformedResponse,
+    LambdaFunctionError,
+    LambdaThrottled,
+    IntegrationTimeout,
+    EndpointNetworkError,
+    InvalidEndpointAddress,
+    OutputMappingInvalid,
+    AuthorizerUnauthorized,
+    Throttled,
+    QuotaExceeded,
+    BadGateway,
+    ConfigurationError,
 }
 
 /// A bare `ForbiddenException` "Forbidden" is API Gateway's answer for all of these (the
@@ -90,6 +108,16 @@ const KC_403: &str = "https://repost.aws/knowledge-center/api-gateway-troublesho
 const KC_MTLS: &str = "https://repost.aws/knowledge-center/api-gateway-mutual-tls-403-errors";
 const KC_VPC_LINK: &str = "https://repost.aws/knowledge-center/api-gateway-500-error-vpc";
 const KC_410: &str = "https://repost.aws/knowledge-center/410-gone-api-gateway";
+const KC_LAMBDA_PERMISSION: &str =
+    "https://repost.aws/knowledge-center/api-gateway-rest-api-lambda-integrations";
+const KC_502: &str = "https://repost.aws/knowledge-center/malformed-502-api-gateway";
+const KC_LAMBDA_500: &str = "https://repost.aws/knowledge-center/api-gateway-internal-server-error";
+const KC_504: &str = "https://repost.aws/knowledge-center/api-gateway-504-errors";
+const KC_NETWORK: &str = "https://repost.aws/knowledge-center/api-gateway-network-endpoint-error";
+const KC_INVALID_ENDPOINT: &str =
+    "https://repost.aws/knowledge-center/api-gateway-invalid-endpoint-address";
+const KC_401: &str = "https://repost.aws/knowledge-center/api-gateway-401-error-lambda-authorizer";
+const KC_429: &str = "https://repost.aws/knowledge-center/api-gateway-429-limit";
 const KC_PRIVATE: &str =
     "https://repost.aws/knowledge-center/api-gateway-private-endpoint-connection";
 
@@ -108,13 +136,25 @@ impl Cause {
     /// Whether an error of this cause is the kind of error `symptom` reports: an authorizer's
     /// 403 in the logs of an API whose 5xx alarm fired is its everyday background, not the
     /// incident. The causes of SPEC §6 answer 403 (the knowledge-center 403 table), a 5xx (the
-    /// VPC-link and backend strings) or 410 (a gone connection). Without a symptom, or for
-    /// latency, every cause fits.
+    /// VPC-link and backend strings) or 410 (a gone connection); the runbook's add 401 (an
+    /// authorizer), 429 (throttles and quotas), 500 (Lambda permission and throttling,
+    /// configuration errors), 502 (the Lambda's answer) and 504 (a timeout). Without a symptom,
+    /// or for latency, every cause fits.
     pub fn fits(self, symptom: Option<Symptom>) -> bool {
         use Cause::*;
         let status: u16 = match self {
             ConnectionTimedOut | VpcLinkInternalError | TlsHostnameMismatch | TlsUntrustedCa
             | TlsKeyMismatch | BackendReset | BackendInvalidHttp => 500,
+            LambdaPermissionMissing
+            | LambdaThrottled
+            | EndpointNetworkError
+            | InvalidEndpointAddress
+            | OutputMappingInvalid
+            | ConfigurationError => 500,
+            LambdaProxyMalformedResponse | LambdaFunctionError | BadGateway => 502,
+            IntegrationTimeout => 504,
+            AuthorizerUnauthorized => 401,
+            Throttled | QuotaExceeded => 429,
             ConnectionGone => 410,
             LambdaAuthorizerDeny
             | IamExplicitDeny
@@ -139,6 +179,14 @@ impl Cause {
             Some(Symptom::Forbidden) => status == 403,
             Some(Symptom::Gone) => status == 410,
         }
+    }
+
+    /// Whether a line of this cause only summarises a failed request (its 502 status, a
+    /// configuration error of no known kind): beside a specific cause of the same request it
+    /// says nothing more, so a log search counts it only for requests that logged nothing
+    /// more specific.
+    pub fn summarises(self) -> bool {
+        matches!(self, Cause::BadGateway | Cause::ConfigurationError)
     }
 
     /// The cause as `evidence.cause` writes it.
@@ -312,6 +360,97 @@ impl Cause {
                 "post only to the client's current connection id, never from the $connect integration itself",
                 &[Code::WsConnectionGone],
                 KC_410,
+            ),
+            LambdaPermissionMissing => (
+                "API Gateway may not invoke the Lambda function (of the integration or of a Lambda authorizer): its resource-based policy does not allow apigateway.amazonaws.com for this API, or the integration's credentials role may not invoke it",
+                "the function's resource-based policy (lambda:GetPolicy) for a statement allowing apigateway.amazonaws.com with this API's execute-api ARN as source, and the integration's or authorizer's credentials role",
+                "add the invoke permission (lambda add-permission with the API's execute-api source ARN, or AWS::Lambda::Permission), or give the credentials role lambda:InvokeFunction; a function named through a stage variable needs a permission for each function it names",
+                &[],
+                KC_LAMBDA_PERMISSION,
+            ),
+            LambdaProxyMalformedResponse => (
+                "the Lambda function of a proxy integration returned output API Gateway cannot read as a response (it needs statusCode, and headers, body and isBase64Encoded in their types)",
+                "the function's return value in the execution log's endpoint response body against the proxy output format",
+                "return {\"statusCode\": …, \"headers\": {…}, \"body\": \"a string\", \"isBase64Encoded\": …} from every code path of the function",
+                &[],
+                KC_502,
+            ),
+            LambdaFunctionError => (
+                "the Lambda function failed while it ran (an unhandled error, or a runtime that could not load the handler)",
+                "the function's own CloudWatch logs for the Lambda request id the execution log names",
+                "fix the function's error (package permissions, imports, unhandled exceptions), or catch it and return a proxy response",
+                &[],
+                KC_502,
+            ),
+            LambdaThrottled => (
+                "Lambda throttled the integration's invocation (429), which API Gateway answers with an internal server error",
+                "the function's Throttles metric, its reserved concurrency and the account's concurrent executions",
+                "raise the function's reserved concurrency or the account's concurrency quota, or retry with exponential backoff",
+                &[],
+                KC_LAMBDA_500,
+            ),
+            IntegrationTimeout => (
+                "the integration did not answer within the integration timeout (29 seconds by default), so API Gateway answered 504",
+                "the integration's latency (IntegrationLatency, the backend's duration) for the request ids the execution log names",
+                "make the backend answer within the timeout (or raise the timeout for a Regional or private REST API), or make the work asynchronous",
+                &[],
+                KC_504,
+            ),
+            EndpointNetworkError => (
+                "API Gateway could not talk to the HTTP endpoint of the integration (the connection failed or was cut)",
+                "the endpoint's reachability, its load balancer's healthy targets in every enabled Availability Zone, and that it answers within the integration timeout",
+                "retry transient failures with backoff; for frequent ones, keep healthy targets in every enabled Availability Zone (or turn on cross-zone load balancing) and let API Gateway's addresses reach the endpoint",
+                &[Code::VpcLinkTargetsUnhealthy],
+                KC_NETWORK,
+            ),
+            InvalidEndpointAddress => (
+                "API Gateway could not resolve the domain name in the integration's endpoint URL",
+                "that the endpoint URL's host resolves in public DNS to a public address",
+                "fix the endpoint URL or its DNS record; a host that resolves only inside a VPC needs a private integration (VPC link)",
+                &[],
+                KC_INVALID_ENDPOINT,
+            ),
+            OutputMappingInvalid => (
+                "an integration response maps the backend's answer to a method response status the method does not define",
+                "the method's integration responses and method responses",
+                "define a method response for every status an integration response maps to",
+                &[],
+                KC_LAMBDA_500,
+            ),
+            AuthorizerUnauthorized => (
+                "the method's authorizer (Lambda or Amazon Cognito user pool) did not authenticate the caller: the token or identity sources are missing, empty, fail the token validation expression, or the token is not valid for the user pool",
+                "the authorizer's token source or identity sources and validation expression, the token the caller sent (expiry, issuer, ID or access token for the method's scopes), and that the API was redeployed after the authorizer changed",
+                "send the token in the header the authorizer names, valid for its user pool and scopes, or fix the authorizer's configuration and redeploy",
+                &[],
+                KC_401,
+            ),
+            Throttled => (
+                "a throttle limit was exceeded: the usage plan's per-client or per-method rate or burst, the stage's method limits, or the account's Regional limit",
+                "the usage plan's throttle for the API key, the stage's method throttling settings and the account's Regional quota, against the request rate",
+                "raise the limit that throttles (usage plan, stage or, by quota request, the account), or make clients retry with backoff",
+                &[],
+                KC_429,
+            ),
+            QuotaExceeded => (
+                "the API key's usage-plan quota for its period is exhausted",
+                "the usage plan's quota and the key's usage (GetUsage) in the current period",
+                "raise the plan's quota, grant the key more (UpdateUsage), or wait for the period to renew",
+                &[],
+                KC_429,
+            ),
+            BadGateway => (
+                "the method completed with 502: API Gateway could not use the integration's answer (a malformed Lambda proxy response, or a function error, or a Lambda permission problem)",
+                "the same request's earlier execution-log lines and the function's response against the proxy output format",
+                "fix what the request's other lines name; for a Lambda proxy integration, return the documented output format",
+                &[],
+                KC_502,
+            ),
+            ConfigurationError => (
+                "execution failed because of the integration's configuration (the runbook points it at the VPC-link article; the rest of the line says which part)",
+                "the rest of the logged line, and the integration, its VPC link, authorizer and mapping templates it names",
+                "fix the configuration the line names",
+                VPC_LINK_CODES,
+                KC_VPC_LINK,
             ),
         };
         Explanation {
@@ -496,6 +635,113 @@ const TABLE: &[Row] = &[
     // 410 (KC_410).
     row(None, Some("GoneException"), None, Cause::ConnectionGone),
     row(Some(410), None, None, Cause::ConnectionGone),
+    // The runbook's patterns beyond the 403 table, with the article each points at.
+    // KC_LAMBDA_PERMISSION: "Execution failed due to configuration error: Invalid permissions
+    // on Lambda function", then "Method completed with status: 500".
+    row(
+        None,
+        None,
+        Some("Invalid permissions on Lambda function"),
+        Cause::LambdaPermissionMissing,
+    ),
+    // KC_502: "Execution failed due to configuration error: Malformed Lambda proxy response".
+    row(
+        None,
+        None,
+        Some("Malformed Lambda proxy response"),
+        Cause::LambdaProxyMalformedResponse,
+    ),
+    // KC_502: "Lambda execution failed with status 200 due to customer function error: …".
+    row(
+        None,
+        None,
+        Some("due to customer function error"),
+        Cause::LambdaFunctionError,
+    ),
+    // The runbook (api-gateway-lambda-integration-errors); KC_LAMBDA_500 on Lambda throttling.
+    row(
+        None,
+        None,
+        Some("Lambda invocation failed with status: 429"),
+        Cause::LambdaThrottled,
+    ),
+    // KC_504: "Execution failed due to a timeout error".
+    row(
+        None,
+        None,
+        Some("Execution failed due to a timeout error"),
+        Cause::IntegrationTimeout,
+    ),
+    // KC_NETWORK: "Network Error communicating with endpoint" (the runbook: either case of the
+    // "N", and CloudWatch Logs matches case-sensitively, so the phrase starts after it).
+    row(
+        None,
+        None,
+        Some("communicating with endpoint"),
+        Cause::EndpointNetworkError,
+    ),
+    // KC_INVALID_ENDPOINT: "Execution failed due to configuration error: Invalid endpoint
+    // address".
+    row(
+        None,
+        None,
+        Some("Invalid endpoint address"),
+        Cause::InvalidEndpointAddress,
+    ),
+    // KC_LAMBDA_500: "Execution failed due to configuration error: Output mapping refers to an
+    // invalid method response: 2xx/4xx/5xx".
+    row(
+        None,
+        None,
+        Some("Output mapping refers to an invalid method response"),
+        Cause::OutputMappingInvalid,
+    ),
+    // KC_429: "API Key … exceeded throttle limit for API Stage …: Key throttle limit exceeded
+    // for Usage Plan ID …" and "… exceeded quota limit …: Key quota exhausted for Usage Plan
+    // ID …"; the client reads "429 Too Many Requests" or "Limit Exceeded".
+    row(
+        None,
+        None,
+        Some("Key throttle limit exceeded"),
+        Cause::Throttled,
+    ),
+    row(
+        None,
+        None,
+        Some("Key quota exhausted"),
+        Cause::QuotaExceeded,
+    ),
+    row(Some(429), None, Some("Too Many Requests"), Cause::Throttled),
+    row(
+        Some(429),
+        None,
+        Some("Limit Exceeded"),
+        Cause::QuotaExceeded,
+    ),
+    // The runbook's "401 Unauthorized" (KC_401 and the Cognito article); a reported 401 is
+    // API Gateway's answer when an authorizer does not authenticate the caller.
+    row(
+        None,
+        None,
+        Some("401 Unauthorized"),
+        Cause::AuthorizerUnauthorized,
+    ),
+    row(Some(401), None, None, Cause::AuthorizerUnauthorized),
+    // The runbook's last two, which say only that a request failed: a 502 status line (KC_502)
+    // and a configuration error of no kind the rows above know (KC_VPC_LINK). Last, so every
+    // specific row wins; `Cause::summarises` keeps them from counting a request twice.
+    row(
+        None,
+        None,
+        Some("Method completed with status: 502"),
+        Cause::BadGateway,
+    ),
+    row(
+        None,
+        None,
+        Some("Execution failed due to configuration error"),
+        Cause::ConfigurationError,
+    ),
 ];
 
 /// The error type as `x-amzn-errortype` sends it, without the `:http://internal.amazon.com/…`

@@ -3,7 +3,6 @@
 //! The shell runs the search (`FilterLogEvents`); `checks::logs` turns what it found into
 //! `LOG_SIGNATURE` findings with the one classifier table of [`crate::cause`].
 
-use crate::cause::known_strings;
 use serde::{Deserialize, Serialize};
 
 /// How far one log group's search may go. The first bound reached ends it, and the finding
@@ -140,15 +139,66 @@ pub fn access_log_group(destination_arn: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
+/// What a search asks CloudWatch Logs for: one part of each string the classifier knows (every
+/// known string contains one, a test holds them to each other), short enough that the whole
+/// pattern fits `FilterLogEvents`' 1,024 characters. A wider answer costs only reading: each
+/// line returned is classified again.
+const FILTER_TERMS: &[&str] = &[
+    "not authorized to",
+    "explicit deny",
+    "security token included",
+    "Signature expired",
+    "signature we calculated",
+    "Authorization header requires",
+    "IncompleteSignature",
+    "Missing Authentication Token",
+    "MissingAuthenticationToken",
+    "Invalid API Key",
+    "Could not find issuer",
+    "insecure Signature Algorithm",
+    "self signed certificate",
+    "internal error while executing",
+    "certificate subject",
+    "PKIX path",
+    "ServerKeyExchange",
+    "Execution failed due to",
+    "valid protocol version",
+    "Connection timed out",
+    "GoneException",
+    "Invalid permissions on Lambda",
+    "Malformed Lambda proxy",
+    "customer function error",
+    "failed with status: 429",
+    "communicating with endpoint",
+    "Invalid endpoint address",
+    "Output mapping refers",
+    "Key throttle limit",
+    "Key quota exhausted",
+    "Too Many Requests",
+    "Limit Exceeded",
+    "401 Unauthorized",
+    "completed with status: 502",
+];
+
 /// The filter pattern that asks for every string the classifier knows: `?"a" ?"b" …`, any of
-/// them. CloudWatch Logs matches terms case-sensitively, as API Gateway writes them; each line
-/// returned is classified again, so a wider answer (an emulator's) changes nothing.
+/// [`FILTER_TERMS`]. CloudWatch Logs matches terms case-sensitively, as API Gateway writes
+/// them; each line returned is classified again, so a wider answer (an emulator's) changes
+/// nothing.
 pub fn filter_pattern() -> String {
-    known_strings()
+    FILTER_TERMS
         .iter()
         .map(|s| format!("?\"{}\"", s.replace('"', "")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The request an execution-log line belongs to: API Gateway starts each line with the request
+/// id in parentheses, `(0f1e…) Method completed with status: 502`. `None` for a line without
+/// one (an access log, a test-invoke log).
+pub fn request_id(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('(')?;
+    let (id, _) = rest.split_once(')')?;
+    (!id.is_empty() && !id.contains(char::is_whitespace)).then_some(id)
 }
 
 /// The most of a sample line a finding quotes.

@@ -43,6 +43,11 @@ pub struct Snapshot {
     /// require an API key and a 403 is investigated; `None`: not read. Key values are never read.
     #[serde(default)]
     pub usage_plans: Option<Vec<UsagePlan>>,
+    /// Whether each API key of the region is enabled (`GetApiKeys`, without values), read only
+    /// when a plan that admits a key-requiring stage has keys; `None`: not read, or the read
+    /// failed (then it is in `incomplete`).
+    #[serde(default)]
+    pub api_keys: Option<Vec<ApiKey>>,
     /// What the named stages' execution and access logs held over the incident window
     /// (`FilterLogEvents`); a failed search is in `incomplete` instead.
     #[serde(default)]
@@ -92,6 +97,20 @@ pub struct UsagePlan {
     pub id: String,
     pub name: String,
     pub api_stages: Vec<ApiStage>,
+    /// The ids of the API keys the plan holds (`GetUsagePlanKeys`), read only for a plan that
+    /// admits a stage serving key-requiring methods; `None`: not read, or the read failed (then
+    /// it is in `incomplete`).
+    #[serde(default)]
+    pub key_ids: Option<Vec<String>>,
+}
+
+/// An API key as far as a usage plan's use of it goes: whether API Gateway accepts it. Its value
+/// is never read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    pub id: String,
+    pub enabled: bool,
 }
 
 /// API Gateway's per-region account settings.

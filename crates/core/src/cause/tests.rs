@@ -245,3 +245,103 @@ fn every_cause_has_an_explanation_naming_its_article_and_reads_as_spec_names_it(
     assert!(BARE_FORBIDDEN.contains(&Cause::WafBlocked));
     assert!(!BARE_FORBIDDEN.contains(&Cause::IamNotAuthorized));
 }
+
+// ---- the runbook's responses beyond the 403 table ---------------------------------------------
+
+#[test]
+fn a_429_reads_as_a_throttle_or_a_quota() {
+    // https://repost.aws/knowledge-center/api-gateway-429-limit: "429 Too Many Requests" or
+    // "Limit Exceeded".
+    assert_eq!(
+        reads(Some(429), None, "{\"message\":\"Too Many Requests\"}"),
+        known(Cause::Throttled)
+    );
+    assert_eq!(
+        reads(Some(429), None, "Limit Exceeded"),
+        known(Cause::QuotaExceeded)
+    );
+    // The same words with another status are no throttle.
+    assert_eq!(
+        reads(Some(500), None, "Too Many Requests"),
+        Reading::Unknown
+    );
+}
+
+#[test]
+fn a_401_is_the_authorizer_whatever_its_message() {
+    for message in ["Unauthorized", "{\"message\":\"Unauthorized\"}", ""] {
+        assert_eq!(
+            classify(&error(Some(401), None, Some(message))),
+            known(Cause::AuthorizerUnauthorized),
+            "{message:?}"
+        );
+    }
+}
+
+#[test]
+fn a_reported_5xx_with_a_runbook_message_reads_as_its_cause() {
+    for (status, message, cause) in [
+        (500, "Execution failed due to configuration error: Invalid permissions on Lambda function", Cause::LambdaPermissionMissing),
+        (502, "Execution failed due to configuration error: Malformed Lambda proxy response", Cause::LambdaProxyMalformedResponse),
+        (504, "Execution failed due to a timeout error", Cause::IntegrationTimeout),
+        (500, "Execution failed due to configuration error: Invalid endpoint address", Cause::InvalidEndpointAddress),
+        (500, "Execution failed due to configuration error: Output mapping refers to an invalid method response: 2xx/4xx/5xx", Cause::OutputMappingInvalid),
+        (500, "Execution failed due to configuration error: Authorizer error", Cause::ConfigurationError),
+    ] {
+        assert_eq!(reads(Some(status), None, message), known(cause), "{message}");
+    }
+}
+
+#[test]
+fn every_cause_fits_the_symptom_of_its_status() {
+    use crate::catalog::Symptom;
+    for (cause, fits, not) in [
+        (
+            Cause::AuthorizerUnauthorized,
+            Symptom::ClientError,
+            Symptom::Forbidden,
+        ),
+        (Cause::Throttled, Symptom::ClientError, Symptom::ServerError),
+        (
+            Cause::QuotaExceeded,
+            Symptom::ClientError,
+            Symptom::Forbidden,
+        ),
+        (
+            Cause::IntegrationTimeout,
+            Symptom::Timeout,
+            Symptom::ClientError,
+        ),
+        (
+            Cause::LambdaProxyMalformedResponse,
+            Symptom::ServerError,
+            Symptom::Forbidden,
+        ),
+        (
+            Cause::LambdaPermissionMissing,
+            Symptom::ServerError,
+            Symptom::ClientError,
+        ),
+        (Cause::BadGateway, Symptom::ServerError, Symptom::Gone),
+    ] {
+        assert!(cause.fits(Some(fits)), "{cause} fits {fits:?}");
+        assert!(!cause.fits(Some(not)), "{cause} does not fit {not:?}");
+    }
+}
+
+#[test]
+fn only_the_status_line_and_the_unnamed_configuration_error_summarise() {
+    let summaries: Vec<Cause> = Cause::iter().filter(|c| c.summarises()).collect();
+    assert_eq!(summaries, [Cause::BadGateway, Cause::ConfigurationError]);
+}
+
+#[test]
+fn the_report_reference_lists_every_cause() {
+    let reference = include_str!("../../../../docs/report.md");
+    for cause in Cause::iter() {
+        assert!(
+            reference.contains(&format!("`{cause}`")),
+            "docs/report.md does not list {cause}"
+        );
+    }
+}

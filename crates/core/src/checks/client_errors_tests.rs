@@ -6,8 +6,8 @@ use super::tests::incident;
 use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::snapshot::{
-    ApiStage, BasePathMapping, Deployment, DomainName, Method, Resource, RestApi, RestStage,
-    Snapshot, UsagePlan,
+    ApiKey, ApiStage, BasePathMapping, Deployment, DomainName, Method, Resource, RestApi,
+    RestStage, Snapshot, UsagePlan,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -838,15 +838,41 @@ fn keyed(plans: Vec<UsagePlan>) -> Snapshot {
     snap
 }
 
+/// A plan admitting `api`/`stage` that holds one enabled key (the state in which a caller can
+/// have a valid key).
 fn plan(api: &str, stage: &str) -> UsagePlan {
+    keyed_plan("p1", api, stage, Some(&["k-enabled"]))
+}
+
+fn keyed_plan(id: &str, api: &str, stage: &str, keys: Option<&[&str]>) -> UsagePlan {
     UsagePlan {
-        id: "p1".into(),
+        id: id.into(),
         name: "basic".into(),
         api_stages: vec![ApiStage {
             api_id: api.into(),
             stage: stage.into(),
         }],
+        key_ids: keys.map(|k| k.iter().map(|s| s.to_string()).collect()),
     }
+}
+
+/// The region's keys: `k-enabled` is enabled, `k-off` and `k-off2` are not.
+fn with_keys(mut snap: Snapshot) -> Snapshot {
+    snap.api_keys = Some(vec![
+        ApiKey {
+            id: "k-enabled".into(),
+            enabled: true,
+        },
+        ApiKey {
+            id: "k-off".into(),
+            enabled: false,
+        },
+        ApiKey {
+            id: "k-off2".into(),
+            enabled: false,
+        },
+    ]);
+    snap
 }
 
 #[test]
@@ -874,7 +900,7 @@ fn a_key_method_on_a_stage_in_no_usage_plan_explains_a_bare_forbidden() {
 #[test]
 fn a_stage_in_a_usage_plan_or_without_key_methods_is_quiet() {
     let found = run(
-        &keyed(vec![plan(API, "prod")]),
+        &with_keys(keyed(vec![plan(API, "prod")])),
         &incident(request("/prod/items", "GET", bare_forbidden())),
     );
     assert!(of(&found, Code::ApiKeyNotUsable).is_empty(), "{found:#?}");
@@ -899,4 +925,96 @@ fn a_stage_in_a_usage_plan_or_without_key_methods_is_quiet() {
         &incident(json!({ "api_id": API, "symptom": "server-error" })),
     );
     assert!(of(&found, Code::ApiKeyNotUsable).is_empty());
+}
+
+// SPEC §5's second half: "or the plan has no enabled key".
+#[test]
+fn a_stage_whose_plans_hold_only_disabled_keys_has_no_usable_key() {
+    let snap = with_keys(keyed(vec![
+        keyed_plan("p1", API, "prod", Some(&["k-off"])),
+        keyed_plan("p2", API, "prod", Some(&["k-off2", "k-off"])),
+        keyed_plan("p3", API, "prod", Some(&[])),
+        // An enabled key in a plan for another stage makes no key valid here.
+        keyed_plan("p4", API, "beta", Some(&["k-enabled"])),
+    ]));
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    let unusable = of(&found, Code::ApiKeyNotUsable);
+    assert_eq!(unusable.len(), 1, "{found:#?}");
+    assert_eq!(
+        unusable[0].evidence["admitting_usage_plans"],
+        json!(["p1", "p2", "p3"])
+    );
+    assert_eq!(
+        unusable[0].evidence["keys_not_enabled"],
+        json!(["k-off", "k-off2"])
+    );
+    assert!(
+        unusable[0].summary.contains("holds an enabled API key"),
+        "{}",
+        unusable[0].summary
+    );
+    assert_eq!(causes(&found), ["invalid_api_key"]);
+}
+
+#[test]
+fn one_enabled_key_in_any_admitting_plan_is_quiet() {
+    let snap = with_keys(keyed(vec![
+        keyed_plan("p1", API, "prod", Some(&["k-off"])),
+        keyed_plan("p2", API, "prod", Some(&["k-off2", "k-enabled"])),
+    ]));
+    let found = run(
+        &snap,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert!(of(&found, Code::ApiKeyNotUsable).is_empty(), "{found:#?}");
+}
+
+// A plan whose keys could not be read, or keys whose state could not be read, may hold the
+// enabled key: the failed read is in `incomplete`, never a finding.
+#[test]
+fn keys_that_could_not_be_read_are_never_a_finding() {
+    let unread_plan = with_keys(keyed(vec![
+        keyed_plan("p1", API, "prod", Some(&["k-off"])),
+        keyed_plan("p2", API, "prod", None),
+    ]));
+    let mut unread_keys = keyed(vec![keyed_plan("p1", API, "prod", Some(&["k-off"]))]);
+    unread_keys.api_keys = None;
+    // A key the complete listing did not return is no enabled key: that still fires.
+    let unknown_key = with_keys(keyed(vec![keyed_plan(
+        "p1",
+        API,
+        "prod",
+        Some(&["k-gone"]),
+    )]));
+    for snap in [unread_plan, unread_keys] {
+        let found = run(
+            &snap,
+            &incident(request("/prod/items", "GET", bare_forbidden())),
+        );
+        assert!(of(&found, Code::ApiKeyNotUsable).is_empty(), "{found:#?}");
+    }
+    let found = run(
+        &unknown_key,
+        &incident(request("/prod/items", "GET", bare_forbidden())),
+    );
+    assert_eq!(of(&found, Code::ApiKeyNotUsable).len(), 1, "{found:#?}");
+}
+
+#[test]
+fn keys_are_wanted_only_for_plans_admitting_a_key_stage() {
+    let snap = keyed(vec![
+        keyed_plan("p1", API, "prod", None),
+        keyed_plan("p2", API, "beta", None),
+        keyed_plan("p3", "otherapi01", "prod", None),
+    ]);
+    assert_eq!(super::plans_needing_keys(&snap), ["p1".to_string()].into());
+    let mut no_key_methods = snap.clone();
+    no_key_methods.rest_apis[0].deployments[0].api_key_methods = Some(Default::default());
+    assert!(super::plans_needing_keys(&no_key_methods).is_empty());
+    let mut plans_unread = snap;
+    plans_unread.usage_plans = None;
+    assert!(super::plans_needing_keys(&plans_unread).is_empty());
 }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 /// Why bare-"Forbidden" causes go unjudged: usage plans are read only when a stage serves a
 /// method that requires an API key, custom domain names only when the request's host is one of
 /// this account's.
-const NOT_JUDGED: &str = "usage plans are read only when a stage serves methods that require an API key, and API keys themselves never; custom domain names, their mappings and mutual TLS truststores are judged only for a request whose host is a custom domain name of this account and region";
+const NOT_JUDGED: &str = "usage plans and their keys are read only when a stage serves methods that require an API key; custom domain names, their mappings and mutual TLS truststores are judged only for a request whose host is a custom domain name of this account and region";
 
 /// The bare-"Forbidden" causes the configuration read can support or rule out.
 fn judged(snapshot: &Snapshot, incident: &Incident) -> Vec<Cause> {

@@ -10,11 +10,11 @@ use crate::catalog::{Code, Severity};
 use crate::cause::{classify_line, Cause};
 use crate::finding::Finding;
 use crate::intake::Incident;
-use crate::logs::{redact, LogKind};
+use crate::logs::{redact, request_id, LogKind};
 use crate::snapshot::Snapshot;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What one cause left in one stage's logs.
 struct Seen<'a> {
@@ -32,14 +32,25 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     for search in &snapshot.log_searches {
         // The search asked for the window already; a line outside it (an emulator's answer, a
         // snapshot replayed later) is never evidence of this incident.
-        let in_window = search
+        let classified: Vec<_> = search
             .events
             .iter()
-            .filter(|e| (start..=end).contains(&e.timestamp));
-        for event in in_window {
-            let Some(cause) = classify_line(&event.message) else {
+            .filter(|e| (start..=end).contains(&e.timestamp))
+            .filter_map(|e| classify_line(&e.message).map(|cause| (e, cause)))
+            .collect();
+        // The requests that logged a specific cause: their summary lines (the 502 status, a
+        // configuration error of no known kind) add nothing.
+        let explained: BTreeSet<&str> = classified
+            .iter()
+            .filter(|(_, cause)| !cause.summarises())
+            .filter_map(|(e, _)| request_id(&e.message))
+            .collect();
+        for (event, cause) in classified {
+            let repeats = cause.summarises()
+                && request_id(&event.message).is_some_and(|id| explained.contains(id));
+            if repeats {
                 continue;
-            };
+            }
             let entry = seen
                 .entry((&search.api_id, &search.stage, cause))
                 .or_insert(Seen {
@@ -256,6 +267,52 @@ mod tests {
             .expect("api key");
         assert!(!key.evidence["sample"].as_str().unwrap().contains("k3y"));
         assert_eq!(key.stage.as_deref(), Some("prod"));
+    }
+
+    // The malformed-502 article's two lines (https://repost.aws/knowledge-center/malformed-502-api-gateway)
+    // are one failure: the status line of a request that named its cause is not a second one;
+    // a request that logged only its 502 still counts.
+    #[test]
+    fn a_requests_summary_line_counts_only_when_nothing_more_specific_was_logged() {
+        let t = now_minus(5);
+        let (findings, _) = run(vec![search(
+            LogKind::Execution,
+            "API-Gateway-Execution-Logs_a1b2c3d4e5/prod",
+            &[
+                (t, "(a1) Execution failed due to configuration error: Malformed Lambda proxy response"),
+                (t, "(a1) Method completed with status: 502"),
+                (t, "(b2) Execution failed due to configuration error: Invalid permissions on Lambda function"),
+                (t, "(b2) Execution failed due to configuration error: Authorizer error"),
+                (t, "(c3) Method completed with status: 502"),
+                (t, "(c3) Method completed with status: 200"),
+            ],
+        )]);
+        let mut counts: Vec<(String, u64)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.evidence["cause"].as_str().unwrap_or_default().to_string(),
+                    f.evidence["count"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        counts.sort();
+        assert_eq!(
+            counts,
+            [
+                ("bad_gateway".to_string(), 1),
+                ("lambda_permission_missing".to_string(), 1),
+                ("lambda_proxy_malformed_response".to_string(), 1),
+            ]
+        );
+        let status = findings
+            .iter()
+            .find(|f| f.evidence["cause"] == "bad_gateway")
+            .expect("the lone 502");
+        assert!(status.evidence["sample"]
+            .as_str()
+            .unwrap()
+            .starts_with("(c3)"));
     }
 
     // Real APIs with an authorizer log denials all day (clients with expired tokens): on a 5xx

@@ -25,7 +25,7 @@ use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::Snapshot;
 
-pub use api_keys::wants_usage_plans;
+pub use api_keys::{plans_needing_keys, wants_usage_plans};
 pub use custom_domains::wants_domain_names;
 pub(crate) use invoke_url::named_api;
 use std::collections::BTreeSet;

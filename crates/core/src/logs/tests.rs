@@ -23,6 +23,56 @@ fn execution_log_lines_read_as_their_causes() {
     }
 }
 
+/// The runbook's patterns, each from the line its article shows (cited per line).
+#[test]
+fn runbook_lines_read_as_their_causes() {
+    let lines = [
+        // https://repost.aws/knowledge-center/api-gateway-rest-api-lambda-integrations
+        ("(0f1e) Execution failed due to configuration error: Invalid permissions on Lambda function", Cause::LambdaPermissionMissing),
+        // https://repost.aws/knowledge-center/malformed-502-api-gateway
+        ("Thu Dec 08 01:13:00 UTC 2016 : Execution failed due to configuration error: Malformed Lambda proxy response", Cause::LambdaProxyMalformedResponse),
+        ("Thu Dec 08 01:13:00 UTC 2016 : Method completed with status: 502", Cause::BadGateway),
+        ("Wed Aug 03 08:20:33 UTC 2022 : Lambda execution failed with status 200 due to customer function error: [Errno 13] Permission denied: '/var/task/lambda_function.py'. Lambda request id: xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", Cause::LambdaFunctionError),
+        // The runbook's pattern (api-gateway-lambda-integration-errors).
+        ("(0f1e) Lambda invocation failed with status: 429", Cause::LambdaThrottled),
+        // https://repost.aws/knowledge-center/api-gateway-504-errors
+        ("(0f1e) Execution failed due to a timeout error", Cause::IntegrationTimeout),
+        // https://repost.aws/knowledge-center/api-gateway-network-endpoint-error, and the
+        // runbook's lower-case "error".
+        ("(0f1e) Execution failed due to configuration error: Network Error communicating with endpoint", Cause::EndpointNetworkError),
+        ("(0f1e) Network error communicating with endpoint", Cause::EndpointNetworkError),
+        // https://repost.aws/knowledge-center/api-gateway-invalid-endpoint-address
+        ("(0f1e) Execution failed due to configuration error: Invalid endpoint address", Cause::InvalidEndpointAddress),
+        // https://repost.aws/knowledge-center/api-gateway-internal-server-error
+        ("(0f1e) Execution failed due to configuration error: Output mapping refers to an invalid method response: 2xx/4xx/5xx", Cause::OutputMappingInvalid),
+        // https://repost.aws/knowledge-center/api-gateway-429-limit
+        ("(f277a0b4-2bcd-41b3-8e43-4de770663ffb) API Key **********************************F0yrv6 exceeded throttle limit for API Stage rohkz08x02/dev: Key throttle limit exceeded for Usage Plan ID n", Cause::Throttled),
+        ("(7b819c41-e0a0-433a-883e-bc461fd70fd6) API Key **********************************F0yrv6 exceeded quota limit for API Stage rohkz08x02/dev: Key quota exhausted for Usage Plan ID nnpegc.", Cause::QuotaExceeded),
+        // The runbook's "401 Unauthorized" (its article shows no line).
+        ("(0f1e) 401 Unauthorized", Cause::AuthorizerUnauthorized),
+        // The runbook's last pattern: a configuration error of no kind a row names, as the
+        // Lambda-authorizer variant of the permissions article logs it.
+        ("(0f1e) Execution failed due to configuration error: Authorizer error", Cause::ConfigurationError),
+    ];
+    for (line, cause) in lines {
+        assert_eq!(classify_line(line), Some(cause), "{line}");
+    }
+}
+
+#[test]
+fn lines_that_merely_resemble_the_runbooks_read_as_nothing() {
+    for line in [
+        "(0f1e) Method completed with status: 200",
+        "(0f1e) Method completed with status: 500",
+        "(0f1e) Endpoint response body before transformations: {\"statusCode\":200,\"body\":\"ok\"}",
+        "(0f1e) Sending request to https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations",
+        "(0f1e) Usage Plan check succeeded for API Key **********F0yrv6 and API Stage a1b2c3d4e5/prod",
+        "(0f1e) Lambda execution succeeded",
+    ] {
+        assert_eq!(classify_line(line), None, "{line}");
+    }
+}
+
 #[test]
 fn ordinary_lines_and_a_bare_status_read_as_nothing() {
     for line in [
@@ -36,13 +86,22 @@ fn ordinary_lines_and_a_bare_status_read_as_nothing() {
 }
 
 #[test]
-fn the_filter_pattern_asks_for_every_known_string_once() {
+fn the_filter_pattern_asks_for_every_known_string() {
     let pattern = filter_pattern();
     for s in known_strings() {
-        assert!(pattern.contains(&format!("?\"{s}\"")), "{s}");
+        let term = FILTER_TERMS.iter().find(|t| s.contains(*t));
+        let term = term.unwrap_or_else(|| panic!("no filter term finds {s:?}"));
+        assert!(pattern.contains(&format!("?\"{term}\"")), "{s}");
         assert!(
             classify_line(s).is_some(),
             "{s} is a string the table reads"
+        );
+    }
+    // No term asks for what the table does not read.
+    for term in FILTER_TERMS {
+        assert!(
+            known_strings().iter().any(|s| s.contains(term)),
+            "{term} finds no known string"
         );
     }
     let mut unique = known_strings();
@@ -187,4 +246,20 @@ fn the_filter_pattern_fits_filter_log_events() {
         "{} characters: {pattern}",
         pattern.len()
     );
+}
+
+#[test]
+fn a_request_id_is_the_parenthesised_head_of_an_execution_log_line() {
+    assert_eq!(
+        request_id("(f277a0b4-2bcd-41b3-8e43-4de770663ffb) Method completed with status: 502"),
+        Some("f277a0b4-2bcd-41b3-8e43-4de770663ffb")
+    );
+    for line in [
+        "Thu Dec 08 01:13:00 UTC 2016 : Method completed with status: 502",
+        "{\"status\":\"502\"}",
+        "() Method completed with status: 502",
+        "(two words) Method completed",
+    ] {
+        assert_eq!(request_id(line), None, "{line}");
+    }
 }

@@ -26,6 +26,10 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
             seen.entry(cause).or_insert((0, line)).0 += 1;
         }
     }
+    // The log is one request's: beside a specific cause, its summary lines add nothing.
+    if seen.keys().any(|cause| !cause.summarises()) {
+        seen.retain(|cause, _| !cause.summarises());
+    }
     let target = &run.target;
     seen.into_iter()
         .map(|(cause, (count, sample))| {
@@ -229,6 +233,26 @@ mod tests {
         assert!(timeout
             .summary
             .contains("a method the request did not name"));
+    }
+
+    // One request's log: a malformed proxy response and its 502 status line are one cause;
+    // a probe that logged only its 502 still says so.
+    #[test]
+    fn the_probes_502_line_adds_nothing_beside_its_cause() {
+        let malformed = snapshot(Some(run(
+            502,
+            &[
+                "Execution failed due to configuration error: Malformed Lambda proxy response",
+                "Method completed with status: 502",
+            ],
+        )));
+        let found = check(&malformed, &probing("server-error"));
+        let causes: Vec<&Value> = found.iter().map(|f| &f.evidence["cause"]).collect();
+        assert_eq!(causes, [&json!("lambda_proxy_malformed_response")]);
+        let bare = snapshot(Some(run(502, &["Method completed with status: 502"])));
+        let found = check(&bare, &probing("server-error"));
+        let causes: Vec<&Value> = found.iter().map(|f| &f.evidence["cause"]).collect();
+        assert_eq!(causes, [&json!("bad_gateway")]);
     }
 
     #[test]
