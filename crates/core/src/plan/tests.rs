@@ -112,6 +112,7 @@ fn rest_api() -> RestApi {
                 .map(|m| Method {
                     http_method: m.to_string(),
                     authorization_type: "NONE".into(),
+                    integration: None,
                 })
                 .collect(),
         }],
