@@ -200,6 +200,8 @@ pub struct Clients {
     pub sns: aws_sdk_sns::Client,
     pub eventbridge: aws_sdk_eventbridge::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub acm: aws_sdk_acm::Client,
     /// The one URL every client was pointed at (`AWS_ENDPOINT_URL`, an emulator), if any.
     pub endpoint_url: Option<String>,
 }
@@ -221,6 +223,8 @@ macro_rules! each_client {
             sns: each_client!(@one $from.sns, aws_sdk_sns, $config, $with),
             eventbridge: each_client!(@one $from.eventbridge, aws_sdk_eventbridge, $config, $with),
             logs: each_client!(@one $from.logs, aws_sdk_cloudwatchlogs, $config, $with),
+            elbv2: each_client!(@one $from.elbv2, aws_sdk_elasticloadbalancingv2, $config, $with),
+            acm: each_client!(@one $from.acm, aws_sdk_acm, $config, $with),
             $($rest)*
         }
     };
@@ -250,6 +254,10 @@ pub struct Aws {
     pub eventbridge: aws_sdk_eventbridge::Client,
     /// For the named stages' execution and access logs (`FilterLogEvents`).
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// For the load balancers behind VPC links, their listeners, rules and target health.
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// For the names and validity of the load balancers' listener certificates.
+    pub acm: aws_sdk_acm::Client,
     pub region: String,
     endpoint_url: Option<String>,
     calls: CallCounter,
@@ -296,6 +304,8 @@ impl Aws {
                 sns: aws_sdk_sns::Client::new(config),
                 eventbridge: aws_sdk_eventbridge::Client::new(config),
                 logs: aws_sdk_cloudwatchlogs::Client::new(config),
+                elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+                acm: aws_sdk_acm::Client::new(config),
                 endpoint_url: config.endpoint_url().map(str::to_string),
             },
             region,

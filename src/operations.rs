@@ -30,6 +30,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigateway:GetDomainNames", Access::Read),
     ("apigateway:GetBasePathMappings", Access::Read),
     ("apigateway:GetUsagePlans", Access::Read),
+    ("apigateway:GetVpcLink", Access::Read),
     ("apigatewayv2:GetApis", Access::Read),
     ("apigatewayv2:GetApi", Access::Read),
     ("apigatewayv2:GetStages", Access::Read),
@@ -40,6 +41,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:GetIntegration", Access::Read),
     ("apigatewayv2:GetAuthorizers", Access::Read),
     ("apigatewayv2:GetApiMappings", Access::Read),
+    ("apigatewayv2:GetVpcLink", Access::Read),
     ("ec2:DescribeVpcEndpoints", Access::Read),
     ("ec2:DescribeSecurityGroups", Access::Read),
     ("ec2:GetManagedPrefixListEntries", Access::Read),
@@ -47,6 +49,13 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("ec2:DescribeSubnets", Access::Read),
     ("ec2:DescribeVpcs", Access::Read),
     ("ec2:DescribeVpcAttribute", Access::Read),
+    ("ec2:DescribeVpcEndpointServiceConfigurations", Access::Read),
+    ("ec2:DescribeVpcEndpointConnections", Access::Read),
+    ("elasticloadbalancingv2:DescribeLoadBalancers", Access::Read),
+    ("elasticloadbalancingv2:DescribeListeners", Access::Read),
+    ("elasticloadbalancingv2:DescribeRules", Access::Read),
+    ("elasticloadbalancingv2:DescribeTargetHealth", Access::Read),
+    ("acm:DescribeCertificate", Access::Read),
     ("cloudtrail:LookupEvents", Access::Read),
     ("cloudwatchlogs:FilterLogEvents", Access::Read),
     ("apigatewaymanagementapi:GetConnection", Access::Read),
@@ -152,6 +161,8 @@ mod tests {
                     "sns",
                     "eventbridge",
                     "cloudwatchlogs",
+                    "elasticloadbalancingv2",
+                    "acm",
                 ]
                 .contains(&service);
                 let is_operation = operation

@@ -490,6 +490,9 @@ fn read_grant(operation: &str) -> Option<String> {
         ("sts", "GetCallerIdentity") => None,
         // The SDK names the service cloudwatchlogs; IAM names it logs.
         ("cloudwatchlogs", operation) => Some(format!("logs:{operation}")),
+        // The SDK names Elastic Load Balancing v2 elasticloadbalancingv2; IAM names it
+        // elasticloadbalancing.
+        ("elasticloadbalancingv2", operation) => Some(format!("elasticloadbalancing:{operation}")),
         _ => Some(operation.to_string()),
     }
 }

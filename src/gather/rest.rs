@@ -4,8 +4,8 @@
 use super::trail;
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
-    AccountSettings, ApiStage, ChangeHistory, Deployment, Method, Resource, RestApi, RestStage,
-    UsagePlan,
+    AccountSettings, ApiStage, ChangeHistory, Deployment, Method, MethodIntegration, Resource,
+    RestApi, RestStage, UsagePlan,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -114,6 +114,7 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<RestStage>
                 .web_acl_arn()
                 .filter(|a| !a.is_empty())
                 .map(str::to_string),
+            variables: tags(s.variables()),
         })
         .collect())
 }
@@ -244,7 +245,8 @@ pub async fn account(session: Session<'_>) -> Result<AccountSettings, CallFailur
     })
 }
 
-/// Every resource of a REST API with its methods (paginated; `GetResources` has its own quota).
+/// Every resource of a REST API with its methods and their integrations (paginated;
+/// `GetResources` has its own quota).
 pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resource>, CallFailure> {
     let client = &session.aws.apigateway;
     let pages = session
@@ -273,6 +275,12 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
                 .map(|(verb, m)| Method {
                     http_method: m.http_method().unwrap_or(verb).to_string(),
                     authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                    integration: m.method_integration().map(|i| MethodIntegration {
+                        connection_type: i.connection_type().map(|t| t.as_str().to_string()),
+                        connection_id: i.connection_id().map(str::to_string),
+                        uri: i.uri().map(str::to_string),
+                        integration_target: i.integration_target().map(str::to_string),
+                    }),
                 })
                 .collect();
             methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));

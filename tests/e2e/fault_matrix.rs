@@ -51,7 +51,7 @@ fn protocol(service: &str) -> &'static str {
     match service {
         "apigateway" | "apigatewayv2" | "apigatewaymanagementapi" => "rest-json",
         "ec2" => "ec2-query",
-        "sts" => "aws-query",
+        "sts" | "elasticloadbalancingv2" => "aws-query",
         _ => "aws-json",
     }
 }
@@ -242,6 +242,8 @@ async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
             sns: client!(aws_sdk_sns),
             eventbridge: client!(aws_sdk_eventbridge),
             logs: client!(aws_sdk_cloudwatchlogs),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2),
+            acm: client!(aws_sdk_acm),
             endpoint_url: Some(moto.endpoint().to_string()),
         },
         REGION.to_string(),
@@ -274,9 +276,17 @@ enum Scenario {
     /// API whose GET /items requires an API key: the domain names, their mappings and the usage
     /// plans are read.
     CustomDomain,
+    /// A 5xx on a REST API whose private integration goes through a VPC link V1 to a Network
+    /// Load Balancer: the link, the load balancer, its listener, target health, the endpoint
+    /// service and its connections are read.
+    VpcLinkV1,
+    /// The same through a VPC link V2 to an Application Load Balancer's HTTPS listener whose
+    /// rule forwards: v1 does not know the link, so v2 is asked; the rules, the certificate and
+    /// the link's security groups are read.
+    VpcLinkV2,
 }
 
-const SCENARIOS: [Scenario; 9] = [
+const SCENARIOS: [Scenario; 11] = [
     Scenario::Sweep,
     Scenario::MemberAccount,
     Scenario::RestRepairs,
@@ -286,6 +296,8 @@ const SCENARIOS: [Scenario; 9] = [
     Scenario::LockHeld,
     Scenario::HttpRedeploy,
     Scenario::CustomDomain,
+    Scenario::VpcLinkV1,
+    Scenario::VpcLinkV2,
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
@@ -393,6 +405,23 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
                 "error": { "status": 403, "error_type": "ForbiddenException", "message": "Forbidden" },
                 "request": { "url": format!("https://{}/items", id(&ids, "domain_name")), "method": "GET" },
             });
+            (event, config(&[]))
+        }
+        Scenario::VpcLinkV1 | Scenario::VpcLinkV2 => {
+            let mut args = vec!["vpc-link", "--name", name];
+            if let Scenario::VpcLinkV2 = scenario {
+                args.extend([
+                    "--link-version",
+                    "v2",
+                    "--alb",
+                    "--tls",
+                    "api.example.com",
+                    "--tls-host",
+                    "api.example.com",
+                ]);
+            }
+            let ids = moto.seed(&args);
+            let event = json!({ "api_id": id(&ids, "api_id"), "symptom": "server-error" });
             (event, config(&[]))
         }
     }

@@ -16,4 +16,5 @@ mod resource_policy;
 mod support;
 mod targets;
 mod v2_deployments;
+mod vpc_links;
 mod websocket;

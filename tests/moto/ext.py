@@ -142,9 +142,45 @@ models, because the client under test is the real AWS SDK for Rust):
     GetDomainName JSON; an unknown domain or one without mutual TLS is a 404, a malformed body a
     400. Domain names without mutual TLS are unchanged.
 
+16. (taken by another change.)
+
+17. REST ``PutIntegration`` keeps ``connectionId`` and ``integrationTarget``. Moto drops both,
+    so a private integration (``connectionType: VPC_LINK``) names no VPC link and no load
+    balancer; they are now stored as sent and returned wherever the integration is (GetMethod,
+    GetIntegration, GetResources with ``embed=methods``)
+    (https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html).
+
+18. VPC links that are not ``AVAILABLE``. Moto reports every v1 and v2 link ``AVAILABLE``;
+    AWS reports ``PENDING``, ``DELETING``, ``FAILED`` (with ``statusMessage``) and, for v2,
+    ``INACTIVE`` after 60 days without traffic. ``POST /moto-api/apigw-doctor/vpc-link-status``
+    with ``{"vpc_link_id", "status", "message"?, "region"?}`` (account 123456789012) sets the
+    link's status (v1 ``status``/``statusMessage``, v2 ``vpcLinkStatus``/
+    ``vpcLinkStatusMessage``) and answers 200 with its Get JSON; an unknown id is a 404, a
+    malformed body a 400. Links without a set status stay ``AVAILABLE``.
+
+19. Target health that is not ``healthy``. Moto reports a registered IP target ``healthy`` and
+    never ``unhealthy``; AWS's health checks decide. ``POST
+    /moto-api/apigw-doctor/target-health`` with ``{"target_group_arn", "target_id", "state",
+    "reason"?, "description"?, "availability_zone"?, "region"?}`` makes DescribeTargetHealth
+    report that target so (``TargetHealth.State``/``Reason``/``Description``, and
+    ``Target.AvailabilityZone``) and answers 200; an unknown target group is a 404, a malformed
+    body a 400. Other targets are unchanged.
+
+20. EC2 ``DescribeVpcEndpointConnections``, which moto lacks. AWS lists the endpoint
+    connections to the caller's endpoint services; a v1 VPC link's is API Gateway's endpoint to
+    the service of the link's Network Load Balancer. Moto has no connections, so a test files
+    them: ``POST /moto-api/apigw-doctor/endpoint-connections`` with ``{"service_id",
+    "vpc_endpoint_id", "state", "owner"?, "region"?}`` (one per service and endpoint; a second
+    replaces the state) answers 201. DescribeVpcEndpointConnections answers
+    ``VpcEndpointConnections`` (ServiceId, VpcEndpointId, VpcEndpointOwner, VpcEndpointState,
+    NetworkLoadBalancerArns of the service), filtered by ``service-id`` when asked, in one page;
+    an unknown service id in the route is a 404.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
-PutItem; ``ext_check.py`` proves those too.
+PutItem, and for ACM DescribeCertificate of an imported certificate (its DomainName,
+SubjectAlternativeNames, NotBefore and NotAfter come from the certificate itself);
+``ext_check.py`` proves those too.
 """
 
 from __future__ import annotations
@@ -827,6 +863,113 @@ def _truststore_warnings_route(request: Any, full_url: str, headers: Any) -> tup
     return 200, {"Content-Type": "application/json"}, json.dumps(domain.to_json())
 
 
+# ---------------------------------------------------------------------------------------------
+# Gaps 18-20: VPC link status, target health and endpoint connections a test sets.
+
+VPC_LINK_STATUS_PATH = "/moto-api/apigw-doctor/vpc-link-status"
+TARGET_HEALTH_PATH = "/moto-api/apigw-doctor/target-health"
+ENDPOINT_CONNECTIONS_PATH = "/moto-api/apigw-doctor/endpoint-connections"
+# Attributes this extension keeps on moto's objects.
+LINK_STATUS_ATTR = "doctor_status"
+TARGET_HEALTH_ATTR = "doctor_health"
+TARGET_ZONE_ATTR = "doctor_zone"
+ENDPOINT_CONNECTIONS_ATTR = "doctor_endpoint_connections"
+
+
+def _json_body(request: Any, required: dict[str, type], optional: dict[str, type]) -> dict[str, Any] | None:
+    """The request's JSON object when it has the required keys and types, else None."""
+    try:
+        params = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(params, dict):
+        return None
+    for key, kind in required.items():
+        if not isinstance(params.get(key), kind):
+            return None
+    for key, kind in optional.items():
+        if key in params and not isinstance(params[key], kind):
+            return None
+    return params
+
+
+def _vpc_link_status_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Sets a v1 or v2 VPC link's status, as AWS reports it when the link is not AVAILABLE."""
+    from moto.apigateway.models import apigateway_backends
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    params = _json_body(request, {"vpc_link_id": str, "status": str}, {"message": str, "region": str})
+    if params is None:
+        return 400, {}, json.dumps({"message": 'expected {"vpc_link_id": str, "status": str, "message"?: str, "region"?: str}'})
+    region = params.get("region", "us-east-1")
+    status = {"status": params["status"], "message": params.get("message")}
+    for backend in (apigateway_backends[MOTO_ACCOUNT][region], apigatewayv2_backends[MOTO_ACCOUNT][region]):
+        link = backend.vpc_links.get(params["vpc_link_id"])
+        if link is not None:
+            setattr(link, LINK_STATUS_ATTR, status)
+            return 200, {"Content-Type": "application/json"}, json.dumps(link.to_json())
+    return 404, {}, json.dumps({"message": "no such VPC link"})
+
+
+def _target_health_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Sets what DescribeTargetHealth reports for one target of a target group."""
+    from moto.elbv2.models import elbv2_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    params = _json_body(
+        request,
+        {"target_group_arn": str, "target_id": str, "state": str},
+        {"reason": str, "description": str, "availability_zone": str, "region": str},
+    )
+    if params is None:
+        return 400, {}, json.dumps({"message": 'expected {"target_group_arn", "target_id", "state": str, ...}'})
+    backend = elbv2_backends[MOTO_ACCOUNT][params.get("region", "us-east-1")]
+    group = backend.target_groups.get(params["target_group_arn"])
+    if group is None:
+        return 404, {}, json.dumps({"message": "no such target group"})
+    health = getattr(group, TARGET_HEALTH_ATTR, None)
+    if health is None:
+        health = {}
+        setattr(group, TARGET_HEALTH_ATTR, health)
+    health[params["target_id"]] = {
+        key: params.get(key) for key in ("state", "reason", "description", "availability_zone")
+    }
+    return 200, {"Content-Type": "application/json"}, json.dumps(health[params["target_id"]])
+
+
+def _endpoint_connections_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Files an endpoint connection to one of the account's endpoint services."""
+    from moto.ec2.models import ec2_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    params = _json_body(
+        request, {"service_id": str, "vpc_endpoint_id": str, "state": str}, {"owner": str, "region": str}
+    )
+    if params is None:
+        return 400, {}, json.dumps({"message": 'expected {"service_id", "vpc_endpoint_id", "state": str, ...}'})
+    backend = ec2_backends[MOTO_ACCOUNT][params.get("region", "us-east-1")]
+    service = backend.configurations.get(params["service_id"])
+    if service is None:
+        return 404, {}, json.dumps({"message": "no such endpoint service"})
+    connections = getattr(backend, ENDPOINT_CONNECTIONS_ATTR, None)
+    if connections is None:
+        connections = {}
+        setattr(backend, ENDPOINT_CONNECTIONS_ATTR, connections)
+    connection = {
+        "ServiceId": params["service_id"],
+        "VpcEndpointId": params["vpc_endpoint_id"],
+        "VpcEndpointOwner": params.get("owner", "392220576650"),
+        "VpcEndpointState": params["state"],
+        "NetworkLoadBalancerArns": list(service.network_load_balancer_arns or []),
+    }
+    connections[(params["service_id"], params["vpc_endpoint_id"])] = connection
+    return 201, {"Content-Type": "application/json"}, json.dumps(connection)
+
+
 def _module(name: str) -> Any:
     try:
         return importlib.import_module(name)
@@ -979,6 +1122,26 @@ def install() -> None:
     BaseResponse = _require(core_responses, "BaseResponse")
     _require(BaseResponse, "call_action")
     _require(BaseResponse, "_get_action")
+
+    RestIntegration = _require(rest_models, "Integration")
+    _require(RestIntegration, "to_json")
+    _require(RestResponse, "put_integration")
+    _require(_require(rest_models, "APIGatewayBackend"), "get_integration")
+    RestVpcLink = _require(rest_models, "VpcLink")
+    _require(RestVpcLink, "to_json")
+    V2VpcLink = _require(v2_models, "VpcLink")
+    _require(V2VpcLink, "to_json")
+    elbv2_models = _module("moto.elbv2.models")
+    _require(elbv2_models, "elbv2_backends")
+    ElbTargetGroup = _require(elbv2_models, "FakeTargetGroup")
+    _require(ElbTargetGroup, "health_for")
+    ElbHealth = _require(elbv2_models, "FakeHealthStatus")
+    _require(ElbHealth, "target")
+    ec2_service_responses = _module("moto.ec2.responses.vpc_service_configuration")
+    ServiceConfigResponse = _require(ec2_service_responses, "VPCEndpointServiceConfiguration")
+    _require(ServiceConfigResponse, "describe_vpc_endpoint_connections", absent=True)
+    _require(_module("moto.ec2.models.vpc_service_configuration"), "VPCServiceConfigurationBackend")
+    ActionResult = _require(core_responses, "ActionResult")
 
     # Built without calling the class, whose metaclass would track it in /moto-api/data.json.
     pristine = Account.__new__(Account)
@@ -1353,5 +1516,92 @@ def install() -> None:
     _wrap(RestResponse, "create_domain_name", wrap_create_domain_name)
     _wrap(RestDomainName, "to_json", wrap_domain_to_json)
     moto_api_paths["{0}" + TRUSTSTORE_WARNINGS_PATH] = _truststore_warnings_route
+
+    # Gap 17 ------------------------------------------------------------------------------
+    def wrap_put_integration(original: Callable[..., Any]) -> Callable[..., Any]:
+        def put_integration(self: Any) -> Any:
+            result = original(self)
+            parts = self.path.split("/")
+            integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+            integration.connection_id = self._get_param("connectionId")
+            integration.integration_target = self._get_param("integrationTarget")
+            if isinstance(result, tuple):
+                return result[0], result[1], json.dumps(integration.to_json())
+            return json.dumps(integration.to_json())
+
+        return put_integration
+
+    def wrap_integration_to_json(original: Callable[..., Any]) -> Callable[..., Any]:
+        def to_json(self: Any) -> dict[str, Any]:
+            body: dict[str, Any] = original(self)
+            for attr, member in (("connection_id", "connectionId"), ("integration_target", "integrationTarget")):
+                if getattr(self, attr, None):
+                    body[member] = getattr(self, attr)
+            return body
+
+        return to_json
+
+    _wrap(RestResponse, "put_integration", wrap_put_integration)
+    _wrap(RestIntegration, "to_json", wrap_integration_to_json)
+
+    # Gap 18 ------------------------------------------------------------------------------
+    def wrap_link_to_json(status_member: str, message_member: str) -> Callable[..., Any]:
+        def make(original: Callable[..., Any]) -> Callable[..., Any]:
+            def to_json(self: Any) -> dict[str, Any]:
+                body: dict[str, Any] = original(self)
+                status = getattr(self, LINK_STATUS_ATTR, None)
+                if status is not None:
+                    body[status_member] = status["status"]
+                    if status["message"]:
+                        body[message_member] = status["message"]
+                return body
+
+            return to_json
+
+        return make
+
+    _wrap(RestVpcLink, "to_json", wrap_link_to_json("status", "statusMessage"))
+    _wrap(V2VpcLink, "to_json", wrap_link_to_json("vpcLinkStatus", "vpcLinkStatusMessage"))
+    moto_api_paths["{0}" + VPC_LINK_STATUS_PATH] = _vpc_link_status_route
+
+    # Gap 19 ------------------------------------------------------------------------------
+    plain_target = ElbHealth.target
+
+    def target_with_zone(self: Any) -> dict[str, Any]:
+        body = dict(plain_target.fget(self))
+        if getattr(self, TARGET_ZONE_ATTR, None):
+            body["AvailabilityZone"] = getattr(self, TARGET_ZONE_ATTR)
+        return body
+
+    def wrap_health_for(original: Callable[..., Any]) -> Callable[..., Any]:
+        def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
+            status = original(self, target, ec2_backend)
+            set_health = (getattr(self, TARGET_HEALTH_ATTR, None) or {}).get(target["Id"])
+            if set_health is None:
+                return status
+            status.status = set_health["state"]
+            status.reason = set_health["reason"]
+            status.description = set_health["description"]
+            setattr(status, TARGET_ZONE_ATTR, set_health["availability_zone"])
+            return status
+
+        return health_for
+
+    ElbHealth.target = property(target_with_zone)
+    _wrap(ElbTargetGroup, "health_for", wrap_health_for)
+    moto_api_paths["{0}" + TARGET_HEALTH_PATH] = _target_health_route
+
+    # Gap 20 ------------------------------------------------------------------------------
+    def describe_vpc_endpoint_connections(self: Any) -> Any:
+        connections = getattr(self.ec2_backend, ENDPOINT_CONNECTIONS_ATTR, None) or {}
+        wanted = self._filters_from_querystring().get("service-id")
+        listed = [
+            copy.deepcopy(c) for c in connections.values()
+            if not wanted or c["ServiceId"] in wanted
+        ]
+        return ActionResult({"VpcEndpointConnections": listed})
+
+    ServiceConfigResponse.describe_vpc_endpoint_connections = describe_vpc_endpoint_connections
+    moto_api_paths["{0}" + ENDPOINT_CONNECTIONS_PATH] = _endpoint_connections_route
 
     _installed = True

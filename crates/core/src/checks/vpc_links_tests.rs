@@ -593,23 +593,17 @@ fn wildcards_cover_one_left_most_label() {
 }
 
 /// The REST API through the healthy v1 path over HTTPS to a TLS listener on 443.
-fn tls_setup(uri: &str, server_name: Option<&str>) -> Snapshot {
-    let mut api = rest_api("vl1", uri);
-    api.resources[0].methods[0]
-        .integration
-        .as_mut()
-        .unwrap()
-        .server_name_to_verify = server_name.map(str::to_string);
+fn tls_setup(uri: &str) -> Snapshot {
     let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
     path.load_balancers[0].listeners = vec![listener(LISTENER, 443, "TLS", &[GROUP])];
-    snapshot(api, path)
+    snapshot(rest_api("vl1", uri), path)
 }
 
 #[test]
 fn a_host_the_certificate_covers_is_quiet_and_one_label_too_deep_mismatches() {
-    let s = tls_setup("https://api.example.com/items", None);
+    let s = tls_setup("https://api.example.com/items");
     assert_eq!(area_codes(&findings(&s)), []);
-    let s = tls_setup("https://orders.api.example.com/items", None);
+    let s = tls_setup("https://orders.api.example.com/items");
     let found = findings(&s);
     let mismatch = of(&found, Code::IntegrationTlsNameMismatch);
     assert_eq!(mismatch.len(), 1, "{found:#?}");
@@ -619,19 +613,56 @@ fn a_host_the_certificate_covers_is_quiet_and_one_label_too_deep_mismatches() {
         json!(["*.example.com"])
     );
     // Plain HTTP to the same backend verifies no certificate.
-    let s = tls_setup("http://orders.api.example.com:443/items", None);
+    let s = tls_setup("http://orders.api.example.com:443/items");
     assert_eq!(area_codes(&findings(&s)), []);
+}
+
+/// An HTTP API whose integration `int1` goes through v2 link vl2 to `uri`, on stage $default,
+/// over a path whose listener is `listener`.
+fn http_setup(uri: &str, server_name: Option<&str>, listener: Listener) -> Snapshot {
+    let mut link = v1_link("vl2", "AVAILABLE");
+    link.version = VpcLinkVersion::V2;
+    link.target_arns.clear();
+    let mut path = healthy_path(vec![link]);
+    path.endpoint_services = None;
+    path.load_balancers[0].listeners = vec![listener];
+    let mut s = Snapshot::new("us-east-1", None);
+    s.private_path = Some(path);
+    s.v2_apis.push(V2Api {
+        id: "h1".into(),
+        name: "orders-http".into(),
+        protocol: "HTTP".into(),
+        stages: vec![V2Stage {
+            name: "$default".into(),
+            auto_deploy: true,
+            ..V2Stage::default()
+        }],
+        integrations: vec![V2Integration {
+            id: "int1".into(),
+            connection_type: Some("VPC_LINK".into()),
+            connection_id: Some("vl2".into()),
+            integration_uri: Some(uri.into()),
+            server_name_to_verify: server_name.map(str::to_string),
+            ..V2Integration::default()
+        }],
+        ..V2Api::default()
+    });
+    s
 }
 
 #[test]
 fn server_name_to_verify_is_the_name_checked() {
-    let s = tls_setup("https://10.0.1.20/items", Some("api.example.com"));
+    let https = || listener(LISTENER, 443, "HTTPS", &[GROUP]);
+    let s = http_setup(LISTENER, Some("api.example.com"), https());
     assert_eq!(area_codes(&findings(&s)), []);
-    let s = tls_setup("https://api.example.com/items", Some("backend.internal"));
+    let s = http_setup(LISTENER, Some("backend.internal"), https());
     assert_eq!(
         of(&findings(&s), Code::IntegrationTlsNameMismatch)[0].evidence["host"],
         "backend.internal"
     );
+    // No name to verify: nothing to compare.
+    let s = http_setup(LISTENER, None, https());
+    assert_eq!(area_codes(&findings(&s)), []);
 }
 
 #[test]
@@ -641,7 +672,7 @@ fn an_expired_or_not_yet_valid_certificate_fires() {
         (now - 400 * 86_400, now - 86_400),
         (now + 86_400, now + 400 * 86_400),
     ] {
-        let mut s = tls_setup("https://api.example.com/items", None);
+        let mut s = tls_setup("https://api.example.com/items");
         let path = s.private_path.as_mut().unwrap();
         path.certificates[0].not_before = Some(not_before);
         path.certificates[0].not_after = Some(not_after);
@@ -657,35 +688,10 @@ fn an_expired_or_not_yet_valid_certificate_fires() {
 
 #[test]
 fn an_http_api_listener_arn_that_is_gone_is_listener_missing() {
-    let mut link = v1_link("vl2", "AVAILABLE");
-    link.version = VpcLinkVersion::V2;
-    link.target_arns.clear();
-    let mut path = healthy_path(vec![link]);
-    path.endpoint_services = None;
-    let gone = format!("{LISTENER}9");
-    let api = |uri: &str| V2Api {
-        id: "h1".into(),
-        name: "orders-http".into(),
-        protocol: "HTTP".into(),
-        stages: vec![V2Stage {
-            name: "$default".into(),
-            auto_deploy: true,
-            ..V2Stage::default()
-        }],
-        integrations: vec![V2Integration {
-            id: "int1".into(),
-            connection_type: Some("VPC_LINK".into()),
-            connection_id: Some("vl2".into()),
-            integration_uri: Some(uri.into()),
-            ..V2Integration::default()
-        }],
-        ..V2Api::default()
-    };
-    let mut s = Snapshot::new("us-east-1", None);
-    s.private_path = Some(path);
-    s.v2_apis.push(api(LISTENER));
+    let tcp = || listener(LISTENER, 80, "TCP", &[GROUP]);
+    let s = http_setup(LISTENER, None, tcp());
     assert_eq!(area_codes(&findings(&s)), []);
-    s.v2_apis[0] = api(&gone);
+    let s = http_setup(&format!("{LISTENER}9"), None, tcp());
     let found = findings(&s);
     let missing = of(&found, Code::VpcLinkListenerMissing);
     assert_eq!(missing.len(), 1, "{found:#?}");

@@ -21,9 +21,6 @@ pub struct MethodIntegration {
     /// With a VPC link V2: the ARN of the load balancer (`integrationTarget`).
     #[serde(default)]
     pub integration_target: Option<String>,
-    /// `tlsConfig.serverNameToVerify` (`None`: not set, so the URI's host is verified).
-    #[serde(default)]
-    pub server_name_to_verify: Option<String>,
 }
 
 /// Which API Gateway API a VPC link was found through.
@@ -268,7 +265,9 @@ impl Snapshot {
                             vpc_link_id: resolve_stage_variables(connection_id, &stage.variables),
                             uri: integration.uri.as_deref(),
                             integration_target: integration.integration_target.as_deref(),
-                            server_name_to_verify: integration.server_name_to_verify.as_deref(),
+                            // REST's tlsConfig has only insecureSkipVerification: API Gateway
+                            // verifies the URI's host.
+                            server_name_to_verify: None,
                         });
                     }
                 }
