@@ -396,6 +396,12 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
+    /// How long until the invocation's deadline (`None`: no deadline, as on the command line).
+    pub fn time_left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+
     /// The same deadline on other clients (another account's, or the function's own).
     pub fn on<'b>(&self, aws: &'b Aws) -> Session<'b> {
         Session {

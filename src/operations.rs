@@ -31,6 +31,8 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigateway:GetBasePathMappings", Access::Read),
     ("apigateway:GetUsagePlans", Access::Read),
     ("apigateway:GetVpcLink", Access::Read),
+    ("apigateway:GetVpcLinks", Access::Read),
+    ("apigateway:GetIntegration", Access::Read),
     ("apigatewayv2:GetApis", Access::Read),
     ("apigatewayv2:GetApi", Access::Read),
     ("apigatewayv2:GetStages", Access::Read),
@@ -42,6 +44,7 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:GetAuthorizers", Access::Read),
     ("apigatewayv2:GetApiMappings", Access::Read),
     ("apigatewayv2:GetVpcLink", Access::Read),
+    ("apigatewayv2:GetVpcLinks", Access::Read),
     ("ec2:DescribeVpcEndpoints", Access::Read),
     ("ec2:DescribeSecurityGroups", Access::Read),
     ("ec2:GetManagedPrefixListEntries", Access::Read),
@@ -67,6 +70,9 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:UpdateStage", Access::Write),
     ("apigatewayv2:TagResource", Access::Write),
     ("apigatewayv2:UpdateIntegration", Access::Write),
+    ("apigateway:CreateVpcLink", Access::Write),
+    ("apigatewayv2:CreateVpcLink", Access::Write),
+    ("apigateway:UpdateIntegration", Access::Write),
     ("ec2:ModifyVpcEndpoint", Access::Write),
     ("ec2:CreateTags", Access::Write),
     ("sns:Publish", Access::Notify),
@@ -109,6 +115,19 @@ pub const ACTION_WRITES: &[(Action, &[&str])] = &[
     (
         Action::EnablePrivateDns,
         &["ec2:ModifyVpcEndpoint", "ec2:CreateTags"],
+    ),
+    (
+        Action::RecreateVpcLink,
+        &[
+            "apigateway:CreateVpcLink",
+            "apigatewayv2:CreateVpcLink",
+            "apigateway:UpdateIntegration",
+            "apigatewayv2:UpdateIntegration",
+            "apigateway:UpdateStage",
+            "apigatewayv2:UpdateStage",
+            "apigateway:CreateDeployment",
+            "apigatewayv2:CreateDeployment",
+        ],
     ),
 ];
 
@@ -215,7 +234,6 @@ mod tests {
                 );
             }
         }
-        assert!(action_writes(Action::RecreateVpcLink).is_empty());
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod network;
 pub mod rest;
 mod trail;
 pub mod v2;
-mod vpc_links;
+pub mod vpc_links;
 
 use crate::aws::{CallFailure, Session};
 use crate::intake::{ClientHint, Window};

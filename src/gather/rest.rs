@@ -285,11 +285,35 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
                 .collect();
             methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
             Resource {
+                id: r.id().unwrap_or_default().to_string(),
                 path: r.path().unwrap_or("/").to_string(),
                 methods,
             }
         })
         .collect())
+}
+
+/// The connection id of one method's integration, read again (`recreate_vpc_link`).
+pub async fn integration_connection(
+    session: Session<'_>,
+    api_id: &str,
+    resource_id: &str,
+    http_method: &str,
+) -> Result<Option<String>, CallFailure> {
+    let out = session
+        .call(
+            "apigateway:GetIntegration",
+            session
+                .aws
+                .apigateway
+                .get_integration()
+                .rest_api_id(api_id)
+                .resource_id(resource_id)
+                .http_method(http_method)
+                .send(),
+        )
+        .await?;
+    Ok(out.connection_id().map(str::to_string))
 }
 
 /// The calls that can change a REST API's resource policy (see `intake::history_evidence`).

@@ -26,46 +26,40 @@ fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
 
 /// A link as v1 knows it, else as v2 knows it; `Ok(None)` when neither does.
 async fn vpc_link(session: Session<'_>, id: &str) -> Result<Option<VpcLink>, CallFailure> {
-    let v1 = session
-        .call(
-            "apigateway:GetVpcLink",
-            session.aws.apigateway.get_vpc_link().vpc_link_id(id).send(),
-        )
-        .await;
-    match v1 {
-        Ok(link) => {
-            return Ok(Some(VpcLink {
-                id: link.id().unwrap_or(id).to_string(),
-                version: VpcLinkVersion::V1,
-                name: link.name().unwrap_or_default().to_string(),
-                status: link
-                    .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                status_message: link.status_message().map(str::to_string),
-                target_arns: link.target_arns().to_vec(),
-                subnet_ids: Vec::new(),
-                security_group_ids: Vec::new(),
-                tags: tags(link.tags()),
-            }))
-        }
-        Err(failure) if failure.kind != FailureKind::NotFound => return Err(failure),
-        Err(_) => {}
+    match get_link(session, id, VpcLinkVersion::V1).await? {
+        Some(link) => Ok(Some(link)),
+        None => get_link(session, id, VpcLinkVersion::V2).await,
     }
-    let v2 = session
-        .call(
-            "apigatewayv2:GetVpcLink",
-            session
-                .aws
-                .apigatewayv2
-                .get_vpc_link()
-                .vpc_link_id(id)
-                .send(),
-        )
-        .await;
-    match v2 {
-        Ok(link) => Ok(Some(VpcLink {
-            id: link.vpc_link_id().unwrap_or(id).to_string(),
+}
+
+/// A v1 link from `GetVpcLink`'s output or an item of `GetVpcLinks` (different types with the
+/// same accessors); `$id` when the answer names none.
+macro_rules! v1_link {
+    ($link:expr, $id:expr) => {{
+        let link = $link;
+        VpcLink {
+            id: link.id().unwrap_or($id).to_string(),
+            version: VpcLinkVersion::V1,
+            name: link.name().unwrap_or_default().to_string(),
+            status: link
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            status_message: link.status_message().map(str::to_string),
+            target_arns: link.target_arns().to_vec(),
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            tags: tags(link.tags()),
+        }
+    }};
+}
+
+/// The same for a v2 link.
+macro_rules! v2_link {
+    ($link:expr, $id:expr) => {{
+        let link = $link;
+        VpcLink {
+            id: link.vpc_link_id().unwrap_or($id).to_string(),
             version: VpcLinkVersion::V2,
             name: link.name().unwrap_or_default().to_string(),
             status: link
@@ -77,14 +71,97 @@ async fn vpc_link(session: Session<'_>, id: &str) -> Result<Option<VpcLink>, Cal
             subnet_ids: link.subnet_ids().to_vec(),
             security_group_ids: link.security_group_ids().to_vec(),
             tags: tags(link.tags()),
-        })),
+        }
+    }};
+}
+
+/// One link by id through the API of `version`; `Ok(None)` when that API does not know it.
+pub async fn get_link(
+    session: Session<'_>,
+    id: &str,
+    version: VpcLinkVersion,
+) -> Result<Option<VpcLink>, CallFailure> {
+    let found = match version {
+        VpcLinkVersion::V1 => session
+            .call(
+                "apigateway:GetVpcLink",
+                session.aws.apigateway.get_vpc_link().vpc_link_id(id).send(),
+            )
+            .await
+            .map(|out| v1_link!(&out, id)),
+        VpcLinkVersion::V2 => session
+            .call(
+                "apigatewayv2:GetVpcLink",
+                session
+                    .aws
+                    .apigatewayv2
+                    .get_vpc_link()
+                    .vpc_link_id(id)
+                    .send(),
+            )
+            .await
+            .map(|out| v2_link!(&out, id)),
+    };
+    match found {
+        Ok(link) => Ok(Some(link)),
         Err(failure) if failure.kind == FailureKind::NotFound => Ok(None),
         Err(failure) => Err(failure),
     }
 }
 
+/// Every link of the region through the API of `version` (paginated).
+pub async fn list_links(
+    session: Session<'_>,
+    version: VpcLinkVersion,
+) -> Result<Vec<VpcLink>, CallFailure> {
+    match version {
+        VpcLinkVersion::V1 => {
+            let client = &session.aws.apigateway;
+            let pages = session
+                .paginate(
+                    "apigateway:GetVpcLinks",
+                    |position| {
+                        client
+                            .get_vpc_links()
+                            .limit(500)
+                            .set_position(position)
+                            .send()
+                    },
+                    |page| page.position(),
+                )
+                .await?;
+            Ok(pages
+                .iter()
+                .flat_map(|p| p.items())
+                .map(|l| v1_link!(l, ""))
+                .collect())
+        }
+        VpcLinkVersion::V2 => {
+            let client = &session.aws.apigatewayv2;
+            let pages = session
+                .paginate(
+                    "apigatewayv2:GetVpcLinks",
+                    |token| {
+                        client
+                            .get_vpc_links()
+                            .max_results("500")
+                            .set_next_token(token)
+                            .send()
+                    },
+                    |page| page.next_token(),
+                )
+                .await?;
+            Ok(pages
+                .iter()
+                .flat_map(|p| p.items())
+                .map(|l| v2_link!(l, ""))
+                .collect())
+        }
+    }
+}
+
 /// One load balancer by ARN; `Ok(None)` when Elastic Load Balancing does not know it.
-async fn load_balancer(
+pub async fn load_balancer(
     session: Session<'_>,
     arn: &str,
 ) -> Result<Option<LoadBalancer>, CallFailure> {

@@ -284,9 +284,14 @@ enum Scenario {
     /// rule forwards: v1 does not know the link, so v2 is asked; the rules, the certificate and
     /// the link's security groups are read.
     VpcLinkV2,
+    /// A FAILED v1 link named by a stage variable and by an integration directly, recreated:
+    /// the links are listed for a replacement, one is created, both uses repointed.
+    VpcLinkRepairV1,
+    /// A FAILED v2 link of a REST API, recreated through API Gateway v2.
+    VpcLinkRepairV2,
 }
 
-const SCENARIOS: [Scenario; 11] = [
+const SCENARIOS: [Scenario; 13] = [
     Scenario::Sweep,
     Scenario::MemberAccount,
     Scenario::RestRepairs,
@@ -298,6 +303,8 @@ const SCENARIOS: [Scenario; 11] = [
     Scenario::CustomDomain,
     Scenario::VpcLinkV1,
     Scenario::VpcLinkV2,
+    Scenario::VpcLinkRepairV1,
+    Scenario::VpcLinkRepairV2,
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
@@ -423,6 +430,34 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
             let ids = moto.seed(&args);
             let event = json!({ "api_id": id(&ids, "api_id"), "symptom": "server-error" });
             (event, config(&[]))
+        }
+        Scenario::VpcLinkRepairV1 | Scenario::VpcLinkRepairV2 => {
+            let version = if let Scenario::VpcLinkRepairV1 = scenario {
+                "v1"
+            } else {
+                "v2"
+            };
+            let mut args = vec![
+                "vpc-link",
+                "--name",
+                name,
+                "--link-version",
+                version,
+                "--direct-post",
+                "--link-status",
+                "FAILED",
+            ];
+            if version == "v1" {
+                args.push("--stage-variable");
+            }
+            let ids = moto.seed(&args);
+            let event = json!({ "api_id": id(&ids, "api_id"), "symptom": "server-error" });
+            let repair = config(&[
+                ("APIGW_DOCTOR_MODE", "apply"),
+                ("APIGW_DOCTOR_ACTIONS", "recreate_vpc_link"),
+                ("APIGW_DOCTOR_LOCK_TABLE", LOCK_TABLE),
+            ]);
+            (event, repair)
         }
     }
 }

@@ -123,8 +123,7 @@ async fn stage_variables_name_a_link_per_stage() {
     let quiet = moto.report(&server_error(&ids)).await;
     assert_eq!(area(&quiet), Vec::<String>::new(), "{quiet:#}");
     // Only beta's link fails: prod's findings stay quiet.
-    post_route(
-        moto.endpoint(),
+    moto.post(
         "/moto-api/apigw-doctor/vpc-link-status",
         &json!({ "vpc_link_id": id(&ids, "beta_vpc_link_id"), "status": "FAILED" }),
     );
@@ -133,24 +132,6 @@ async fn stage_variables_name_a_link_per_stage() {
     assert_eq!(failed.len(), 1, "{report:#}");
     assert_eq!(failed[0]["stage"], "beta");
     assert_eq!(failed[0]["resource"], id(&ids, "beta_vpc_link_id"));
-}
-
-/// POSTs JSON to one of ext.py's test routes with the Python the tests already run (no HTTP
-/// client crate in the test build).
-fn post_route(endpoint: &str, path: &str, body: &Value) {
-    let script = "import json,sys,urllib.request\n\
-                  r=urllib.request.Request(sys.argv[1],data=sys.argv[2].encode(),method='POST')\n\
-                  urllib.request.urlopen(r,timeout=10).close()\n";
-    let status = std::process::Command::new(crate::support::python())
-        .args([
-            "-c",
-            script,
-            &format!("{endpoint}{path}"),
-            &body.to_string(),
-        ])
-        .status()
-        .expect("run python");
-    assert!(status.success(), "POST {path} {body}");
 }
 
 #[tokio::test]

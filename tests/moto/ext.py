@@ -156,7 +156,10 @@ models, because the client under test is the real AWS SDK for Rust):
     with ``{"vpc_link_id", "status", "message"?, "region"?}`` (account 123456789012) sets the
     link's status (v1 ``status``/``statusMessage``, v2 ``vpcLinkStatus``/
     ``vpcLinkStatusMessage``) and answers 200 with its Get JSON; an unknown id is a 404, a
-    malformed body a 400. Links without a set status stay ``AVAILABLE``.
+    malformed body a 400. Links without a set status stay ``AVAILABLE``. A body
+    ``{"new_links": "PENDING", "region"?}`` (``null`` turns it off) makes every link created
+    afterwards (v1 or v2) report that status until one is set for it, as a new link does on
+    AWS for minutes.
 
 19. Target health that is not ``healthy``. Moto reports a registered IP target ``healthy`` and
     never ``unhealthy``; AWS's health checks decide. ``POST
@@ -175,6 +178,15 @@ models, because the client under test is the real AWS SDK for Rust):
     ``VpcEndpointConnections`` (ServiceId, VpcEndpointId, VpcEndpointOwner, VpcEndpointState,
     NetworkLoadBalancerArns of the service), filtered by ``service-id`` when asked, in one page;
     an unknown service id in the route is a 404.
+
+21. REST ``UpdateIntegration`` (PATCH
+    ``/restapis/{id}/resources/{id}/methods/{verb}/integration``), which moto lacks: ``replace``
+    (or ``add``) of ``/connectionId``, ``/connectionType``, ``/uri``, ``/integrationTarget`` and
+    ``/httpMethod`` sets the member and answers 200 with the integration's JSON
+    (https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateIntegration.html); ``remove``
+    of ``/connectionId`` or ``/integrationTarget`` clears it; any other path or op is a 400
+    BadRequestException and changes nothing; an unknown API, resource or method is moto's own
+    404.
 
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
@@ -871,6 +883,8 @@ TARGET_HEALTH_PATH = "/moto-api/apigw-doctor/target-health"
 ENDPOINT_CONNECTIONS_PATH = "/moto-api/apigw-doctor/endpoint-connections"
 # Attributes this extension keeps on moto's objects.
 LINK_STATUS_ATTR = "doctor_status"
+# Region -> the status links created from now on report (gap 18), when a test asked for one.
+NEW_LINK_STATUS: dict[str, str | None] = {}
 TARGET_HEALTH_ATTR = "doctor_health"
 TARGET_ZONE_ATTR = "doctor_zone"
 ENDPOINT_CONNECTIONS_ATTR = "doctor_endpoint_connections"
@@ -900,6 +914,13 @@ def _vpc_link_status_route(request: Any, full_url: str, headers: Any) -> tuple[i
 
     if request.method != "POST":
         return 405, {"Allow": "POST"}, ""
+    new_links = _json_body(request, {}, {"region": str})
+    if new_links is not None and "new_links" in new_links and "vpc_link_id" not in new_links:
+        status = new_links["new_links"]
+        if status is not None and not isinstance(status, str):
+            return 400, {}, json.dumps({"message": 'expected {"new_links": str | null}'})
+        NEW_LINK_STATUS[new_links.get("region", "us-east-1")] = status
+        return 200, {"Content-Type": "application/json"}, json.dumps({"new_links": status})
     params = _json_body(request, {"vpc_link_id": str, "status": str}, {"message": str, "region": str})
     if params is None:
         return 400, {}, json.dumps({"message": 'expected {"vpc_link_id": str, "status": str, "message"?: str, "region"?: str}'})
@@ -1127,6 +1148,9 @@ def install() -> None:
     _require(RestIntegration, "to_json")
     _require(RestResponse, "put_integration")
     _require(_require(rest_models, "APIGatewayBackend"), "get_integration")
+    _require(rest_models.APIGatewayBackend, "create_vpc_link")
+    _require(RestResponse, "update_integration", absent=True)
+    _require(v2_models.ApiGatewayV2Backend, "create_vpc_link")
     RestVpcLink = _require(rest_models, "VpcLink")
     _require(RestVpcLink, "to_json")
     V2VpcLink = _require(v2_models, "VpcLink")
@@ -1544,6 +1568,36 @@ def install() -> None:
     _wrap(RestResponse, "put_integration", wrap_put_integration)
     _wrap(RestIntegration, "to_json", wrap_integration_to_json)
 
+    # Gap 21 ------------------------------------------------------------------------------
+    class BadPatch(JsonRESTError):  # type: ignore[misc, valid-type]
+        code = 400
+
+        def __init__(self, message: str) -> None:
+            super().__init__("BadRequestException", message)
+
+    patchable = {"/connectionId": "connection_id", "/connectionType": "connection_type", "/uri": "uri",
+                 "/integrationTarget": "integration_target", "/httpMethod": "http_method"}
+
+    def rest_update_integration(self: Any) -> tuple[int, dict[str, Any], str]:
+        parts = self.path.split("/")
+        integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+        if integration is None:
+            raise BadPatch("Invalid Integration identifier specified")
+        operations = self._get_param("patchOperations") or []
+        changes = []
+        for operation in operations:
+            op, path = operation.get("op"), operation.get("path")
+            if path not in patchable or op not in ("replace", "add", "remove"):
+                raise BadPatch(f"Invalid patch operation specified: {op} {path}")
+            if op == "remove" and path not in ("/connectionId", "/integrationTarget"):
+                raise BadPatch(f"Invalid patch operation specified: {op} {path}")
+            changes.append((patchable[path], None if op == "remove" else operation.get("value")))
+        for attr, value in changes:
+            setattr(integration, attr, value)
+        return 200, {}, json.dumps(integration.to_json())
+
+    RestResponse.update_integration = rest_update_integration
+
     # Gap 18 ------------------------------------------------------------------------------
     def wrap_link_to_json(status_member: str, message_member: str) -> Callable[..., Any]:
         def make(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -1560,6 +1614,18 @@ def install() -> None:
 
         return make
 
+    def wrap_create_link(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create_vpc_link(self: Any, *args: Any, **kwargs: Any) -> Any:
+            link = original(self, *args, **kwargs)
+            status = NEW_LINK_STATUS.get(self.region_name)
+            if status:
+                setattr(link, LINK_STATUS_ATTR, {"status": status, "message": None})
+            return link
+
+        return create_vpc_link
+
+    _wrap(RestBackend, "create_vpc_link", wrap_create_link)
+    _wrap(V2Backend, "create_vpc_link", wrap_create_link)
     _wrap(RestVpcLink, "to_json", wrap_link_to_json("status", "statusMessage"))
     _wrap(V2VpcLink, "to_json", wrap_link_to_json("vpcLinkStatus", "vpcLinkStatusMessage"))
     moto_api_paths["{0}" + VPC_LINK_STATUS_PATH] = _vpc_link_status_route

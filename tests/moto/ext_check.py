@@ -1001,6 +1001,23 @@ def check_rest_private_integration(h: Harness) -> None:
                  ("VPC_LINK", "${stageVariables.link}", nlb), "GetResources embed=methods keeps them")
     mock = apigw.get_integration(restApiId=api_id, resourceId=ids["root"], httpMethod="GET")
     expect("connectionId" not in mock and "integrationTarget" not in mock, "a MOCK integration names no link")
+    # Gap 21: UpdateIntegration.
+    updated = apigw.update_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST",
+                                       patchOperations=[{"op": "replace", "path": "/connectionId", "value": "vl-new"}])
+    expect_equal(updated["connectionId"], "vl-new", "UpdateIntegration answers the new connectionId")
+    expect_equal(apigw.get_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST")["connectionId"],
+                 "vl-new", "and keeps it")
+    expect_equal(updated["uri"], "http://backend.internal/pets", "other members unchanged")
+    expect_error(lambda: apigw.update_integration(
+        restApiId=api_id, resourceId=ids["pets"], httpMethod="POST",
+        patchOperations=[{"op": "replace", "path": "/connectionId", "value": "vl-x"},
+                         {"op": "replace", "path": "/timeoutInMillis", "value": "1"}]),
+        "BadRequestException", 400, "an unsupported path")
+    expect_equal(apigw.get_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST")["connectionId"],
+                 "vl-new", "a refused patch changes nothing")
+    removed = apigw.update_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST",
+                                       patchOperations=[{"op": "remove", "path": "/integrationTarget"}])
+    expect("integrationTarget" not in removed, "remove clears integrationTarget")
 
 
 def check_vpc_link_status(h: Harness) -> None:
@@ -1022,6 +1039,19 @@ def check_vpc_link_status(h: Harness) -> None:
     expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": "nope", "status": "FAILED"})[0],
                  404, "unknown link")
     expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": v1_id})[0], 400, "no status")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": "PENDING"})[0], 200, "new links pending")
+    pending = apigw.create_vpc_link(name="fresh", targetArns=["arn:aws:elasticloadbalancing:y"])
+    expect_equal(pending["status"], "PENDING", "a v1 link created now is PENDING")
+    pending_v2 = v2.create_vpc_link(Name="fresh2", SubnetIds=["subnet-1"])
+    expect_equal(v2.get_vpc_link(VpcLinkId=pending_v2["VpcLinkId"])["VpcLinkStatus"], "PENDING",
+                 "a v2 link created now is PENDING")
+    post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": None})
+    expect_equal(apigw.create_vpc_link(name="later", targetArns=["arn:z"])["status"], "AVAILABLE",
+                 "off again")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": pending["id"], "status": "AVAILABLE"})[0],
+                 200, "the pending link becomes available")
+    expect_equal(apigw.get_vpc_link(vpcLinkId=pending["id"])["status"], "AVAILABLE", "set after creation")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": 3})[0], 400, "malformed new_links")
     expect_error(lambda: apigw.get_vpc_link(vpcLinkId="nope"), "NotFoundException", 404, "v1 unknown link")
     expect_error(lambda: v2.get_vpc_link(VpcLinkId="nope"), "NotFoundException", 404, "v2 unknown link")
 

@@ -237,6 +237,9 @@ pub struct RecordedChange {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Resource {
+    /// The resource's id (what `UpdateIntegration` names); empty when not read.
+    #[serde(default)]
+    pub id: String,
     pub path: String,
     pub methods: Vec<Method>,
 }

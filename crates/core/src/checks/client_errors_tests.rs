@@ -44,6 +44,7 @@ fn regional(deployed: &[(&str, &[&str])]) -> RestApi {
         resources: deployed
             .iter()
             .map(|(p, m)| Resource {
+                id: String::new(),
                 path: p.to_string(),
                 methods: m
                     .iter()
@@ -208,6 +209,7 @@ fn a_stage_the_api_does_not_have_is_named() {
 fn a_path_in_the_definition_but_not_deployed_says_redeploy() {
     let mut api = regional(&[("/items", &["GET"])]);
     api.resources.push(Resource {
+        id: String::new(),
         path: "/orders".into(),
         methods: vec![Method {
             http_method: "GET".into(),

@@ -172,6 +172,7 @@ fn denied(resources: &[(&str, &[(&str, &str)])], url: &str, method: &str) -> Vec
     api.resources = resources
         .iter()
         .map(|(path, methods)| Resource {
+            id: String::new(),
             path: (*path).to_string(),
             methods: methods
                 .iter()

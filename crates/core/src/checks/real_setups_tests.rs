@@ -25,6 +25,7 @@ fn api(policy: &str, methods: &[(&str, &str, &str)]) -> RestApi {
         match resources.iter_mut().find(|r| r.path == *path) {
             Some(r) => r.methods.push(m),
             None => resources.push(Resource {
+                id: String::new(),
                 path: path.to_string(),
                 methods: vec![m],
             }),

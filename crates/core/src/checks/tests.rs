@@ -266,6 +266,7 @@ fn api_with_method(policy: &str, authorization: &str) -> RestApi {
     let mut api = private_api(Some(policy));
     api.vpc_endpoint_ids = vec!["vpce-1".into()];
     api.resources = vec![crate::snapshot::Resource {
+        id: String::new(),
         path: "/items".into(),
         methods: vec![crate::snapshot::Method {
             http_method: "GET".into(),
@@ -701,6 +702,7 @@ fn lagging(summary: Option<&[&str]>) -> Snapshot {
     });
     let mut snapshot = deployed("d-old", vec![current]);
     snapshot.rest_apis[0].resources = vec![crate::snapshot::Resource {
+        id: String::new(),
         path: "/items".into(),
         methods: ["GET", "POST"]
             .iter()

@@ -19,10 +19,13 @@ use crate::snapshot::{
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// Code, API, stage and resource: what makes a finding one.
+type Key = (Code, String, String, String);
+
 /// Findings keyed by code, stage and resource, so integrations that share a broken link or
 /// load balancer give one finding naming them all.
 #[derive(Default)]
-struct Found(BTreeMap<(Code, String, String, String), (Finding, Vec<String>)>);
+struct Found(BTreeMap<Key, (Finding, Vec<String>)>);
 
 impl Found {
     fn add(&mut self, at: &PrivateIntegration<'_>, resource: &str, finding: Finding) {

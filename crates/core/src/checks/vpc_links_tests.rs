@@ -6,13 +6,12 @@
 use super::run;
 use super::tests::incident;
 use super::vpc_links::name_covers;
-use crate::catalog::{Code, Severity};
+use crate::catalog::{Area, Code, Severity};
 use crate::finding::Finding;
 use crate::snapshot::{
     Certificate, EndpointConnection, EndpointService, Incomplete, Listener, LoadBalancer, Method,
     MethodIntegration, PrivatePath, Resource, RestApi, RestStage, SecurityGroup, SecurityGroupRule,
-    Snapshot, Subnet, TargetGroup, TargetHealth, V2Api, V2Integration, V2Stage, Vpc, VpcLink,
-    VpcLinkVersion,
+    Snapshot, Subnet, TargetGroup, TargetHealth, V2Api, Vpc, VpcLink, VpcLinkVersion,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -45,6 +44,7 @@ fn rest_api(connection_id: &str, uri: &str) -> RestApi {
         endpoint_types: vec!["REGIONAL".into()],
         stages: vec![stage("prod", &[])],
         resources: vec![Resource {
+            id: String::new(),
             path: "/items".into(),
             methods: vec![Method {
                 http_method: "GET".into(),
@@ -159,25 +159,12 @@ fn of(found: &[Finding], code: Code) -> Vec<Finding> {
     found.iter().filter(|f| f.code == code).cloned().collect()
 }
 
-const AREA: [Code; 11] = [
-    Code::VpcLinkFailed,
-    Code::VpcLinkInactive,
-    Code::VpcLinkNotReady,
-    Code::VpcLinkNotFound,
-    Code::VpcLinkTargetMissing,
-    Code::VpcLinkListenerMissing,
-    Code::VpcLinkTargetsUnhealthy,
-    Code::VpcLinkEndpointConnectionNotAvailable,
-    Code::VpcLinkSgBlocks,
-    Code::IntegrationTlsNameMismatch,
-    Code::IntegrationTlsCertExpired,
-];
-
+/// The codes of the VPC-link area among `found`, in order.
 fn area_codes(found: &[Finding]) -> Vec<Code> {
     found
         .iter()
         .map(|f| f.code)
-        .filter(|c| AREA.contains(c))
+        .filter(|c| c.entry().area == Area::VpcLinks)
         .collect()
 }
 
@@ -628,25 +615,8 @@ fn http_setup(uri: &str, server_name: Option<&str>, listener: Listener) -> Snaps
     path.load_balancers[0].listeners = vec![listener];
     let mut s = Snapshot::new("us-east-1", None);
     s.private_path = Some(path);
-    s.v2_apis.push(V2Api {
-        id: "h1".into(),
-        name: "orders-http".into(),
-        protocol: "HTTP".into(),
-        stages: vec![V2Stage {
-            name: "$default".into(),
-            auto_deploy: true,
-            ..V2Stage::default()
-        }],
-        integrations: vec![V2Integration {
-            id: "int1".into(),
-            connection_type: Some("VPC_LINK".into()),
-            connection_id: Some("vl2".into()),
-            integration_uri: Some(uri.into()),
-            server_name_to_verify: server_name.map(str::to_string),
-            ..V2Integration::default()
-        }],
-        ..V2Api::default()
-    });
+    s.v2_apis
+        .push(V2Api::http_through_vpc_link("vl2", uri, server_name));
     s
 }
 

@@ -305,6 +305,33 @@ fn v2_private_integrations(api: &V2Api) -> Vec<PrivateIntegration<'_>> {
     found
 }
 
+#[cfg(test)]
+impl V2Api {
+    /// An HTTP API `h1` whose integration `int1` goes through VPC link `link` to `uri` (a
+    /// listener's ARN), on stage `$default` (auto-deploy), for tests.
+    pub fn http_through_vpc_link(link: &str, uri: &str, server_name: Option<&str>) -> V2Api {
+        V2Api {
+            id: "h1".into(),
+            name: "orders-http".into(),
+            protocol: "HTTP".into(),
+            stages: vec![super::V2Stage {
+                name: "$default".into(),
+                auto_deploy: true,
+                ..super::V2Stage::default()
+            }],
+            integrations: vec![super::V2Integration {
+                id: "int1".into(),
+                connection_type: Some("VPC_LINK".into()),
+                connection_id: Some(link.into()),
+                integration_uri: Some(uri.into()),
+                server_name_to_verify: server_name.map(str::to_string),
+                ..super::V2Integration::default()
+            }],
+            ..V2Api::default()
+        }
+    }
+}
+
 /// The load balancer a listener ARN belongs to
 /// (`…:listener/net/name/lb-id/listener-id` → `…:loadbalancer/net/name/lb-id`).
 pub fn listener_load_balancer(listener_arn: &str) -> Option<String> {
