@@ -57,6 +57,10 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("elasticloadbalancingv2:DescribeLoadBalancers", Access::Read),
     ("elasticloadbalancingv2:DescribeListeners", Access::Read),
     ("elasticloadbalancingv2:DescribeRules", Access::Read),
+    (
+        "elasticloadbalancingv2:DescribeListenerCertificates",
+        Access::Read,
+    ),
     ("elasticloadbalancingv2:DescribeTargetHealth", Access::Read),
     ("acm:DescribeCertificate", Access::Read),
     ("cloudtrail:LookupEvents", Access::Read),

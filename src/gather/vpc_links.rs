@@ -249,19 +249,54 @@ async fn listeners(
                 Err(failure) => failures.0.push(failure.incomplete()),
             }
         }
+        // DescribeListeners names the default certificate only; the others a TLS or HTTPS
+        // listener picks by SNI are listed by DescribeListenerCertificates.
+        let mut certificate_arns: Vec<String> = listener
+            .certificates()
+            .iter()
+            .filter_map(|c| c.certificate_arn().map(str::to_string))
+            .collect();
+        if !certificate_arns.is_empty() {
+            match listener_certificates(session, &arn).await {
+                Ok(more) => certificate_arns.extend(more),
+                Err(failure) => failures.0.push(failure.incomplete()),
+            }
+        }
         found.push(Listener {
             arn,
             port: listener.port(),
             protocol: listener.protocol().map(|p| p.as_str().to_string()),
-            certificate_arns: listener
-                .certificates()
-                .iter()
-                .filter_map(|c| c.certificate_arn().map(str::to_string))
-                .collect(),
+            certificate_arns: unique(certificate_arns.into_iter()),
             target_group_arns: unique(groups.into_iter()),
         });
     }
     Ok(found)
+}
+
+/// Every certificate of a TLS or HTTPS listener (paginated), the default one among them.
+async fn listener_certificates(
+    session: Session<'_>,
+    listener_arn: &str,
+) -> Result<Vec<String>, CallFailure> {
+    let client = &session.aws.elbv2;
+    let pages = session
+        .paginate(
+            "elasticloadbalancingv2:DescribeListenerCertificates",
+            |marker| {
+                client
+                    .describe_listener_certificates()
+                    .listener_arn(listener_arn)
+                    .set_marker(marker)
+                    .send()
+            },
+            |page| page.next_marker(),
+        )
+        .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.certificates())
+        .filter_map(|c| c.certificate_arn().map(str::to_string))
+        .collect())
 }
 
 /// The target groups a listener's rules forward to (paginated).

@@ -239,6 +239,19 @@ async fn the_uri_host_against_the_listener_certificate() {
     let mismatch = findings(&report, "INTEGRATION_TLS_NAME_MISMATCH");
     assert_eq!(mismatch.len(), 1, "{report:#}");
     assert_eq!(mismatch[0]["evidence"]["host"], "orders.api.example.com");
+    // A certificate the listener serves by SNI beside its default one covers the host
+    // (DescribeListeners names the default only).
+    let (_, sni) = diagnose(&[
+        "vpc-link",
+        "--tls",
+        "*.example.com",
+        "--tls-extra",
+        "orders.api.example.com",
+        "--tls-host",
+        "orders.api.example.com",
+    ])
+    .await;
+    assert_eq!(area(&sni), Vec::<String>::new(), "{sni:#}");
 }
 
 #[tokio::test]

@@ -188,6 +188,13 @@ models, because the client under test is the real AWS SDK for Rust):
     BadRequestException and changes nothing; an unknown API, resource or method is moto's own
     404.
 
+22. Elastic Load Balancing ``DescribeListeners`` names a listener's default certificate only
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Listener.html:
+    "the default certificate for the listener"); the certificates it serves by SNI are listed by
+    ``DescribeListenerCertificates``. Moto listed every certificate added with
+    ``AddListenerCertificates`` in DescribeListeners too; now only the first (the default).
+    DescribeListenerCertificates is unchanged (every certificate, ``IsDefault`` on the first).
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem, and for ACM DescribeCertificate of an imported certificate (its DomainName,
@@ -1166,6 +1173,8 @@ def install() -> None:
     _require(ServiceConfigResponse, "describe_vpc_endpoint_connections", absent=True)
     _require(_module("moto.ec2.models.vpc_service_configuration"), "VPCServiceConfigurationBackend")
     ActionResult = _require(core_responses, "ActionResult")
+    ElbListener = _require(elbv2_models, "FakeListener")
+    _require(ElbListener, "Certificates", absent=True)
 
     # Built without calling the class, whose metaclass would track it in /moto-api/data.json.
     pristine = Account.__new__(Account)
@@ -1656,6 +1665,14 @@ def install() -> None:
     ElbHealth.target = property(target_with_zone)
     _wrap(ElbTargetGroup, "health_for", wrap_health_for)
     moto_api_paths["{0}" + TARGET_HEALTH_PATH] = _target_health_route
+
+    # Gap 22 ------------------------------------------------------------------------------
+    def default_certificate_only(self: Any) -> list[str]:
+        # The serializer picks `Certificates` before moto's own `certificates` list (ARNs, which
+        # it writes as CertificateArn).
+        return list(self.certificates[:1])
+
+    ElbListener.Certificates = property(default_certificate_only)
 
     # Gap 20 ------------------------------------------------------------------------------
     def describe_vpc_endpoint_connections(self: Any) -> Any:

@@ -1079,6 +1079,29 @@ def check_target_health(h: Harness) -> None:
                  "LoadBalancerNotFound", 400, "an unknown load balancer")
 
 
+def check_listener_certificates(h: Harness) -> None:
+    import seed
+
+    acm, elb = h.client("acm"), h.client("elbv2")
+    path = network_load_balancer(h, "sni")
+    now = datetime.datetime.now(datetime.UTC)
+    arns = []
+    for name in ("default.example.com", "sni.example.com"):
+        cert, key = seed.self_signed([name], now - datetime.timedelta(days=1), now + datetime.timedelta(days=9))
+        arns.append(acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"])
+    listener = elb.create_listener(LoadBalancerArn=path["nlb"], Protocol="TLS", Port=443,
+                                   Certificates=[{"CertificateArn": arns[0]}],
+                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": path["group"]}])
+    listener_arn = listener["Listeners"][0]["ListenerArn"]
+    elb.add_listener_certificates(ListenerArn=listener_arn, Certificates=[{"CertificateArn": arns[1]}])
+    described = elb.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+    expect_equal([c["CertificateArn"] for c in described["Certificates"]], arns[:1],
+                 "DescribeListeners names the default certificate only")
+    listed = elb.describe_listener_certificates(ListenerArn=listener_arn)["Certificates"]
+    expect_equal([(c["CertificateArn"], c["IsDefault"]) for c in listed], [(arns[0], True), (arns[1], False)],
+                 "DescribeListenerCertificates names both")
+
+
 def check_endpoint_connections(h: Harness) -> None:
     ec2 = h.client("ec2")
     path = network_load_balancer(h, "connections")
@@ -1142,6 +1165,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("VPC links that are not AVAILABLE", check_vpc_link_status),
     ("target health that is not healthy", check_target_health),
     ("EC2 DescribeVpcEndpointConnections", check_endpoint_connections),
+    ("DescribeListeners names the default certificate only", check_listener_certificates),
     ("ACM DescribeCertificate of an imported certificate (moto already has it)", check_acm_imported_certificates),
 ]
 

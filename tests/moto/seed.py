@@ -344,6 +344,13 @@ def scenario_vpc_link(ec2, apigw, apigwv2, args):
             LoadBalancerArn=nlb, Protocol="HTTPS" if args.alb else "TLS", Port=443,
             Certificates=[{"CertificateArn": certificate}], DefaultActions=default_actions)
         ids["certificate_arn"] = certificate
+        if args.tls_extra:
+            # A second certificate the listener serves by SNI (not its default).
+            cert, key = self_signed(args.tls_extra.split(","), now - datetime.timedelta(days=1),
+                                    now + datetime.timedelta(days=90))
+            extra = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+            session_elb.add_listener_certificates(ListenerArn=listener["Listeners"][0]["ListenerArn"],
+                                                  Certificates=[{"CertificateArn": extra}])
     else:
         listener = session_elb.create_listener(
             LoadBalancerArn=nlb, Protocol="HTTP" if args.alb else "TCP", Port=args.listener_port,
@@ -550,6 +557,8 @@ def main():
     parser.add_argument("--link-sg-blocks", action="store_true",
                         help="vpc-link v2: the link's security group allows egress to 5432 only")
     parser.add_argument("--tls", metavar="NAMES", help="vpc-link: a TLS listener on 443 with a certificate for NAMES")
+    parser.add_argument("--tls-extra", metavar="NAMES",
+                        help="vpc-link --tls: the listener also serves a certificate for NAMES by SNI")
     parser.add_argument("--tls-host", metavar="HOST", help="vpc-link: the integration URI's host")
     parser.add_argument("--cert-expired", action="store_true", help="vpc-link --tls: the certificate has expired")
     parser.add_argument("--direct-post", action="store_true",
