@@ -221,10 +221,11 @@ def scenario_public(ec2, apigw, apigwv2, args):
     return ids
 
 
-def scenario_v2(apigw, apigwv2, args):
-    """A WebSocket API and an HTTP API, each with a deployed stage `prod` (manual deploys)."""
+def scenario_v2(ec2, apigw, apigwv2, args):
+    """A WebSocket API and an HTTP API, each with a deployed stage `prod` (manual deploys); the
+    WebSocket integration goes through a working VPC link."""
     account(apigw, args)
-    ids = {}
+    ids = {"vpc_link_id": chat_backend(ec2, apigw, args)}
     for key, protocol in (("ws_api_id", "WEBSOCKET"), ("http_api_id", "HTTP")):
         extra = {"RouteSelectionExpression": "$request.body.action"} if protocol == "WEBSOCKET" else {}
         api = apigwv2.create_api(Name=f"{args.name}-{protocol.lower()}", ProtocolType=protocol, **extra)["ApiId"]
@@ -241,7 +242,7 @@ def scenario_v2(apigw, apigwv2, args):
                              AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"},
                              Tags=tag_pairs(args.tag_stage))
         if protocol == "WEBSOCKET":
-            ids.update(websocket_routes(apigwv2, api, args))
+            ids.update(websocket_routes(apigwv2, api, args, ids["vpc_link_id"]))
         apigwv2.create_deployment(ApiId=api, StageName="prod", Description="release 1")
         if args.v2_undeployed_change and protocol == "HTTP":
             # CloudTrail and deployments keep whole seconds: a write in the deployment's own
@@ -263,7 +264,7 @@ def connect(endpoint, connection_id):
         response.read()
 
 
-def websocket_routes(apigwv2, api, args):
+def websocket_routes(apigwv2, api, args, link):
     """$connect, and a sendMessage route through an integration; the flags break them."""
     # Mappings a real chat backend keeps: a body field, a static tenant header, a querystring.
     parameters = {
@@ -276,7 +277,7 @@ def websocket_routes(apigwv2, api, args):
     integration = apigwv2.create_integration(
         ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="POST",
         IntegrationUri="http://chat.internal.example/messages", ConnectionType="VPC_LINK",
-        ConnectionId="vl0example", RequestParameters=parameters)["IntegrationId"]
+        ConnectionId=link, RequestParameters=parameters)["IntegrationId"]
     target = f"integrations/{integration}"
     apigwv2.create_route(ApiId=api, RouteKey="$connect", Target=target)
     extra = {}
@@ -297,28 +298,61 @@ def post_moto(endpoint, path, body):
     urllib.request.urlopen(request, timeout=10).close()
 
 
+def elbv2_client(args):
+    return boto3.client("elbv2", endpoint_url=args.endpoint, region_name=REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def load_balancer(ec2, elb, name, alb=False):
+    """An internal Network (or Application) Load Balancer `<name>-backend` in a new VPC
+    10.0.0.0/16 (subnets in us-east-1a and b) and an IP target group `<name>-web` on 8080."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    second = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    nlb = elb.create_load_balancer(Name=f"{name}-backend", Subnets=[subnet, second],
+                                   Type="application" if alb else "network",
+                                   Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
+    group = elb.create_target_group(Name=f"{name}-web", Protocol="HTTP" if alb else "TCP",
+                                    Port=8080, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    return {"vpc_id": vpc, "subnet_id": subnet, "nlb_arn": nlb, "target_group_arn": group}
+
+
+def endpoint_service(ec2, endpoint, nlb, state="available"):
+    """The VPC endpoint service AWS gives a v1 link's load balancer, with API Gateway's endpoint
+    connection in `state`; moto does neither (ext.py gap 20)."""
+    service = ec2.create_vpc_endpoint_service_configuration(
+        NetworkLoadBalancerArns=[nlb], AcceptanceRequired=False)["ServiceConfiguration"]["ServiceId"]
+    post_moto(endpoint, "/moto-api/apigw-doctor/endpoint-connections",
+              {"service_id": service, "vpc_endpoint_id": "vpce-0a1b2c3d4e5f60718", "state": state})
+    return service
+
+
+def chat_backend(ec2, apigw, args):
+    """The VPC link (v1) a WebSocket API's integration goes through: an NLB with a TCP listener
+    on 80 forwarding to a healthy target, and its endpoint service."""
+    elb = elbv2_client(args)
+    ids = load_balancer(ec2, elb, f"{args.name}-chat")
+    elb.register_targets(TargetGroupArn=ids["target_group_arn"], Targets=[{"Id": "10.0.1.9"}])
+    elb.create_listener(LoadBalancerArn=ids["nlb_arn"], Protocol="TCP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": ids["target_group_arn"]}])
+    endpoint_service(ec2, args.endpoint, ids["nlb_arn"])
+    return apigw.create_vpc_link(name=f"{args.name}-chat", targetArns=[ids["nlb_arn"]])["id"]
+
+
 def scenario_vpc_link(ec2, apigw, apigwv2, args):
     """A REST API whose GET /items is a private integration through a VPC link (v1, or v2 with
     --link-version v2) to an internal Network Load Balancer (or, with --alb, an Application Load
     Balancer forwarding by a rule): TCP listener on 80 (or TLS on 443 with --tls NAME)
     forwarding to two IP targets in us-east-1a, healthy; stages prod (and beta with
     --stage-variable, each naming its own link). The flags break one thing each."""
-    session_elb = boto3.client("elbv2", endpoint_url=args.endpoint, region_name=REGION,
-                               aws_access_key_id="testing", aws_secret_access_key="testing")
+    session_elb = elbv2_client(args)
     acm = boto3.client("acm", endpoint_url=args.endpoint, region_name=REGION,
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     account(apigw, args)
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
-    second = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
-    nlb = session_elb.create_load_balancer(Name=f"{args.name}-backend", Subnets=[subnet, second],
-                                           Type="application" if args.alb else "network",
-                                           Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
-    group = session_elb.create_target_group(Name=f"{args.name}-web", Protocol="HTTP" if args.alb else "TCP",
-                                            Port=8080, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    ids = load_balancer(ec2, session_elb, args.name, args.alb)
+    vpc, subnet, nlb, group = ids["vpc_id"], ids["subnet_id"], ids["nlb_arn"], ids["target_group_arn"]
     targets = ["10.0.1.5", "10.0.1.6"] + (["10.0.3.7"] if args.unused_target else [])
     session_elb.register_targets(TargetGroupArn=group, Targets=[{"Id": t} for t in targets])
-    ids = {"vpc_id": vpc, "subnet_id": subnet, "nlb_arn": nlb, "target_group_arn": group}
     for target in targets:
         if args.targets_unhealthy and target != "10.0.3.7":
             health = {"state": "unhealthy", "reason": "Target.FailedHealthChecks",
@@ -378,12 +412,7 @@ def scenario_vpc_link(ec2, apigw, apigwv2, args):
     if args.link_version == "v1":
         # AWS gives a v1 link's load balancer an endpoint service that API Gateway's endpoint
         # connects to; moto does neither (ext.py gap 20).
-        service = ec2.create_vpc_endpoint_service_configuration(
-            NetworkLoadBalancerArns=[nlb], AcceptanceRequired=False)["ServiceConfiguration"]["ServiceId"]
-        post_moto(args.endpoint, "/moto-api/apigw-doctor/endpoint-connections",
-                  {"service_id": service, "vpc_endpoint_id": "vpce-0a1b2c3d4e5f60718",
-                   "state": args.endpoint_connection})
-        ids["endpoint_service_id"] = service
+        ids["endpoint_service_id"] = endpoint_service(ec2, args.endpoint, nlb, args.endpoint_connection)
     if args.link_status:
         status, _, message = args.link_status.partition(":")
         post_moto(args.endpoint, "/moto-api/apigw-doctor/vpc-link-status",
@@ -572,7 +601,7 @@ def main():
     elif args.scenario == "public":
         ids = scenario_public(ec2, apigw, apigwv2, args)
     elif args.scenario == "v2":
-        ids = scenario_v2(apigw, apigwv2, args)
+        ids = scenario_v2(ec2, apigw, apigwv2, args)
     elif args.scenario == "vpc-link":
         ids = scenario_vpc_link(ec2, apigw, apigwv2, args)
     else:
