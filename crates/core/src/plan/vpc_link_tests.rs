@@ -123,6 +123,13 @@ fn planned(snapshot: &Snapshot, mode: Mode) -> super::Plan {
     )
 }
 
+/// Why the plan skips the action (it must be skipped).
+fn skipped_because(plan: &super::Plan) -> String {
+    let row = row(plan);
+    assert_eq!(row.status, Status::Skipped, "{row:#?}");
+    row.reason.clone().unwrap_or_default()
+}
+
 fn row(plan: &super::Plan) -> &super::ActionRow {
     plan.rows
         .iter()
@@ -198,15 +205,8 @@ fn refused_while_the_load_balancer_is_gone() {
         .unwrap()
         .missing_load_balancers = vec![NLB.into()];
     let plan = planned(&snapshot, Mode::Apply);
-    let row = row(&plan);
-    assert_eq!(row.status, Status::Skipped);
-    assert!(
-        row.reason
-            .as_deref()
-            .unwrap_or_default()
-            .contains("VPC_LINK_TARGET_MISSING holds"),
-        "{row:#?}"
-    );
+    let reason = skipped_because(&plan);
+    assert!(reason.contains("VPC_LINK_TARGET_MISSING holds"), "{reason}");
     assert!(plan.changes.is_empty());
 }
 
@@ -225,12 +225,8 @@ fn a_tagged_or_stack_owned_link_is_not_changed() {
             &snapshot(link("vl-old", "FAILED", &[(tag, value)])),
             Mode::Apply,
         );
-        let row = row(&plan);
-        assert_eq!(row.status, Status::Skipped);
-        assert!(
-            row.reason.as_deref().unwrap_or_default().contains(needle),
-            "{row:#?}"
-        );
+        let reason = skipped_because(&plan);
+        assert!(reason.contains(needle), "{reason}");
     }
 }
 
@@ -313,15 +309,8 @@ fn a_link_apigw_doctor_made_moments_ago_is_cooled_down() {
         )),
         Mode::Apply,
     );
-    let row = row(&plan);
-    assert_eq!(row.status, Status::Skipped);
-    assert!(
-        row.reason
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("cooldown:"),
-        "{row:#?}"
-    );
+    let reason = skipped_because(&plan);
+    assert!(reason.starts_with("cooldown:"), "{reason}");
 }
 
 #[test]
