@@ -222,6 +222,8 @@ pub struct Clients {
     pub sns: aws_sdk_sns::Client,
     pub eventbridge: aws_sdk_eventbridge::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub acm: aws_sdk_acm::Client,
     /// The one URL every client was pointed at (`AWS_ENDPOINT_URL`, an emulator), if any.
     pub endpoint_url: Option<String>,
 }
@@ -243,6 +245,8 @@ macro_rules! each_client {
             sns: each_client!(@one $from.sns, aws_sdk_sns, $config, $with),
             eventbridge: each_client!(@one $from.eventbridge, aws_sdk_eventbridge, $config, $with),
             logs: each_client!(@one $from.logs, aws_sdk_cloudwatchlogs, $config, $with),
+            elbv2: each_client!(@one $from.elbv2, aws_sdk_elasticloadbalancingv2, $config, $with),
+            acm: each_client!(@one $from.acm, aws_sdk_acm, $config, $with),
             $($rest)*
         }
     };
@@ -272,6 +276,10 @@ pub struct Aws {
     pub eventbridge: aws_sdk_eventbridge::Client,
     /// For the named stages' execution and access logs (`FilterLogEvents`).
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// For the load balancers behind VPC links, their listeners, rules and target health.
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// For the names and validity of the load balancers' listener certificates.
+    pub acm: aws_sdk_acm::Client,
     pub region: String,
     endpoint_url: Option<String>,
     calls: CallCounter,
@@ -344,6 +352,8 @@ impl Aws {
                         .retry_config(supplementary_retries())
                         .build(),
                 ),
+                elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+                acm: aws_sdk_acm::Client::new(config),
                 endpoint_url: config.endpoint_url().map(str::to_string),
             },
             region,
@@ -445,6 +455,12 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
+    /// How long until the invocation's deadline (`None`: no deadline, as on the command line).
+    pub fn time_left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+
     /// The same deadline on other clients (another account's, or the function's own); the
     /// sweep's share stays with the clients it was given for.
     pub fn on<'b>(&self, aws: &'b Aws) -> Session<'b> {

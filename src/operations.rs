@@ -36,6 +36,9 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigateway:GetUsagePlans", Access::Read),
     ("apigateway:GetUsagePlanKeys", Access::Read),
     ("apigateway:GetApiKeys", Access::Read),
+    ("apigateway:GetVpcLink", Access::Read),
+    ("apigateway:GetVpcLinks", Access::Read),
+    ("apigateway:GetIntegration", Access::Read),
     ("apigatewayv2:GetApis", Access::Read),
     ("apigatewayv2:GetApi", Access::Read),
     ("apigatewayv2:GetStages", Access::Read),
@@ -46,6 +49,8 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:GetIntegration", Access::Read),
     ("apigatewayv2:GetAuthorizers", Access::Read),
     ("apigatewayv2:GetApiMappings", Access::Read),
+    ("apigatewayv2:GetVpcLink", Access::Read),
+    ("apigatewayv2:GetVpcLinks", Access::Read),
     ("ec2:DescribeVpcEndpoints", Access::Read),
     ("ec2:DescribeSecurityGroups", Access::Read),
     ("ec2:GetManagedPrefixListEntries", Access::Read),
@@ -53,6 +58,17 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("ec2:DescribeSubnets", Access::Read),
     ("ec2:DescribeVpcs", Access::Read),
     ("ec2:DescribeVpcAttribute", Access::Read),
+    ("ec2:DescribeVpcEndpointServiceConfigurations", Access::Read),
+    ("ec2:DescribeVpcEndpointConnections", Access::Read),
+    ("elasticloadbalancingv2:DescribeLoadBalancers", Access::Read),
+    ("elasticloadbalancingv2:DescribeListeners", Access::Read),
+    ("elasticloadbalancingv2:DescribeRules", Access::Read),
+    (
+        "elasticloadbalancingv2:DescribeListenerCertificates",
+        Access::Read,
+    ),
+    ("elasticloadbalancingv2:DescribeTargetHealth", Access::Read),
+    ("acm:DescribeCertificate", Access::Read),
     ("cloudtrail:LookupEvents", Access::Read),
     ("cloudwatchlogs:FilterLogEvents", Access::Read),
     ("apigatewaymanagementapi:GetConnection", Access::Read),
@@ -65,6 +81,9 @@ pub const OPERATIONS: &[(&str, Access)] = &[
     ("apigatewayv2:UpdateStage", Access::Write),
     ("apigatewayv2:TagResource", Access::Write),
     ("apigatewayv2:UpdateIntegration", Access::Write),
+    ("apigateway:CreateVpcLink", Access::Write),
+    ("apigatewayv2:CreateVpcLink", Access::Write),
+    ("apigateway:UpdateIntegration", Access::Write),
     ("ec2:ModifyVpcEndpoint", Access::Write),
     ("ec2:CreateTags", Access::Write),
     ("sns:Publish", Access::Notify),
@@ -107,6 +126,19 @@ pub const ACTION_WRITES: &[(Action, &[&str])] = &[
     (
         Action::EnablePrivateDns,
         &["ec2:ModifyVpcEndpoint", "ec2:CreateTags"],
+    ),
+    (
+        Action::RecreateVpcLink,
+        &[
+            "apigateway:CreateVpcLink",
+            "apigatewayv2:CreateVpcLink",
+            "apigateway:UpdateIntegration",
+            "apigatewayv2:UpdateIntegration",
+            "apigateway:UpdateStage",
+            "apigatewayv2:UpdateStage",
+            "apigateway:CreateDeployment",
+            "apigatewayv2:CreateDeployment",
+        ],
     ),
 ];
 
@@ -159,6 +191,8 @@ mod tests {
                     "sns",
                     "eventbridge",
                     "cloudwatchlogs",
+                    "elasticloadbalancingv2",
+                    "acm",
                 ]
                 .contains(&service);
                 let is_operation = operation
@@ -211,7 +245,6 @@ mod tests {
                 );
             }
         }
-        assert!(action_writes(Action::RecreateVpcLink).is_empty());
     }
 
     #[test]

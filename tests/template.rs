@@ -3,8 +3,9 @@
 //! Every AWS operation the shell calls is in `apigw_doctor::operations::OPERATIONS` (whose own
 //! test holds it to the step literals in `src/`). This test maps each API Gateway and EC2 write
 //! to the IAM grants it needs and holds the template to exactly those: a grant no call
-//! needs (PATCH `/restapis/{id}`, i.e. `UpdateRestApi`, or an integration, authorizer or VPC link
-//! write) fails it, and so does a new write call nobody granted. `template.yaml` is read as text:
+//! needs (PATCH `/restapis/{id}`, i.e. `UpdateRestApi`, an authorizer write, a VPC link change
+//! other than its creation, an integration write other than the two repairs') fails it, and so
+//! does a new write call nobody granted. `template.yaml` is read as text:
 //! the project has no YAML parser, and the template's policies are plain block YAML.
 
 use apigw_doctor::action::Action;
@@ -18,6 +19,9 @@ const APIGW: &str = "arn:${AWS::Partition}:apigateway:${AWS::Region}::";
 /// How the template names the account's VPC endpoints (`!Sub`).
 const VPC_ENDPOINTS: &str =
     "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-endpoint/*";
+/// How the template names the account's VPC endpoint services (`!Sub`).
+const VPC_ENDPOINT_SERVICES: &str =
+    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-endpoint-service/*";
 /// A stage's ARN, url-encoded as the SDK sends it in `/tags/{resource-arn}`, up to its API kind.
 const STAGE_ARN_ENCODED: &str = "arn%3A${AWS::Partition}%3Aapigateway%3A${AWS::Region}%3A%3A%2F";
 
@@ -53,6 +57,33 @@ fn grants_for(action: Action, step: &str) -> Option<Vec<(&'static str, String)>>
         )],
         (_, "apigatewayv2:UpdateIntegration") => {
             vec![("apigateway:PATCH", apigw("/apis/*/integrations/*"))]
+        }
+        // REST UpdateIntegration is PATCH on the method's integration (recreate_vpc_link's
+        // repoint of /connectionId).
+        (Action::RecreateVpcLink, "apigateway:UpdateIntegration") => vec![(
+            "apigateway:PATCH",
+            apigw("/restapis/*/resources/*/methods/*/integration"),
+        )],
+        // CreateVpcLink (v1 and v2) is POST /vpclinks; a v1 link also makes API Gateway create
+        // the load balancer's VPC endpoint service with the caller's permissions
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/grant-permissions-to-create-vpclink.html).
+        (Action::RecreateVpcLink, "apigateway:CreateVpcLink") => vec![
+            ("apigateway:POST", apigw("/vpclinks")),
+            (
+                "ec2:CreateVpcEndpointServiceConfiguration",
+                VPC_ENDPOINT_SERVICES.to_string(),
+            ),
+            (
+                "ec2:DeleteVpcEndpointServiceConfigurations",
+                VPC_ENDPOINT_SERVICES.to_string(),
+            ),
+            (
+                "ec2:ModifyVpcEndpointServicePermissions",
+                VPC_ENDPOINT_SERVICES.to_string(),
+            ),
+        ],
+        (Action::RecreateVpcLink, "apigatewayv2:CreateVpcLink") => {
+            vec![("apigateway:POST", apigw("/vpclinks"))]
         }
         (_, "ec2:ModifyVpcEndpoint") => {
             vec![("ec2:ModifyVpcEndpoint", VPC_ENDPOINTS.to_string())]
@@ -404,15 +435,23 @@ fn the_template_grants_exactly_the_writes_the_code_makes() {
             path != "/apis/*",
             "{action} on {resource}: that includes UpdateApi"
         );
-        // Integrations: only add_integration_header's PATCH of a v2 integration.
+        // Integrations: only the PATCH of a v2 integration (add_integration_header,
+        // recreate_vpc_link) and of a REST method's integration (recreate_vpc_link's repoint).
+        let rest_integration = "/restapis/*/resources/*/methods/*/integration";
         assert!(
-            !path.contains("integrations")
-                || (action == "apigateway:PATCH" && path == "/apis/*/integrations/*"),
+            !path.contains("integration")
+                || (action == "apigateway:PATCH"
+                    && (path == "/apis/*/integrations/*" || path == rest_integration)),
             "{action} on {resource}: the built actions write no other integration"
         );
-        for part in ["vpclinks", "authorizers", "methods", "/resources"] {
+        // VPC links: only their creation (recreate_vpc_link never changes or deletes one).
+        assert!(
+            !path.contains("vpclinks") || (action == "apigateway:POST" && path == "/vpclinks"),
+            "{action} on {resource}: the built actions only create VPC links"
+        );
+        for part in ["authorizers", "methods", "/resources"] {
             assert!(
-                !path.contains(part),
+                !path.contains(part) || path == rest_integration,
                 "{action} on {resource}: the built actions write no {part}"
             );
         }
@@ -519,10 +558,16 @@ fn the_probe_is_granted_only_with_allow_probe() {
         parameter.contains("The backend is really called"),
         "{parameter}"
     );
-    // No other statement grants a POST under /methods/.
+    // No other statement grants a POST under /methods/ (recreate_vpc_link's PATCH of an
+    // integration is not a test invocation).
     let elsewhere: Vec<Statement> = statements(&template)
         .into_iter()
         .filter(|s| s.resource_condition.as_deref() != Some(PROBE_CONDITION))
+        .filter(|s| {
+            s.actions
+                .iter()
+                .any(|a| a == "apigateway:POST" || a == "apigateway:*")
+        })
         .filter(|s| s.resources.iter().any(|r| r.contains("/methods")))
         .collect();
     assert!(elsewhere.is_empty(), "{elsewhere:#?}");
@@ -540,6 +585,9 @@ fn read_grant(operation: &str) -> Option<String> {
         ("sts", "GetCallerIdentity") => None,
         // The SDK names the service cloudwatchlogs; IAM names it logs.
         ("cloudwatchlogs", operation) => Some(format!("logs:{operation}")),
+        // The SDK names Elastic Load Balancing v2 elasticloadbalancingv2; IAM names it
+        // elasticloadbalancing.
+        ("elasticloadbalancingv2", operation) => Some(format!("elasticloadbalancing:{operation}")),
         _ => Some(operation.to_string()),
     }
 }

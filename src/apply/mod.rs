@@ -12,6 +12,7 @@ mod marker;
 mod private_dns;
 mod redeploy_stage;
 mod stage;
+mod vpc_link;
 
 use crate::aws::Session;
 use crate::failure::CallFailure;
@@ -129,6 +130,7 @@ async fn apply_one(
         Change::EnablePrivateDns(change) => Box::pin(run(session, change, context)).await,
         Change::EnableExecutionLogging(change) => Box::pin(run(session, change, context)).await,
         Change::AddIntegrationHeader(change) => Box::pin(run(session, change, context)).await,
+        Change::RecreateVpcLink(change) => Box::pin(run(session, change, context)).await,
     };
     if let Some(lock) = lock {
         if let Err(failure) = lock.release(lock.unbounded(session), action, &target).await {

@@ -10,6 +10,7 @@ pub mod probe;
 pub mod rest;
 mod trail;
 pub mod v2;
+pub mod vpc_links;
 
 use crate::aws::{CallFailure, Session};
 use crate::intake::{ClientHint, Incident, Window};
@@ -186,6 +187,7 @@ pub async fn gather(
         )
         .await;
     }
+    vpc_links::read(session, &mut snapshot, &mut failures).await;
     snapshot.incomplete.extend(failures.0);
     snapshot
 }
@@ -329,16 +331,17 @@ async fn v2_details(
         if websocket {
             futures::join!(
                 v2::routes(session, &api.id),
-                v2::integrations(session, &api.id),
                 v2::authorizers(session, &api.id)
             )
         } else {
-            (Ok(Vec::new()), Ok(Vec::new()), Ok(Vec::new()))
+            (Ok(Vec::new()), Ok(Vec::new()))
         }
     };
-    let (stages, deployments, (routes, integrations, authorizers)) = futures::join!(
+    // Integrations of every API: an HTTP API's may go through a VPC link.
+    let (stages, deployments, integrations, (routes, authorizers)) = futures::join!(
         v2::stages(session, &api.id),
         v2::deployments(session, &api.id),
+        v2::integrations(session, &api.id),
         websocket_parts
     );
     let stages_read = stages.is_ok();

@@ -4,8 +4,8 @@
 use super::trail;
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
-    AccountSettings, ApiKey, ApiStage, ChangeHistory, Deployment, Method, Resource, RestApi,
-    RestStage, UsagePlan,
+    AccountSettings, ApiKey, ApiStage, ChangeHistory, Deployment, Method, MethodIntegration,
+    Resource, RestApi, RestStage, UsagePlan,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -311,7 +311,8 @@ pub async fn account(session: Session<'_>) -> Result<AccountSettings, CallFailur
     })
 }
 
-/// Every resource of a REST API with its methods (paginated; `GetResources` has its own quota).
+/// Every resource of a REST API with its methods and their integrations (paginated;
+/// `GetResources` has its own quota).
 pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resource>, CallFailure> {
     let client = &session.aws.apigateway;
     let pages = session
@@ -340,6 +341,12 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
                 .map(|(verb, m)| Method {
                     http_method: m.http_method().unwrap_or(verb).to_string(),
                     authorization_type: m.authorization_type().unwrap_or("NONE").to_string(),
+                    integration: m.method_integration().map(|i| MethodIntegration {
+                        connection_type: i.connection_type().map(|t| t.as_str().to_string()),
+                        connection_id: i.connection_id().map(str::to_string),
+                        uri: i.uri().map(str::to_string),
+                        integration_target: i.integration_target().map(str::to_string),
+                    }),
                 })
                 .collect();
             methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
@@ -350,6 +357,29 @@ pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resourc
             }
         })
         .collect())
+}
+
+/// The connection id of one method's integration, read again (`recreate_vpc_link`).
+pub async fn integration_connection(
+    session: Session<'_>,
+    api_id: &str,
+    resource_id: &str,
+    http_method: &str,
+) -> Result<Option<String>, CallFailure> {
+    let out = session
+        .call(
+            "apigateway:GetIntegration",
+            session
+                .aws
+                .apigateway
+                .get_integration()
+                .rest_api_id(api_id)
+                .resource_id(resource_id)
+                .http_method(http_method)
+                .send(),
+        )
+        .await?;
+    Ok(out.connection_id().map(str::to_string))
 }
 
 /// The calls that can change a REST API's resource policy (see `intake::history_evidence`).

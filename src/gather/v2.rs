@@ -1,5 +1,5 @@
-//! Reads HTTP and WebSocket APIs (API Gateway v2), their stages and deployments, and the routes
-//! and integrations of WebSocket APIs.
+//! Reads HTTP and WebSocket APIs (API Gateway v2): their stages, deployments and integrations,
+//! and the routes and authorizers of WebSocket APIs.
 
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
@@ -83,7 +83,7 @@ pub async fn routes(session: Session<'_>, api_id: &str) -> Result<Vec<V2Route>, 
     })
 }
 
-/// Every integration of a WebSocket API (paginated).
+/// Every integration of an HTTP or WebSocket API (paginated).
 pub async fn integrations(
     session: Session<'_>,
     api_id: &str,
@@ -95,6 +95,11 @@ pub async fn integrations(
         |i| V2Integration {
             integration_type: i.integration_type().map(|t| t.as_str().to_string()),
             request_templates: tags(i.request_templates()),
+            integration_uri: i.integration_uri().map(str::to_string),
+            server_name_to_verify: i
+                .tls_config()
+                .and_then(|t| t.server_name_to_verify())
+                .map(str::to_string),
             ..integration_of(
                 i.integration_id(),
                 i.connection_type(),
@@ -126,6 +131,11 @@ pub async fn integration(
     Ok(V2Integration {
         integration_type: i.integration_type().map(|t| t.as_str().to_string()),
         request_templates: tags(i.request_templates()),
+        integration_uri: i.integration_uri().map(str::to_string),
+        server_name_to_verify: i
+            .tls_config()
+            .and_then(|t| t.server_name_to_verify())
+            .map(str::to_string),
         ..integration_of(
             i.integration_id().or(Some(integration_id)),
             i.connection_type(),
@@ -209,6 +219,7 @@ pub async fn stages(session: Session<'_>, api_id: &str) -> Result<Vec<V2Stage>, 
                     Some((route.clone(), level))
                 })
                 .collect(),
+            variables: tags(s.stage_variables()),
         }
     })
 }

@@ -51,7 +51,7 @@ fn protocol(service: &str) -> &'static str {
     match service {
         "apigateway" | "apigatewayv2" | "apigatewaymanagementapi" => "rest-json",
         "ec2" => "ec2-query",
-        "sts" => "aws-query",
+        "sts" | "elasticloadbalancingv2" => "aws-query",
         _ => "aws-json",
     }
 }
@@ -242,6 +242,8 @@ async fn faulty_aws(moto: &Moto, injector: Option<Injector>) -> Aws {
             sns: client!(aws_sdk_sns),
             eventbridge: client!(aws_sdk_eventbridge),
             logs: client!(aws_sdk_cloudwatchlogs),
+            elbv2: client!(aws_sdk_elasticloadbalancingv2),
+            acm: client!(aws_sdk_acm),
             endpoint_url: Some(moto.endpoint().to_string()),
         },
         REGION.to_string(),
@@ -277,9 +279,22 @@ enum Scenario {
     CustomDomain,
     /// A person asks to reproduce GET /items (`TestInvokeMethod`), whose log names a cause.
     Probe,
+    /// A 5xx on a REST API whose private integration goes through a VPC link V1 to a Network
+    /// Load Balancer: the link, the load balancer, its listener, target health, the endpoint
+    /// service and its connections are read.
+    VpcLinkV1,
+    /// The same through a VPC link V2 to an Application Load Balancer's HTTPS listener whose
+    /// rule forwards: v1 does not know the link, so v2 is asked; the rules, the certificate and
+    /// the link's security groups are read.
+    VpcLinkV2,
+    /// A FAILED v1 link named by a stage variable and by an integration directly, recreated:
+    /// the links are listed for a replacement, one is created, both uses repointed.
+    VpcLinkRepairV1,
+    /// A FAILED v2 link of a REST API, recreated through API Gateway v2.
+    VpcLinkRepairV2,
 }
 
-const SCENARIOS: [Scenario; 10] = [
+const SCENARIOS: [Scenario; 14] = [
     Scenario::Sweep,
     Scenario::MemberAccount,
     Scenario::RestRepairs,
@@ -290,6 +305,10 @@ const SCENARIOS: [Scenario; 10] = [
     Scenario::HttpRedeploy,
     Scenario::CustomDomain,
     Scenario::Probe,
+    Scenario::VpcLinkV1,
+    Scenario::VpcLinkV2,
+    Scenario::VpcLinkRepairV1,
+    Scenario::VpcLinkRepairV2,
 ];
 
 const LOCK_TABLE: &str = "matrix-locks";
@@ -416,6 +435,51 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
                 "request": { "url": format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/items") },
             });
             (event, config(&[]))
+        }
+        Scenario::VpcLinkV1 | Scenario::VpcLinkV2 => {
+            let mut args = vec!["vpc-link", "--name", name];
+            if let Scenario::VpcLinkV2 = scenario {
+                args.extend([
+                    "--link-version",
+                    "v2",
+                    "--alb",
+                    "--tls",
+                    "api.example.com",
+                    "--tls-host",
+                    "api.example.com",
+                ]);
+            }
+            let ids = moto.seed(&args);
+            let event = json!({ "api_id": id(&ids, "api_id"), "symptom": "server-error" });
+            (event, config(&[]))
+        }
+        Scenario::VpcLinkRepairV1 | Scenario::VpcLinkRepairV2 => {
+            let version = if let Scenario::VpcLinkRepairV1 = scenario {
+                "v1"
+            } else {
+                "v2"
+            };
+            let mut args = vec![
+                "vpc-link",
+                "--name",
+                name,
+                "--link-version",
+                version,
+                "--direct-post",
+                "--link-status",
+                "FAILED",
+            ];
+            if version == "v1" {
+                args.push("--link-stage-variable");
+            }
+            let ids = moto.seed(&args);
+            let event = json!({ "api_id": id(&ids, "api_id"), "symptom": "server-error" });
+            let repair = config(&[
+                ("APIGW_DOCTOR_MODE", "apply"),
+                ("APIGW_DOCTOR_ACTIONS", "recreate_vpc_link"),
+                ("APIGW_DOCTOR_LOCK_TABLE", LOCK_TABLE),
+            ]);
+            (event, repair)
         }
     }
 }

@@ -51,8 +51,8 @@ fn account_and_deployment() -> [aws_smithy_mocks::Rule; 2] {
     ]
 }
 
-/// Wraps the given clients; HTTP/WebSocket, DynamoDB, the Management API, SNS and EventBridge
-/// must not be called,
+/// Wraps the given clients; HTTP/WebSocket, DynamoDB, the Management API, SNS, EventBridge,
+/// Elastic Load Balancing and ACM must not be called,
 /// CloudTrail has no record of a policy change, and CloudWatch Logs holds no matching line.
 fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws {
     let no_events = mock!(aws_sdk_cloudtrail::Client::lookup_events).then_output(|| {
@@ -84,6 +84,8 @@ fn aws(apigateway: aws_sdk_apigateway::Client, ec2: aws_sdk_ec2::Client) -> Aws 
                 RuleMode::MatchAny,
                 &[&no_log_events]
             ),
+            elbv2: mock_client!(aws_sdk_elasticloadbalancingv2, RuleMode::MatchAny, &[]),
+            acm: mock_client!(aws_sdk_acm, RuleMode::MatchAny, &[]),
             endpoint_url: None,
         },
         "us-east-1".into(),

@@ -17,4 +17,6 @@ mod resource_policy;
 mod support;
 mod targets;
 mod v2_deployments;
+mod vpc_link_repair;
+mod vpc_links;
 mod websocket;

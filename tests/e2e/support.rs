@@ -246,19 +246,27 @@ impl Moto {
     /// Holds every later answer to `operation` (`service:Operation`, as moto names it) for
     /// `ms` milliseconds after handling the request at once; 0 removes the delay (ext.py gap 14).
     pub fn delay(&self, operation: &str, ms: u64) {
-        let body = json!({ "operation": operation, "ms": ms }).to_string();
+        self.post(
+            "/moto-api/apigw-doctor/delays",
+            &json!({ "operation": operation, "ms": ms }),
+        );
+    }
+
+    /// POSTs `body` to one of ext.py's test-only routes (`path`), with the Python the tests
+    /// already run (the test build has no HTTP client crate).
+    pub fn post(&self, path: &str, body: &Value) {
         let output = Command::new(python())
             .args([
                 "-c",
                 "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method='POST'))",
-                &format!("{}/moto-api/apigw-doctor/delays", self.endpoint),
-                &body,
+                &format!("{}{path}", self.endpoint),
+                &body.to_string(),
             ])
             .output()
-            .expect("set a moto delay");
+            .expect("run python");
         assert!(
             output.status.success(),
-            "setting a delay failed: {}",
+            "POST {path} {body} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
     }

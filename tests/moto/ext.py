@@ -163,9 +163,62 @@ models, because the client under test is the real AWS SDK for Rust):
     can see what was sent, and that nothing was. Seeds and calls are test plumbing, not
     configuration an action changes, so the state dump (gap 5) leaves them out.
 
+17. REST ``PutIntegration`` keeps ``connectionId`` and ``integrationTarget``. Moto drops both,
+    so a private integration (``connectionType: VPC_LINK``) names no VPC link and no load
+    balancer; they are now stored as sent and returned wherever the integration is (GetMethod,
+    GetIntegration, GetResources with ``embed=methods``)
+    (https://docs.aws.amazon.com/apigateway/latest/api/API_Integration.html).
+
+18. VPC links that are not ``AVAILABLE``. Moto reports every v1 and v2 link ``AVAILABLE``;
+    AWS reports ``PENDING``, ``DELETING``, ``FAILED`` (with ``statusMessage``) and, for v2,
+    ``INACTIVE`` after 60 days without traffic. ``POST /moto-api/apigw-doctor/vpc-link-status``
+    with ``{"vpc_link_id", "status", "message"?, "region"?}`` (account 123456789012) sets the
+    link's status (v1 ``status``/``statusMessage``, v2 ``vpcLinkStatus``/
+    ``vpcLinkStatusMessage``) and answers 200 with its Get JSON; an unknown id is a 404, a
+    malformed body a 400. Links without a set status stay ``AVAILABLE``. A body
+    ``{"new_links": "PENDING", "region"?}`` (``null`` turns it off) makes every link created
+    afterwards (v1 or v2) report that status until one is set for it, as a new link does on
+    AWS for minutes.
+
+19. Target health that is not ``healthy``. Moto reports a registered IP target ``healthy`` and
+    never ``unhealthy``; AWS's health checks decide. ``POST
+    /moto-api/apigw-doctor/target-health`` with ``{"target_group_arn", "target_id", "state",
+    "reason"?, "description"?, "availability_zone"?, "region"?}`` makes DescribeTargetHealth
+    report that target so (``TargetHealth.State``/``Reason``/``Description``, and
+    ``Target.AvailabilityZone``) and answers 200; an unknown target group is a 404, a malformed
+    body a 400. Other targets are unchanged.
+
+20. EC2 ``DescribeVpcEndpointConnections``, which moto lacks. AWS lists the endpoint
+    connections to the caller's endpoint services; a v1 VPC link's is API Gateway's endpoint to
+    the service of the link's Network Load Balancer. Moto has no connections, so a test files
+    them: ``POST /moto-api/apigw-doctor/endpoint-connections`` with ``{"service_id",
+    "vpc_endpoint_id", "state", "owner"?, "region"?}`` (one per service and endpoint; a second
+    replaces the state) answers 201. DescribeVpcEndpointConnections answers
+    ``VpcEndpointConnections`` (ServiceId, VpcEndpointId, VpcEndpointOwner, VpcEndpointState,
+    NetworkLoadBalancerArns of the service), filtered by ``service-id`` when asked, in one page;
+    an unknown service id in the route is a 404.
+
+21. REST ``UpdateIntegration`` (PATCH
+    ``/restapis/{id}/resources/{id}/methods/{verb}/integration``), which moto lacks: ``replace``
+    (or ``add``) of ``/connectionId``, ``/connectionType``, ``/uri``, ``/integrationTarget`` and
+    ``/httpMethod`` sets the member and answers 200 with the integration's JSON
+    (https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateIntegration.html); ``remove``
+    of ``/connectionId`` or ``/integrationTarget`` clears it; any other path or op is a 400
+    BadRequestException and changes nothing; an unknown API, resource or method is moto's own
+    404.
+
+22. Elastic Load Balancing ``DescribeListeners`` names a listener's default certificate only
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Listener.html:
+    "the default certificate for the listener"); the certificates it serves by SNI are listed by
+    ``DescribeListenerCertificates``. Moto listed every certificate added with
+    ``AddListenerCertificates`` in DescribeListeners too; now only the first (the default).
+    DescribeListenerCertificates is unchanged (every certificate, ``IsDefault`` on the first).
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
-PutItem; ``ext_check.py`` proves those too.
+PutItem, and for ACM DescribeCertificate of an imported certificate (its DomainName,
+SubjectAlternativeNames, NotBefore and NotAfter come from the certificate itself);
+``ext_check.py`` proves those too.
 """
 
 from __future__ import annotations
@@ -932,6 +985,121 @@ def _test_invoke_log(request_id: str, method: str, path_with_query: str, headers
     return "\n".join([f"Execution log for request {request_id}", *(f"{stamp} : {m}" for m in messages)])
 
 
+# Gaps 18-20: VPC link status, target health and endpoint connections a test sets.
+
+VPC_LINK_STATUS_PATH = "/moto-api/apigw-doctor/vpc-link-status"
+TARGET_HEALTH_PATH = "/moto-api/apigw-doctor/target-health"
+ENDPOINT_CONNECTIONS_PATH = "/moto-api/apigw-doctor/endpoint-connections"
+# Attributes this extension keeps on moto's objects.
+LINK_STATUS_ATTR = "doctor_status"
+# Region -> the status links created from now on report (gap 18), when a test asked for one.
+NEW_LINK_STATUS: dict[str, str | None] = {}
+TARGET_HEALTH_ATTR = "doctor_health"
+TARGET_ZONE_ATTR = "doctor_zone"
+ENDPOINT_CONNECTIONS_ATTR = "doctor_endpoint_connections"
+
+
+def _json_body(request: Any, required: dict[str, type], optional: dict[str, type]) -> dict[str, Any] | None:
+    """The request's JSON object when it has the required keys and types, else None."""
+    try:
+        params = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(params, dict):
+        return None
+    for key, kind in required.items():
+        if not isinstance(params.get(key), kind):
+            return None
+    for key, kind in optional.items():
+        if key in params and not isinstance(params[key], kind):
+            return None
+    return params
+
+
+def _vpc_link_status_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Sets a v1 or v2 VPC link's status, as AWS reports it when the link is not AVAILABLE."""
+    from moto.apigateway.models import apigateway_backends
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    new_links = _json_body(request, {}, {"region": str})
+    if new_links is not None and "new_links" in new_links and "vpc_link_id" not in new_links:
+        status = new_links["new_links"]
+        if status is not None and not isinstance(status, str):
+            return 400, {}, json.dumps({"message": 'expected {"new_links": str | null}'})
+        NEW_LINK_STATUS[new_links.get("region", "us-east-1")] = status
+        return 200, {"Content-Type": "application/json"}, json.dumps({"new_links": status})
+    params = _json_body(request, {"vpc_link_id": str, "status": str}, {"message": str, "region": str})
+    if params is None:
+        return 400, {}, json.dumps({"message": 'expected {"vpc_link_id": str, "status": str, "message"?: str, "region"?: str}'})
+    region = params.get("region", "us-east-1")
+    status = {"status": params["status"], "message": params.get("message")}
+    for backend in (apigateway_backends[MOTO_ACCOUNT][region], apigatewayv2_backends[MOTO_ACCOUNT][region]):
+        link = backend.vpc_links.get(params["vpc_link_id"])
+        if link is not None:
+            setattr(link, LINK_STATUS_ATTR, status)
+            return 200, {"Content-Type": "application/json"}, json.dumps(link.to_json())
+    return 404, {}, json.dumps({"message": "no such VPC link"})
+
+
+def _target_health_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Sets what DescribeTargetHealth reports for one target of a target group."""
+    from moto.elbv2.models import elbv2_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    params = _json_body(
+        request,
+        {"target_group_arn": str, "target_id": str, "state": str},
+        {"reason": str, "description": str, "availability_zone": str, "region": str},
+    )
+    if params is None:
+        return 400, {}, json.dumps({"message": 'expected {"target_group_arn", "target_id", "state": str, ...}'})
+    backend = elbv2_backends[MOTO_ACCOUNT][params.get("region", "us-east-1")]
+    group = backend.target_groups.get(params["target_group_arn"])
+    if group is None:
+        return 404, {}, json.dumps({"message": "no such target group"})
+    health = getattr(group, TARGET_HEALTH_ATTR, None)
+    if health is None:
+        health = {}
+        setattr(group, TARGET_HEALTH_ATTR, health)
+    health[params["target_id"]] = {
+        key: params.get(key) for key in ("state", "reason", "description", "availability_zone")
+    }
+    return 200, {"Content-Type": "application/json"}, json.dumps(health[params["target_id"]])
+
+
+def _endpoint_connections_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Files an endpoint connection to one of the account's endpoint services."""
+    from moto.ec2.models import ec2_backends
+
+    if request.method != "POST":
+        return 405, {"Allow": "POST"}, ""
+    params = _json_body(
+        request, {"service_id": str, "vpc_endpoint_id": str, "state": str}, {"owner": str, "region": str}
+    )
+    if params is None:
+        return 400, {}, json.dumps({"message": 'expected {"service_id", "vpc_endpoint_id", "state": str, ...}'})
+    backend = ec2_backends[MOTO_ACCOUNT][params.get("region", "us-east-1")]
+    service = backend.configurations.get(params["service_id"])
+    if service is None:
+        return 404, {}, json.dumps({"message": "no such endpoint service"})
+    connections = getattr(backend, ENDPOINT_CONNECTIONS_ATTR, None)
+    if connections is None:
+        connections = {}
+        setattr(backend, ENDPOINT_CONNECTIONS_ATTR, connections)
+    connection = {
+        "ServiceId": params["service_id"],
+        "VpcEndpointId": params["vpc_endpoint_id"],
+        "VpcEndpointOwner": params.get("owner", "392220576650"),
+        "VpcEndpointState": params["state"],
+        "NetworkLoadBalancerArns": list(service.network_load_balancer_arns or []),
+    }
+    connections[(params["service_id"], params["vpc_endpoint_id"])] = connection
+    return 201, {"Content-Type": "application/json"}, json.dumps(connection)
+
+
 def _module(name: str) -> Any:
     try:
         return importlib.import_module(name)
@@ -1087,6 +1255,31 @@ def install() -> None:
     BaseResponse = _require(core_responses, "BaseResponse")
     _require(BaseResponse, "call_action")
     _require(BaseResponse, "_get_action")
+
+    RestIntegration = _require(rest_models, "Integration")
+    _require(RestIntegration, "to_json")
+    _require(RestResponse, "put_integration")
+    _require(_require(rest_models, "APIGatewayBackend"), "get_integration")
+    _require(rest_models.APIGatewayBackend, "create_vpc_link")
+    _require(RestResponse, "update_integration", absent=True)
+    _require(v2_models.ApiGatewayV2Backend, "create_vpc_link")
+    RestVpcLink = _require(rest_models, "VpcLink")
+    _require(RestVpcLink, "to_json")
+    V2VpcLink = _require(v2_models, "VpcLink")
+    _require(V2VpcLink, "to_json")
+    elbv2_models = _module("moto.elbv2.models")
+    _require(elbv2_models, "elbv2_backends")
+    ElbTargetGroup = _require(elbv2_models, "FakeTargetGroup")
+    _require(ElbTargetGroup, "health_for")
+    ElbHealth = _require(elbv2_models, "FakeHealthStatus")
+    _require(ElbHealth, "target")
+    ec2_service_responses = _module("moto.ec2.responses.vpc_service_configuration")
+    ServiceConfigResponse = _require(ec2_service_responses, "VPCEndpointServiceConfiguration")
+    _require(ServiceConfigResponse, "describe_vpc_endpoint_connections", absent=True)
+    _require(_module("moto.ec2.models.vpc_service_configuration"), "VPCServiceConfigurationBackend")
+    ActionResult = _require(core_responses, "ActionResult")
+    ElbListener = _require(elbv2_models, "FakeListener")
+    _require(ElbListener, "Certificates", absent=True)
 
     # Built without calling the class, whose metaclass would track it in /moto-api/data.json.
     pristine = Account.__new__(Account)
@@ -1499,5 +1692,142 @@ def install() -> None:
 
     RestResponse.test_invoke_method = test_invoke_method
     moto_api_paths["{0}" + TEST_INVOKE_PATH] = _test_invoke_route
+
+    # Gap 17 ------------------------------------------------------------------------------
+    def wrap_put_integration(original: Callable[..., Any]) -> Callable[..., Any]:
+        def put_integration(self: Any) -> Any:
+            result = original(self)
+            parts = self.path.split("/")
+            integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+            integration.connection_id = self._get_param("connectionId")
+            integration.integration_target = self._get_param("integrationTarget")
+            if isinstance(result, tuple):
+                return result[0], result[1], json.dumps(integration.to_json())
+            return json.dumps(integration.to_json())
+
+        return put_integration
+
+    def wrap_integration_to_json(original: Callable[..., Any]) -> Callable[..., Any]:
+        def to_json(self: Any) -> dict[str, Any]:
+            body: dict[str, Any] = original(self)
+            for attr, member in (("connection_id", "connectionId"), ("integration_target", "integrationTarget")):
+                if getattr(self, attr, None):
+                    body[member] = getattr(self, attr)
+            return body
+
+        return to_json
+
+    _wrap(RestResponse, "put_integration", wrap_put_integration)
+    _wrap(RestIntegration, "to_json", wrap_integration_to_json)
+
+    # Gap 21 ------------------------------------------------------------------------------
+    class BadPatch(JsonRESTError):  # type: ignore[misc, valid-type]
+        code = 400
+
+        def __init__(self, message: str) -> None:
+            super().__init__("BadRequestException", message)
+
+    patchable = {"/connectionId": "connection_id", "/connectionType": "connection_type", "/uri": "uri",
+                 "/integrationTarget": "integration_target", "/httpMethod": "http_method"}
+
+    def rest_update_integration(self: Any) -> tuple[int, dict[str, Any], str]:
+        parts = self.path.split("/")
+        integration = self.backend.get_integration(parts[2], parts[4], parts[6])
+        if integration is None:
+            raise BadPatch("Invalid Integration identifier specified")
+        operations = self._get_param("patchOperations") or []
+        changes = []
+        for operation in operations:
+            op, path = operation.get("op"), operation.get("path")
+            if path not in patchable or op not in ("replace", "add", "remove"):
+                raise BadPatch(f"Invalid patch operation specified: {op} {path}")
+            if op == "remove" and path not in ("/connectionId", "/integrationTarget"):
+                raise BadPatch(f"Invalid patch operation specified: {op} {path}")
+            changes.append((patchable[path], None if op == "remove" else operation.get("value")))
+        for attr, value in changes:
+            setattr(integration, attr, value)
+        return 200, {}, json.dumps(integration.to_json())
+
+    RestResponse.update_integration = rest_update_integration
+
+    # Gap 18 ------------------------------------------------------------------------------
+    def wrap_link_to_json(status_member: str, message_member: str) -> Callable[..., Any]:
+        def make(original: Callable[..., Any]) -> Callable[..., Any]:
+            def to_json(self: Any) -> dict[str, Any]:
+                body: dict[str, Any] = original(self)
+                status = getattr(self, LINK_STATUS_ATTR, None)
+                if status is not None:
+                    body[status_member] = status["status"]
+                    if status["message"]:
+                        body[message_member] = status["message"]
+                return body
+
+            return to_json
+
+        return make
+
+    def wrap_create_link(original: Callable[..., Any]) -> Callable[..., Any]:
+        def create_vpc_link(self: Any, *args: Any, **kwargs: Any) -> Any:
+            link = original(self, *args, **kwargs)
+            status = NEW_LINK_STATUS.get(self.region_name)
+            if status:
+                setattr(link, LINK_STATUS_ATTR, {"status": status, "message": None})
+            return link
+
+        return create_vpc_link
+
+    _wrap(RestBackend, "create_vpc_link", wrap_create_link)
+    _wrap(V2Backend, "create_vpc_link", wrap_create_link)
+    _wrap(RestVpcLink, "to_json", wrap_link_to_json("status", "statusMessage"))
+    _wrap(V2VpcLink, "to_json", wrap_link_to_json("vpcLinkStatus", "vpcLinkStatusMessage"))
+    moto_api_paths["{0}" + VPC_LINK_STATUS_PATH] = _vpc_link_status_route
+
+    # Gap 19 ------------------------------------------------------------------------------
+    plain_target = ElbHealth.target
+
+    def target_with_zone(self: Any) -> dict[str, Any]:
+        body = dict(plain_target.fget(self))
+        if getattr(self, TARGET_ZONE_ATTR, None):
+            body["AvailabilityZone"] = getattr(self, TARGET_ZONE_ATTR)
+        return body
+
+    def wrap_health_for(original: Callable[..., Any]) -> Callable[..., Any]:
+        def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
+            status = original(self, target, ec2_backend)
+            set_health = (getattr(self, TARGET_HEALTH_ATTR, None) or {}).get(target["Id"])
+            if set_health is None:
+                return status
+            status.status = set_health["state"]
+            status.reason = set_health["reason"]
+            status.description = set_health["description"]
+            setattr(status, TARGET_ZONE_ATTR, set_health["availability_zone"])
+            return status
+
+        return health_for
+
+    ElbHealth.target = property(target_with_zone)
+    _wrap(ElbTargetGroup, "health_for", wrap_health_for)
+    moto_api_paths["{0}" + TARGET_HEALTH_PATH] = _target_health_route
+
+    # Gap 22 ------------------------------------------------------------------------------
+    def default_certificate_only(self: Any) -> list[str]:
+        # The serializer picks `Certificates` before moto's own `certificates` list (ARNs, which
+        # it writes as CertificateArn).
+        return list(self.certificates[:1])
+
+    ElbListener.Certificates = property(default_certificate_only)
+
+    # Gap 20 ------------------------------------------------------------------------------
+    def describe_vpc_endpoint_connections(self: Any) -> Any:
+        connections = getattr(self.ec2_backend, ENDPOINT_CONNECTIONS_ATTR, None) or {}
+        wanted = self._filters_from_querystring().get("service-id")
+        listed = [
+            copy.deepcopy(c) for c in connections.values()
+            if not wanted or c["ServiceId"] in wanted
+        ]
+        return ActionResult({"VpcEndpointConnections": listed})
+
+    ServiceConfigResponse.describe_vpc_endpoint_connections = describe_vpc_endpoint_connections
+    moto_api_paths["{0}" + ENDPOINT_CONNECTIONS_PATH] = _endpoint_connections_route
 
     _installed = True

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 import traceback
 import urllib.error
 import urllib.request
@@ -968,6 +969,15 @@ def test_invoke_raw(h: Harness, body: Any = None, method: str = "POST") -> tuple
         return err.code, err.read()
 
 
+def post_json(h: Harness, path: str, body: Any) -> tuple[int, Any]:
+    request = urllib.request.Request(h.endpoint + path, data=json.dumps(body).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
 def check_test_invoke(h: Harness) -> None:
     apigw = h.client("apigateway")
     api_id, ids = rest_api_with_methods(h)
@@ -1026,6 +1036,186 @@ def check_test_invoke(h: Harness) -> None:
     apigw.delete_rest_api(restApiId=api_id)
 
 
+def network_load_balancer(h: Harness, name: str) -> dict[str, str]:
+    """A Network Load Balancer with a TCP listener on 80 forwarding to an IP target group."""
+    ec2, elb = h.client("ec2"), h.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    nlb = elb.create_load_balancer(Name=name, Subnets=[subnet], Type="network",
+                                   Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
+    group = elb.create_target_group(Name=name, Protocol="TCP", Port=80, VpcId=vpc,
+                                    TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    elb.register_targets(TargetGroupArn=group, Targets=[{"Id": "10.9.1.5"}, {"Id": "10.9.1.6"}])
+    elb.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
+    return {"vpc": vpc, "subnet": subnet, "nlb": nlb, "group": group}
+
+
+def check_rest_private_integration(h: Harness) -> None:
+    apigw = h.client("apigateway")
+    api_id, ids = rest_api_with_methods(h)
+    nlb = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/web/1"
+    put = apigw.put_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST", type="HTTP_PROXY",
+                                integrationHttpMethod="POST", uri="http://backend.internal/pets",
+                                connectionType="VPC_LINK", connectionId="${stageVariables.link}",
+                                integrationTarget=nlb)
+    expect_equal((put["connectionId"], put["integrationTarget"]), ("${stageVariables.link}", nlb),
+                 "PutIntegration answers connectionId and integrationTarget")
+    got = apigw.get_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST")
+    expect_equal(got["connectionId"], "${stageVariables.link}", "GetIntegration keeps connectionId")
+    embedded = {r["path"]: r for r in apigw.get_resources(restApiId=api_id, embed=["methods"])["items"]}
+    integration = embedded["/pets"]["resourceMethods"]["POST"]["methodIntegration"]
+    expect_equal((integration["connectionType"], integration["connectionId"], integration["integrationTarget"]),
+                 ("VPC_LINK", "${stageVariables.link}", nlb), "GetResources embed=methods keeps them")
+    mock = apigw.get_integration(restApiId=api_id, resourceId=ids["root"], httpMethod="GET")
+    expect("connectionId" not in mock and "integrationTarget" not in mock, "a MOCK integration names no link")
+    # Gap 21: UpdateIntegration.
+    updated = apigw.update_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST",
+                                       patchOperations=[{"op": "replace", "path": "/connectionId", "value": "vl-new"}])
+    expect_equal(updated["connectionId"], "vl-new", "UpdateIntegration answers the new connectionId")
+    expect_equal(apigw.get_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST")["connectionId"],
+                 "vl-new", "and keeps it")
+    expect_equal(updated["uri"], "http://backend.internal/pets", "other members unchanged")
+    expect_error(lambda: apigw.update_integration(
+        restApiId=api_id, resourceId=ids["pets"], httpMethod="POST",
+        patchOperations=[{"op": "replace", "path": "/connectionId", "value": "vl-x"},
+                         {"op": "replace", "path": "/timeoutInMillis", "value": "1"}]),
+        "BadRequestException", 400, "an unsupported path")
+    expect_equal(apigw.get_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST")["connectionId"],
+                 "vl-new", "a refused patch changes nothing")
+    removed = apigw.update_integration(restApiId=api_id, resourceId=ids["pets"], httpMethod="POST",
+                                       patchOperations=[{"op": "remove", "path": "/integrationTarget"}])
+    expect("integrationTarget" not in removed, "remove clears integrationTarget")
+
+
+def check_vpc_link_status(h: Harness) -> None:
+    apigw, v2 = h.client("apigateway"), h.client("apigatewayv2")
+    v1_id = apigw.create_vpc_link(name="legacy", targetArns=["arn:aws:elasticloadbalancing:x"])["id"]
+    v2_id = v2.create_vpc_link(Name="modern", SubnetIds=["subnet-1"], SecurityGroupIds=["sg-1"])["VpcLinkId"]
+    expect_equal(apigw.get_vpc_link(vpcLinkId=v1_id)["status"], "AVAILABLE", "v1 default")
+    expect_equal(v2.get_vpc_link(VpcLinkId=v2_id)["VpcLinkStatus"], "AVAILABLE", "v2 default")
+    status, _ = post_json(h, ext.VPC_LINK_STATUS_PATH,
+                          {"vpc_link_id": v1_id, "status": "FAILED", "message": "NLB is gone"})
+    expect_equal(status, 200, "setting a v1 status")
+    got = apigw.get_vpc_link(vpcLinkId=v1_id)
+    expect_equal((got["status"], got["statusMessage"]), ("FAILED", "NLB is gone"), "v1 GetVpcLink")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": v2_id, "status": "INACTIVE"})[0],
+                 200, "setting a v2 status")
+    got = v2.get_vpc_link(VpcLinkId=v2_id)
+    expect_equal(got["VpcLinkStatus"], "INACTIVE", "v2 GetVpcLink")
+    expect("VpcLinkStatusMessage" not in got, "no message unless set")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": "nope", "status": "FAILED"})[0],
+                 404, "unknown link")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": v1_id})[0], 400, "no status")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": "PENDING"})[0], 200, "new links pending")
+    pending = apigw.create_vpc_link(name="fresh", targetArns=["arn:aws:elasticloadbalancing:y"])
+    expect_equal(pending["status"], "PENDING", "a v1 link created now is PENDING")
+    pending_v2 = v2.create_vpc_link(Name="fresh2", SubnetIds=["subnet-1"])
+    expect_equal(v2.get_vpc_link(VpcLinkId=pending_v2["VpcLinkId"])["VpcLinkStatus"], "PENDING",
+                 "a v2 link created now is PENDING")
+    post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": None})
+    expect_equal(apigw.create_vpc_link(name="later", targetArns=["arn:z"])["status"], "AVAILABLE",
+                 "off again")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": pending["id"], "status": "AVAILABLE"})[0],
+                 200, "the pending link becomes available")
+    expect_equal(apigw.get_vpc_link(vpcLinkId=pending["id"])["status"], "AVAILABLE", "set after creation")
+    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": 3})[0], 400, "malformed new_links")
+    expect_error(lambda: apigw.get_vpc_link(vpcLinkId="nope"), "NotFoundException", 404, "v1 unknown link")
+    expect_error(lambda: v2.get_vpc_link(VpcLinkId="nope"), "NotFoundException", 404, "v2 unknown link")
+
+
+def check_target_health(h: Harness) -> None:
+    elb = h.client("elbv2")
+    path = network_load_balancer(h, "health")
+    health = {d["Target"]["Id"]: d for d in elb.describe_target_health(TargetGroupArn=path["group"])["TargetHealthDescriptions"]}
+    expect_equal(health["10.9.1.5"]["TargetHealth"]["State"], "healthy", "moto's own answer for an IP target")
+    status, _ = post_json(h, ext.TARGET_HEALTH_PATH, {
+        "target_group_arn": path["group"], "target_id": "10.9.1.5", "state": "unhealthy",
+        "reason": "Target.FailedHealthChecks", "description": "Health checks failed",
+        "availability_zone": "us-east-1a"})
+    expect_equal(status, 200, "setting a target's health")
+    health = {d["Target"]["Id"]: d for d in elb.describe_target_health(TargetGroupArn=path["group"])["TargetHealthDescriptions"]}
+    expect_equal(health["10.9.1.5"]["TargetHealth"],
+                 {"State": "unhealthy", "Reason": "Target.FailedHealthChecks", "Description": "Health checks failed"},
+                 "DescribeTargetHealth reports the set health")
+    expect_equal(health["10.9.1.5"]["Target"]["AvailabilityZone"], "us-east-1a", "with its zone")
+    expect_equal(health["10.9.1.6"]["TargetHealth"]["State"], "healthy", "the other target is unchanged")
+    expect_equal(post_json(h, ext.TARGET_HEALTH_PATH, {"target_group_arn": "arn:nope", "target_id": "x",
+                                                        "state": "unhealthy"})[0], 404, "unknown group")
+    expect_equal(post_json(h, ext.TARGET_HEALTH_PATH, {"target_group_arn": path["group"]})[0], 400, "malformed")
+    expect_error(lambda: elb.describe_load_balancers(LoadBalancerArns=[path["nlb"] + "0"]),
+                 "LoadBalancerNotFound", 400, "an unknown load balancer")
+
+
+def check_listener_certificates(h: Harness) -> None:
+    import seed
+
+    acm, elb = h.client("acm"), h.client("elbv2")
+    path = network_load_balancer(h, "sni")
+    now = datetime.datetime.now(datetime.UTC)
+    arns = []
+    for name in ("default.example.com", "sni.example.com"):
+        cert, key = seed.self_signed([name], now - datetime.timedelta(days=1), now + datetime.timedelta(days=9))
+        arns.append(acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"])
+    listener = elb.create_listener(LoadBalancerArn=path["nlb"], Protocol="TLS", Port=443,
+                                   Certificates=[{"CertificateArn": arns[0]}],
+                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": path["group"]}])
+    listener_arn = listener["Listeners"][0]["ListenerArn"]
+    elb.add_listener_certificates(ListenerArn=listener_arn, Certificates=[{"CertificateArn": arns[1]}])
+    described = elb.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+    expect_equal([c["CertificateArn"] for c in described["Certificates"]], arns[:1],
+                 "DescribeListeners names the default certificate only")
+    listed = elb.describe_listener_certificates(ListenerArn=listener_arn)["Certificates"]
+    expect_equal([(c["CertificateArn"], c["IsDefault"]) for c in listed], [(arns[0], True), (arns[1], False)],
+                 "DescribeListenerCertificates names both")
+
+
+def check_endpoint_connections(h: Harness) -> None:
+    ec2 = h.client("ec2")
+    path = network_load_balancer(h, "connections")
+    service = ec2.create_vpc_endpoint_service_configuration(
+        NetworkLoadBalancerArns=[path["nlb"]], AcceptanceRequired=False)["ServiceConfiguration"]["ServiceId"]
+    other = ec2.create_vpc_endpoint_service_configuration(
+        NetworkLoadBalancerArns=[path["nlb"]], AcceptanceRequired=True)["ServiceConfiguration"]["ServiceId"]
+    expect_equal(ec2.describe_vpc_endpoint_connections()["VpcEndpointConnections"], [], "none until filed")
+    for service_id, endpoint, state in ((service, "vpce-0apigw", "available"), (other, "vpce-0other", "rejected")):
+        expect_equal(post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, {
+            "service_id": service_id, "vpc_endpoint_id": endpoint, "state": state})[0], 201, f"filing {endpoint}")
+    listed = ec2.describe_vpc_endpoint_connections(
+        Filters=[{"Name": "service-id", "Values": [service]}])["VpcEndpointConnections"]
+    expect_equal([(c["ServiceId"], c["VpcEndpointId"], c["VpcEndpointState"], c["NetworkLoadBalancerArns"])
+                  for c in listed], [(service, "vpce-0apigw", "available", [path["nlb"]])],
+                 "filtered by service-id")
+    expect_equal(len(ec2.describe_vpc_endpoint_connections()["VpcEndpointConnections"]), 2, "unfiltered")
+    post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, {"service_id": service, "vpc_endpoint_id": "vpce-0apigw",
+                                                 "state": "rejected"})
+    listed = ec2.describe_vpc_endpoint_connections(
+        Filters=[{"Name": "service-id", "Values": [service]}])["VpcEndpointConnections"]
+    expect_equal([c["VpcEndpointState"] for c in listed], ["rejected"], "a second filing replaces the state")
+    expect_equal(post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, {"service_id": "vpce-svc-nope",
+                                                              "vpc_endpoint_id": "x", "state": "available"})[0],
+                 404, "unknown service")
+    expect_equal(post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, [1])[0], 400, "malformed")
+
+
+def check_acm_imported_certificates(h: Harness) -> None:
+    import seed
+
+    acm = h.client("acm")
+    now = datetime.datetime.now(datetime.UTC)
+    # ACM refuses a certificate that has already expired; one that expires after its import is
+    # how an imported certificate on a listener runs out.
+    cert, key = seed.self_signed(["*.example.com", "example.com"], now - datetime.timedelta(days=1),
+                                 now + datetime.timedelta(seconds=2))
+    arn = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+    time.sleep(2.5)
+    now = datetime.datetime.now(datetime.UTC)
+    detail = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    expect_equal(detail["DomainName"], "*.example.com", "DomainName from the certificate")
+    expect_equal(sorted(detail["SubjectAlternativeNames"]), ["*.example.com", "example.com"], "its names")
+    expect(detail["NotAfter"] < now, f"NotAfter from the certificate: {detail['NotAfter']}")
+
+
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
@@ -1040,6 +1230,12 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("opt-in slow answers: handled at once, answer held", check_delays),
     ("REST custom domain names keep mutual TLS and truststore warnings", check_mtls_domain_names),
     ("REST TestInvokeMethod answers a seeded execution log", check_test_invoke),
+    ("REST private integrations keep connectionId and integrationTarget", check_rest_private_integration),
+    ("VPC links that are not AVAILABLE", check_vpc_link_status),
+    ("target health that is not healthy", check_target_health),
+    ("EC2 DescribeVpcEndpointConnections", check_endpoint_connections),
+    ("DescribeListeners names the default certificate only", check_listener_certificates),
+    ("ACM DescribeCertificate of an imported certificate (moto already has it)", check_acm_imported_certificates),
 ]
 
 

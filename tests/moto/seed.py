@@ -5,6 +5,7 @@ Each flag breaks exactly one thing, so a test can make one finding fire.
 """
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -62,6 +63,25 @@ def endpoint_policy_for_other_api():
 
 ACCESS_LOGS = f"arn:aws:logs:{REGION}:123456789012:log-group:api-access"
 CLOUDWATCH_ROLE = "arn:aws:iam::123456789012:role/apigateway-cloudwatch"
+
+
+def self_signed(names, not_before, not_after):
+    """A self-signed certificate for `names` (the first is the subject's CN) and its key, PEM."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(not_before).not_valid_after(not_after)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            .sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
 
 
 def tag_pairs(pairs):
@@ -223,10 +243,11 @@ def scenario_public(ec2, apigw, apigwv2, args):
     return ids
 
 
-def scenario_v2(apigw, apigwv2, args):
-    """A WebSocket API and an HTTP API, each with a deployed stage `prod` (manual deploys)."""
+def scenario_v2(ec2, apigw, apigwv2, args):
+    """A WebSocket API and an HTTP API, each with a deployed stage `prod` (manual deploys); the
+    WebSocket integration goes through a working VPC link."""
     account(apigw, args)
-    ids = {}
+    ids = {"vpc_link_id": chat_backend(ec2, apigw, args)}
     for key, protocol in (("ws_api_id", "WEBSOCKET"), ("http_api_id", "HTTP")):
         extra = {"RouteSelectionExpression": "$request.body.action"} if protocol == "WEBSOCKET" else {}
         api = apigwv2.create_api(Name=f"{args.name}-{protocol.lower()}", ProtocolType=protocol, **extra)["ApiId"]
@@ -243,7 +264,7 @@ def scenario_v2(apigw, apigwv2, args):
                              AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"},
                              Tags=tag_pairs(args.tag_stage))
         if protocol == "WEBSOCKET":
-            ids.update(websocket_routes(apigwv2, api, args))
+            ids.update(websocket_routes(apigwv2, api, args, ids["vpc_link_id"]))
         apigwv2.create_deployment(ApiId=api, StageName="prod", Description="release 1")
         if args.v2_undeployed_change and protocol == "HTTP":
             # CloudTrail and deployments keep whole seconds: a write in the deployment's own
@@ -265,7 +286,7 @@ def connect(endpoint, connection_id):
         response.read()
 
 
-def websocket_routes(apigwv2, api, args):
+def websocket_routes(apigwv2, api, args, link):
     """$connect, and a sendMessage route through an integration; the flags break them."""
     # Mappings a real chat backend keeps: a body field, a static tenant header, a querystring.
     parameters = {
@@ -278,7 +299,7 @@ def websocket_routes(apigwv2, api, args):
     integration = apigwv2.create_integration(
         ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="POST",
         IntegrationUri="http://chat.internal.example/messages", ConnectionType="VPC_LINK",
-        ConnectionId="vl0example", RequestParameters=parameters)["IntegrationId"]
+        ConnectionId=link, RequestParameters=parameters)["IntegrationId"]
     target = f"integrations/{integration}"
     apigwv2.create_route(ApiId=api, RouteKey="$connect", Target=target)
     extra = {}
@@ -291,6 +312,174 @@ def websocket_routes(apigwv2, api, args):
         extra = {"AuthorizationType": "CUSTOM", "AuthorizerId": authorizer}
     apigwv2.create_route(ApiId=api, RouteKey="sendMessage", Target=target, **extra)
     return {"ws_integration_id": integration}
+
+
+def post_moto(endpoint, path, body):
+    """One of ext.py's test-only routes (a state AWS reaches by itself)."""
+    request = urllib.request.Request(endpoint + path, data=json.dumps(body).encode(), method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def elbv2_client(args):
+    return boto3.client("elbv2", endpoint_url=args.endpoint, region_name=REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def load_balancer(ec2, elb, name, alb=False):
+    """An internal Network (or Application) Load Balancer `<name>-backend` in a new VPC
+    10.0.0.0/16 (subnets in us-east-1a and b) and an IP target group `<name>-web` on 8080."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    second = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    nlb = elb.create_load_balancer(Name=f"{name}-backend", Subnets=[subnet, second],
+                                   Type="application" if alb else "network",
+                                   Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
+    group = elb.create_target_group(Name=f"{name}-web", Protocol="HTTP" if alb else "TCP",
+                                    Port=8080, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    return {"vpc_id": vpc, "subnet_id": subnet, "nlb_arn": nlb, "target_group_arn": group}
+
+
+def endpoint_service(ec2, endpoint, nlb, state="available"):
+    """The VPC endpoint service AWS gives a v1 link's load balancer, with API Gateway's endpoint
+    connection in `state`; moto does neither (ext.py gap 20)."""
+    service = ec2.create_vpc_endpoint_service_configuration(
+        NetworkLoadBalancerArns=[nlb], AcceptanceRequired=False)["ServiceConfiguration"]["ServiceId"]
+    post_moto(endpoint, "/moto-api/apigw-doctor/endpoint-connections",
+              {"service_id": service, "vpc_endpoint_id": "vpce-0a1b2c3d4e5f60718", "state": state})
+    return service
+
+
+def chat_backend(ec2, apigw, args):
+    """The VPC link (v1) a WebSocket API's integration goes through: an NLB with a TCP listener
+    on 80 forwarding to a healthy target, and its endpoint service."""
+    elb = elbv2_client(args)
+    ids = load_balancer(ec2, elb, f"{args.name}-chat")
+    elb.register_targets(TargetGroupArn=ids["target_group_arn"], Targets=[{"Id": "10.0.1.9"}])
+    elb.create_listener(LoadBalancerArn=ids["nlb_arn"], Protocol="TCP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": ids["target_group_arn"]}])
+    endpoint_service(ec2, args.endpoint, ids["nlb_arn"])
+    return apigw.create_vpc_link(name=f"{args.name}-chat", targetArns=[ids["nlb_arn"]])["id"]
+
+
+def scenario_vpc_link(ec2, apigw, apigwv2, args):
+    """A REST API whose GET /items is a private integration through a VPC link (v1, or v2 with
+    --link-version v2) to an internal Network Load Balancer (or, with --alb, an Application Load
+    Balancer forwarding by a rule): TCP listener on 80 (or TLS on 443 with --tls NAME)
+    forwarding to two IP targets in us-east-1a, healthy; stages prod (and beta with
+    --link-stage-variable, each naming its own link). The flags break one thing each."""
+    session_elb = elbv2_client(args)
+    acm = boto3.client("acm", endpoint_url=args.endpoint, region_name=REGION,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    account(apigw, args)
+    ids = load_balancer(ec2, session_elb, args.name, args.alb)
+    vpc, subnet, nlb, group = ids["vpc_id"], ids["subnet_id"], ids["nlb_arn"], ids["target_group_arn"]
+    targets = ["10.0.1.5", "10.0.1.6"] + (["10.0.3.7"] if args.unused_target else [])
+    session_elb.register_targets(TargetGroupArn=group, Targets=[{"Id": t} for t in targets])
+    for target in targets:
+        if args.targets_unhealthy and target != "10.0.3.7":
+            health = {"state": "unhealthy", "reason": "Target.FailedHealthChecks",
+                      "description": "Health checks failed", "availability_zone": "us-east-1a"}
+        elif target == "10.0.3.7":
+            # A target in a zone the load balancer does not serve (API_TargetHealth: Target.NotInUse).
+            health = {"state": "unused", "reason": "Target.NotInUse",
+                      "description": "Target is in an Availability Zone that is not enabled for the load balancer",
+                      "availability_zone": "us-east-1c"}
+        else:
+            continue
+        post_moto(args.endpoint, "/moto-api/apigw-doctor/target-health",
+                  {"target_group_arn": group, "target_id": target, **health})
+    # An Application Load Balancer answers 404 itself and forwards /items* by a rule.
+    default_actions = ([{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}] if args.alb
+                       else [{"Type": "forward", "TargetGroupArn": group}])
+    if args.tls:
+        now = datetime.datetime.now(datetime.UTC)
+        expires = now + (datetime.timedelta(seconds=2) if args.cert_expired else datetime.timedelta(days=90))
+        cert, key = self_signed(args.tls.split(","), now - datetime.timedelta(days=1), expires)
+        certificate = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+        listener = session_elb.create_listener(
+            LoadBalancerArn=nlb, Protocol="HTTPS" if args.alb else "TLS", Port=443,
+            Certificates=[{"CertificateArn": certificate}], DefaultActions=default_actions)
+        ids["certificate_arn"] = certificate
+        if args.tls_extra:
+            # A second certificate the listener serves by SNI (not its default).
+            cert, key = self_signed(args.tls_extra.split(","), now - datetime.timedelta(days=1),
+                                    now + datetime.timedelta(days=90))
+            extra = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+            session_elb.add_listener_certificates(ListenerArn=listener["Listeners"][0]["ListenerArn"],
+                                                  Certificates=[{"CertificateArn": extra}])
+    else:
+        listener = session_elb.create_listener(
+            LoadBalancerArn=nlb, Protocol="HTTP" if args.alb else "TCP", Port=args.listener_port,
+            DefaultActions=default_actions)
+    ids["listener_arn"] = listener["Listeners"][0]["ListenerArn"]
+    if args.alb:
+        session_elb.create_rule(ListenerArn=ids["listener_arn"], Priority=10,
+                                Conditions=[{"Field": "path-pattern", "Values": ["/items*"]}],
+                                Actions=[{"Type": "forward", "TargetGroupArn": group}])
+
+    def link(name):
+        if args.link_version == "v2":
+            group_id = ec2.create_security_group(GroupName=f"{name}-link", Description="VPC link", VpcId=vpc)["GroupId"]
+            if args.link_sg_blocks:
+                ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=[
+                    {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+                ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[
+                    {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
+            ids[f"{name}_link_sg_id"] = group_id
+            return apigwv2.create_vpc_link(Name=name, SubnetIds=[subnet], SecurityGroupIds=[group_id],
+                                           Tags={"team": "orders"})["VpcLinkId"]
+        return apigw.create_vpc_link(name=name, targetArns=[nlb], tags={"team": "orders"})["id"]
+
+    ids["vpc_link_id"] = link("orders")
+    if args.link_version == "v1":
+        # AWS gives a v1 link's load balancer an endpoint service that API Gateway's endpoint
+        # connects to; moto does neither (ext.py gap 20).
+        ids["endpoint_service_id"] = endpoint_service(ec2, args.endpoint, nlb, args.endpoint_connection)
+    if args.link_status:
+        status, _, message = args.link_status.partition(":")
+        post_moto(args.endpoint, "/moto-api/apigw-doctor/vpc-link-status",
+                  {"vpc_link_id": ids["vpc_link_id"], "status": status, **({"message": message} if message else {})})
+    connection = "${stageVariables.link}" if args.link_stage_variable else ids["vpc_link_id"]
+    host = args.tls_host or "backend.internal"
+    uri = f"https://{host}/items" if args.tls else f"http://{host}/items"
+    api = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    root = next(r for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/")
+    items = apigw.create_resource(restApiId=api, parentId=root["id"], pathPart="items")["id"]
+    apigw.put_method(restApiId=api, resourceId=items, httpMethod="GET", authorizationType="NONE")
+    target = {"integrationTarget": nlb} if args.link_version == "v2" else {}
+    apigw.put_integration(restApiId=api, resourceId=items, httpMethod="GET", type="HTTP_PROXY",
+                          integrationHttpMethod="GET", uri=uri, connectionType="VPC_LINK",
+                          connectionId=connection, **target)
+    if args.direct_post:
+        apigw.put_method(restApiId=api, resourceId=items, httpMethod="POST", authorizationType="NONE")
+        apigw.put_integration(restApiId=api, resourceId=items, httpMethod="POST", type="HTTP_PROXY",
+                              integrationHttpMethod="POST", uri=uri, connectionType="VPC_LINK",
+                              connectionId=ids["vpc_link_id"], **target)
+    stages = {"prod": ids["vpc_link_id"]}
+    if args.link_stage_variable:
+        ids["beta_vpc_link_id"] = link("orders-beta")
+        stages["beta"] = ids["beta_vpc_link_id"]
+        if args.link_version == "v1":
+            post_moto(args.endpoint, "/moto-api/apigw-doctor/endpoint-connections",
+                      {"service_id": ids["endpoint_service_id"], "vpc_endpoint_id": "vpce-0b1b2c3d4e5f60718",
+                       "state": "available"})
+    for stage, link_id in stages.items():
+        apigw.create_deployment(restApiId=api, stageName=stage,
+                                variables={"link": link_id} if args.link_stage_variable else {})
+        apigw.update_stage(restApiId=api, stageName=stage, patchOperations=[
+            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": ACCESS_LOGS},
+            {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+            {"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"}])
+    if args.lb_deleted:
+        session_elb.delete_load_balancer(LoadBalancerArn=nlb)
+    if args.cert_expired:
+        # ACM refuses an expired certificate at import, so this one runs out two seconds after;
+        # wait until ACM itself calls it EXPIRED, then past the whole second of its NotAfter.
+        while acm.describe_certificate(CertificateArn=ids["certificate_arn"])["Certificate"]["Status"] != "EXPIRED":
+            time.sleep(0.25)
+        time.sleep(1.1)
+    ids["api_id"] = api
+    return ids
 
 
 def scenario_same_name(apigw, args):
@@ -362,7 +551,7 @@ def rest_api_extras(apigw, ids, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["private", "public", "same-name", "v2"])
+    parser.add_argument("scenario", choices=["private", "public", "same-name", "v2", "vpc-link"])
     parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL"), required="AWS_ENDPOINT_URL" not in os.environ)
     parser.add_argument("--name", default="orders")
     parser.add_argument("--account", help="seed into this account (through an assumed role)")
@@ -416,6 +605,29 @@ def main():
                         help="a line the execution log of each REST method's test invocation carries (repeatable)")
     parser.add_argument("--custom-domain", metavar="BASE_PATH",
                         help="custom domain name <name>.example.com maps stage prod at BASE_PATH ('/': the root)")
+    parser.add_argument("--link-version", choices=["v1", "v2"], default="v1", help="vpc-link: the link's kind")
+    parser.add_argument("--link-status", metavar="STATUS[:MESSAGE]",
+                        help="vpc-link: the link reports this status (FAILED, INACTIVE, PENDING, ...)")
+    parser.add_argument("--listener-port", type=int, default=80, help="vpc-link: the TCP listener's port")
+    parser.add_argument("--alb", action="store_true",
+                        help="vpc-link: an Application Load Balancer (HTTP, or HTTPS with --tls) whose rule forwards /items*")
+    parser.add_argument("--targets-unhealthy", action="store_true", help="vpc-link: both targets fail health checks")
+    parser.add_argument("--unused-target", action="store_true",
+                        help="vpc-link: a third target in us-east-1c, a zone the load balancer does not serve")
+    parser.add_argument("--endpoint-connection", default="available",
+                        help="vpc-link v1: the state of API Gateway's endpoint connection")
+    parser.add_argument("--lb-deleted", action="store_true", help="vpc-link: the load balancer is deleted")
+    parser.add_argument("--link-sg-blocks", action="store_true",
+                        help="vpc-link v2: the link's security group allows egress to 5432 only")
+    parser.add_argument("--tls", metavar="NAMES", help="vpc-link: a TLS listener on 443 with a certificate for NAMES")
+    parser.add_argument("--tls-extra", metavar="NAMES",
+                        help="vpc-link --tls: the listener also serves a certificate for NAMES by SNI")
+    parser.add_argument("--tls-host", metavar="HOST", help="vpc-link: the integration URI's host")
+    parser.add_argument("--cert-expired", action="store_true", help="vpc-link --tls: the certificate has expired")
+    parser.add_argument("--direct-post", action="store_true",
+                        help="vpc-link: POST /items names the (prod) link by its id, on every stage")
+    parser.add_argument("--link-stage-variable", action="store_true",
+                        help="vpc-link: the connection id is ${stageVariables.link}; stage beta names a second link")
     args = parser.parse_args()
     ec2, apigw, apigwv2 = clients(args.endpoint, args.account)
     if args.scenario == "private":
@@ -423,7 +635,9 @@ def main():
     elif args.scenario == "public":
         ids = scenario_public(ec2, apigw, apigwv2, args)
     elif args.scenario == "v2":
-        ids = scenario_v2(apigw, apigwv2, args)
+        ids = scenario_v2(ec2, apigw, apigwv2, args)
+    elif args.scenario == "vpc-link":
+        ids = scenario_vpc_link(ec2, apigw, apigwv2, args)
     else:
         ids = scenario_same_name(apigw, args)
     rest_api_extras(apigw, ids, args)

@@ -449,7 +449,7 @@ impl Code {
                 "A VPC link used by the stage is FAILED; evidence has the status message.",
                 Remedy::Action(Action::RecreateVpcLink),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkInactive => (
                 Warning,
@@ -457,7 +457,7 @@ impl Code {
                 "A v2 VPC link is INACTIVE (no traffic for 60 days): the first requests fail while it is re-provisioned; it heals itself.",
                 manual("Send traffic to re-provision the link; expect errors for the first requests."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkNotReady => (
                 Warning,
@@ -465,7 +465,7 @@ impl Code {
                 "A VPC link is PENDING or DELETING.",
                 manual("Wait for the VPC link to become AVAILABLE."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkNotFound => (
                 Error,
@@ -473,7 +473,7 @@ impl Code {
                 "An integration's connection id (after resolving stage variables) names no VPC link.",
                 manual("Point the integration at an existing VPC link."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkTargetMissing => (
                 Error,
@@ -481,7 +481,7 @@ impl Code {
                 "The load balancer behind the link no longer exists (recreating the link would not help).",
                 manual("Recreate the load balancer behind the VPC link, or point the link at an existing one."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkListenerMissing => (
                 Error,
@@ -489,7 +489,7 @@ impl Code {
                 "The load balancer has no listener on the integration URI's port.",
                 manual("Add a listener on the integration URI's port to the load balancer."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkTargetsUnhealthy => (
                 Error,
@@ -497,7 +497,7 @@ impl Code {
                 "The target groups behind the listener have no healthy target.",
                 manual("Fix the targets' health checks or register healthy targets."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkEndpointConnectionNotAvailable => (
                 Error,
@@ -505,7 +505,7 @@ impl Code {
                 "A v1 link's endpoint service has no available endpoint connection for API Gateway (rejected, deleted or pending).",
                 manual("Accept (or recreate) API Gateway's endpoint connection on the link's VPC endpoint service."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::VpcLinkSgBlocks => (
                 Error,
@@ -513,7 +513,7 @@ impl Code {
                 "A v2 link's security groups allow no egress to the listener port, or the load balancer's security groups allow no ingress from the link.",
                 manual("Allow egress to the listener port in the link's security groups and ingress from them in the load balancer's."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::IntegrationTlsNameMismatch => (
                 Error,
@@ -521,7 +521,7 @@ impl Code {
                 "The integration URI's host (or tlsConfig.serverNameToVerify) matches none of the names on the listener's certificate.",
                 manual("Use a host name the listener's certificate covers, or set tlsConfig.serverNameToVerify to one."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::IntegrationTlsCertExpired => (
                 Error,
@@ -529,7 +529,7 @@ impl Code {
                 "The listener's certificate has expired or is not yet valid.",
                 manual("Renew or replace the listener's certificate."),
                 SERVER,
-                None,
+                Some("vpc_links"),
             ),
             Code::WsAuthorizerNotOnConnect => (
                 Error,

@@ -4,6 +4,9 @@ use crate::partition::Partition;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod vpc_links;
+pub use vpc_links::*;
+
 /// Identifies the snapshot format so an old file is rejected with a clear message.
 pub const SNAPSHOT_SCHEMA: &str = "apigw-doctor/snapshot/v3";
 
@@ -56,6 +59,10 @@ pub struct Snapshot {
     /// ran (not asked, refused, or failed: then it is in `incomplete`).
     #[serde(default)]
     pub probe: Option<crate::probe::ProbeRun>,
+    /// What stands behind the target stages' VPC-link integrations (`None`: no such
+    /// integration, so nothing was read).
+    #[serde(default)]
+    pub private_path: Option<PrivatePath>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
 }
@@ -268,6 +275,9 @@ pub struct Method {
     pub http_method: String,
     /// `NONE`, `AWS_IAM`, `CUSTOM` or `COGNITO_USER_POOLS`.
     pub authorization_type: String,
+    /// The method's integration (`GetResources embed=methods`); `None`: not read.
+    #[serde(default)]
+    pub integration: Option<MethodIntegration>,
 }
 
 impl RestApi {
@@ -315,8 +325,8 @@ pub struct RestStage {
     /// The AWS WAF web ACL associated with the stage (`webAclArn`), if any.
     #[serde(default)]
     pub web_acl_arn: Option<String>,
-    /// The stage's variables (`variables`), which a probe passes on so that it runs as the
-    /// stage would.
+    /// The stage's variables (`variables`): `${stageVariables.name}` in integrations, and
+    /// what a probe passes on so that it runs as the stage would.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
 }
@@ -373,7 +383,7 @@ pub struct V2Api {
     pub stages: Vec<V2Stage>,
     #[serde(default)]
     pub deployments: Vec<Deployment>,
-    /// WebSocket APIs only: the routes and integrations (not read for HTTP APIs).
+    /// WebSocket APIs only: the routes and the authorizers; integrations are read for HTTP APIs too.
     #[serde(default)]
     pub routes: Vec<V2Route>,
     #[serde(default)]
@@ -428,6 +438,12 @@ pub struct V2Integration {
     /// Content type (or template selection key) → mapping template (non-proxy integrations).
     #[serde(default)]
     pub request_templates: BTreeMap<String, String>,
+    /// A URL, or (HTTP APIs through a VPC link) the load balancer listener's ARN.
+    #[serde(default)]
+    pub integration_uri: Option<String>,
+    /// `tlsConfig.serverNameToVerify`.
+    #[serde(default)]
+    pub server_name_to_verify: Option<String>,
 }
 
 impl V2Integration {
@@ -492,6 +508,9 @@ pub struct V2Stage {
     /// overriding the default route settings (WebSocket APIs).
     #[serde(default)]
     pub route_logging: BTreeMap<String, String>,
+    /// Stage variables (`${stageVariables.name}` in integrations).
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
 }
 
 /// A VPC endpoint of any service (the checks pick the execute-api ones).

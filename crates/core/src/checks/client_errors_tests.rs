@@ -51,6 +51,7 @@ fn regional(deployed: &[(&str, &[&str])]) -> RestApi {
                     .map(|m| Method {
                         http_method: m.to_string(),
                         authorization_type: "NONE".into(),
+                        integration: None,
                     })
                     .collect(),
             })
@@ -213,6 +214,7 @@ fn a_path_in_the_definition_but_not_deployed_says_redeploy() {
         methods: vec![Method {
             http_method: "GET".into(),
             authorization_type: "NONE".into(),
+            integration: None,
         }],
     });
     let found = findings(api, request("/prod/orders", "GET", json!(null)));

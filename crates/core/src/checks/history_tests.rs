@@ -179,6 +179,7 @@ fn denied(resources: &[(&str, &[(&str, &str)])], url: &str, method: &str) -> Vec
                 .map(|(verb, authorization)| Method {
                     http_method: (*verb).to_string(),
                     authorization_type: (*authorization).to_string(),
+                    integration: None,
                 })
                 .collect(),
         })

@@ -16,6 +16,7 @@ mod public_from_vpc;
 mod resource_policy;
 pub(crate) mod routing;
 mod targets;
+mod vpc_links;
 mod ways_in;
 mod websocket;
 
@@ -47,6 +48,7 @@ pub fn run(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     findings.extend(client_errors::check(snapshot, incident));
     findings.extend(custom_domains::check(snapshot, incident));
     findings.extend(api_keys::check(snapshot, incident));
+    findings.extend(vpc_links::check(snapshot, incident));
     // Last: the reported error is explained by what the other checks found.
     let explained = error_response::check(snapshot, incident, &findings);
     findings.extend(explained);
@@ -150,6 +152,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("public_from_vpc", include_str!("public_from_vpc.rs")),
     ("resource_policy", include_str!("resource_policy.rs")),
     ("targets", include_str!("targets.rs")),
+    ("vpc_links", include_str!("vpc_links.rs")),
     ("websocket", include_str!("websocket.rs")),
 ];
 
@@ -161,5 +164,7 @@ mod history_tests;
 mod real_setups_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vpc_links_tests;
 #[cfg(test)]
 mod websocket_tests;

@@ -20,6 +20,7 @@ fn api(policy: &str, methods: &[(&str, &str, &str)]) -> RestApi {
         let m = Method {
             http_method: verb.to_string(),
             authorization_type: auth.to_string(),
+            integration: None,
         };
         match resources.iter_mut().find(|r| r.path == *path) {
             Some(r) => r.methods.push(m),

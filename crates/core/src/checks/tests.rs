@@ -271,6 +271,7 @@ fn api_with_method(policy: &str, authorization: &str) -> RestApi {
         methods: vec![crate::snapshot::Method {
             http_method: "GET".into(),
             authorization_type: authorization.into(),
+            integration: None,
         }],
     }];
     api
@@ -708,6 +709,7 @@ fn lagging(summary: Option<&[&str]>) -> Snapshot {
             .map(|m| crate::snapshot::Method {
                 http_method: m.to_string(),
                 authorization_type: "NONE".into(),
+                integration: None,
             })
             .collect(),
     }];

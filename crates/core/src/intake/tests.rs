@@ -20,6 +20,10 @@ const ALARM_ACTION_COMPOSITE: &str = include_str!("../../../../events/alarm-acti
 const EVENTBRIDGE_ALARM_REST_4XX: &str =
     include_str!("../../../../events/eventbridge-alarm-rest-4xx.json");
 const SNS_ALARM_REST_5XX: &str = include_str!("../../../../events/sns-alarm-rest-5xx.json");
+const EVENTBRIDGE_ALARM_REST_5XX_VPC_LINK: &str =
+    include_str!("../../../../events/eventbridge-alarm-rest-5xx-vpc-link.json");
+const EVENTBRIDGE_ALARM_HTTP_5XX_VPC_LINK: &str =
+    include_str!("../../../../events/eventbridge-alarm-http-5xx-vpc-link.json");
 const SCHEDULE: &str = include_str!("../../../../events/schedule.json");
 const CLOUDTRAIL_UPDATE_REST_API_POLICY: &str =
     include_str!("../../../../events/cloudtrail-update-rest-api-policy.json");
@@ -43,6 +47,14 @@ const SAMPLES: &[(&str, &str)] = &[
         EVENTBRIDGE_ALARM_REST_4XX,
     ),
     ("sns-alarm-rest-5xx.json", SNS_ALARM_REST_5XX),
+    (
+        "eventbridge-alarm-rest-5xx-vpc-link.json",
+        EVENTBRIDGE_ALARM_REST_5XX_VPC_LINK,
+    ),
+    (
+        "eventbridge-alarm-http-5xx-vpc-link.json",
+        EVENTBRIDGE_ALARM_HTTP_5XX_VPC_LINK,
+    ),
     ("schedule.json", SCHEDULE),
     (
         "cloudtrail-update-rest-api-policy.json",
@@ -488,6 +500,28 @@ fn a_cross_account_alarm_names_the_metrics_account() {
             .as_deref(),
         Some("123456789012")
     );
+}
+
+/// The 5xx alarms of APIs whose integrations go through VPC links: the server-error symptom
+/// that leads with the VPC-link findings.
+#[test]
+fn sample_eventbridge_alarms_on_vpc_link_apis() {
+    let rest = parse_ok(&sample(EVENTBRIDGE_ALARM_REST_5XX_VPC_LINK));
+    assert_eq!(rest.source, Source::EventbridgeAlarm);
+    assert_eq!(named(&rest), [by_name("payments", Some("prod"))]);
+    assert_eq!(rest.symptom.map(<&str>::from), Some("server-error"));
+    assert_eq!(alarm(&rest).metric.as_deref(), Some("5XXError"));
+    assert_eq!(
+        rest.id,
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:payments-prod-5xx@2026-11-21T10:21:09.311+00:00"
+    );
+    assert_no_notes(&rest);
+    let http = parse_ok(&sample(EVENTBRIDGE_ALARM_HTTP_5XX_VPC_LINK));
+    assert_eq!(named(&http), [by_id("p4y5m6e7n8", Some("$default"), true)]);
+    assert_eq!(http.symptom.map(<&str>::from), Some("server-error"));
+    assert_eq!(alarm(&http).metric.as_deref(), Some("5xx"));
+    assert_eq!(http.window.start, utc("2026-11-21T09:54:52.604Z"));
+    assert_no_notes(&http);
 }
 
 #[test]

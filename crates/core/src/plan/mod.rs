@@ -10,6 +10,7 @@ mod marker;
 mod private_dns;
 mod redeploy_stage;
 mod stage;
+mod vpc_link;
 
 pub use execution_logging::{
     EnableExecutionLogging, State as ExecutionLoggingState, REST_LOG_LEVEL_PATH,
@@ -22,6 +23,10 @@ pub use marker::{cooldown, Context, Marker};
 pub use private_dns::{EnablePrivateDns, State as PrivateDnsState};
 pub use redeploy_stage::RedeployStage;
 pub use stage::{ApiKind, StageNow};
+pub use vpc_link::{
+    AffectedStage, LinkUse, RecreateVpcLink, State as VpcLinkState, Written as VpcLinkWritten,
+    REPLACES_TAG,
+};
 
 use crate::action::Action;
 use crate::catalog::Code;
@@ -97,7 +102,7 @@ impl ActionRow {
 /// The resource a finding's action changes, as the report's `target` names it.
 pub fn target_of(finding: &Finding) -> Option<String> {
     match (finding.remedy_action()?, &finding.api_id, &finding.stage) {
-        (Action::EnablePrivateDns, _, _) => finding.resource.clone(),
+        (Action::EnablePrivateDns | Action::RecreateVpcLink, _, _) => finding.resource.clone(),
         (Action::AddIntegrationHeader, Some(api), _) => finding
             .resource
             .as_ref()
@@ -175,6 +180,7 @@ pub enum Change {
     EnablePrivateDns(EnablePrivateDns),
     EnableExecutionLogging(EnableExecutionLogging),
     AddIntegrationHeader(AddIntegrationHeader),
+    RecreateVpcLink(RecreateVpcLink),
 }
 
 impl Change {
@@ -184,6 +190,7 @@ impl Change {
             Change::EnablePrivateDns(_) => EnablePrivateDns::ACTION,
             Change::EnableExecutionLogging(_) => EnableExecutionLogging::ACTION,
             Change::AddIntegrationHeader(_) => AddIntegrationHeader::ACTION,
+            Change::RecreateVpcLink(_) => RecreateVpcLink::ACTION,
         }
     }
 
@@ -193,6 +200,7 @@ impl Change {
             Change::EnablePrivateDns(c) => c.target(),
             Change::EnableExecutionLogging(c) => c.target(),
             Change::AddIntegrationHeader(c) => c.target(),
+            Change::RecreateVpcLink(c) => c.target(),
         }
     }
 
@@ -203,6 +211,7 @@ impl Change {
             Change::EnablePrivateDns(c) => c.calls(marker),
             Change::EnableExecutionLogging(c) => c.calls(marker),
             Change::AddIntegrationHeader(c) => c.calls(marker),
+            Change::RecreateVpcLink(c) => c.calls(marker),
         }
     }
 }
@@ -403,16 +412,17 @@ fn described(
             AddIntegrationHeader::from_snapshot(finding, snapshot, &context.incident_id)
                 .map(|(c, s)| describe(c, &s, code, context, Change::AddIntegrationHeader))
         }
-        Action::RecreateVpcLink => None,
+        Action::RecreateVpcLink => {
+            RecreateVpcLink::from_snapshot(finding, snapshot, &context.incident_id)
+                .map(|(c, s)| describe(c, &s, code, context, Change::RecreateVpcLink))
+        }
     };
     found.unwrap_or_else(|| {
         let target = target_of(finding)
             .or_else(|| finding.resource.clone())
             .unwrap_or_default();
-        let reason = match action {
-            Action::RecreateVpcLink => format!("{action} is not built yet: repair by hand"),
-            _ => format!("{target} is not in what this run read, so its change cannot be planned"),
-        };
+        let reason =
+            format!("{target} is not in what this run read, so its change cannot be planned");
         (ActionRow::new(action, target, code), None, Some(reason))
     })
 }
@@ -507,3 +517,5 @@ pub fn plan(
 mod integration_header_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vpc_link_tests;

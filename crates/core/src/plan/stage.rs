@@ -5,7 +5,7 @@ use crate::snapshot::{Deployment, RestStage, Snapshot, V2Stage};
 use std::collections::BTreeMap;
 
 /// Which API Gateway the stage belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ApiKind {
     Rest,
     Http,

@@ -113,6 +113,7 @@ fn rest_api() -> RestApi {
                 .map(|m| Method {
                     http_method: m.to_string(),
                     authorization_type: "NONE".into(),
+                    integration: None,
                 })
                 .collect(),
         }],
@@ -769,7 +770,7 @@ fn a_stage_a_parallel_run_of_this_incident_redeployed_is_already_done() {
 }
 
 #[test]
-fn a_remedy_this_build_cannot_apply_is_still_listed_as_skipped() {
+fn a_remedy_whose_resource_was_not_read_is_still_listed_as_skipped() {
     let finding = Finding::new(Code::VpcLinkFailed, "the VPC link failed").resource("vl-1");
     let actions = dry_run(&[finding], &snapshot());
     assert_eq!(actions.len(), 1, "{actions:#?}");
@@ -777,7 +778,7 @@ fn a_remedy_this_build_cannot_apply_is_still_listed_as_skipped() {
     assert_eq!(actions[0].target, "vl-1");
     assert_skipped(
         &actions[0],
-        "recreate_vpc_link is not built yet: repair by hand",
+        "vl-1 is not in what this run read, so its change cannot be planned",
     );
 }
 

@@ -29,6 +29,7 @@ fn snapshot() -> Snapshot {
             .map(|m| Method {
                 http_method: m.to_string(),
                 authorization_type: "NONE".into(),
+                integration: None,
             })
             .collect(),
     };

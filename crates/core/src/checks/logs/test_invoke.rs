@@ -153,6 +153,7 @@ mod tests {
                 methods: vec![Method {
                     http_method: "GET".into(),
                     authorization_type: "NONE".into(),
+                    integration: None,
                 }],
             }],
             ..RestApi::default()

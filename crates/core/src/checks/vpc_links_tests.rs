@@ -1,0 +1,670 @@
+//! VPC-link checks on hand-built snapshots, firing and quiet: the link's status, the load
+//! balancer, the listener on the URI's port, the forwarded target groups' health, a v1 link's
+//! endpoint connection, a v2 link's security groups and the listener certificate — with the
+//! setups that make a check tempting to fire on a working API.
+
+use super::run;
+use super::tests::incident;
+use super::vpc_links::name_covers;
+use crate::catalog::{Area, Code, Severity};
+use crate::finding::Finding;
+use crate::snapshot::{
+    Certificate, EndpointConnection, EndpointService, Incomplete, Listener, LoadBalancer, Method,
+    MethodIntegration, PrivatePath, Resource, RestApi, RestStage, SecurityGroup, SecurityGroupRule,
+    Snapshot, Subnet, TargetGroup, TargetHealth, V2Api, Vpc, VpcLink, VpcLinkVersion,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+const NLB: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/backend/50dc6c495c0c9188";
+const LISTENER: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/backend/50dc6c495c0c9188/f2f7dc8efc522ab2";
+const GROUP: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067";
+const CERT: &str = "arn:aws:acm:us-east-1:123456789012:certificate/1";
+
+fn stage(name: &str, variables: &[(&str, &str)]) -> RestStage {
+    RestStage {
+        name: name.into(),
+        logging_level: Some("INFO".into()),
+        access_log_destination: Some("arn:aws:logs:us-east-1:123456789012:log-group:a".into()),
+        variables: variables
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..RestStage::default()
+    }
+}
+
+/// A REST API whose GET /items goes through `connection_id` to `uri`, on stage prod.
+fn rest_api(connection_id: &str, uri: &str) -> RestApi {
+    RestApi {
+        id: "a1b2c3d4e5".into(),
+        name: "orders".into(),
+        endpoint_types: vec!["REGIONAL".into()],
+        stages: vec![stage("prod", &[])],
+        resources: vec![Resource {
+            id: None,
+            path: "/items".into(),
+            methods: vec![Method {
+                http_method: "GET".into(),
+                authorization_type: "NONE".into(),
+                integration: Some(MethodIntegration {
+                    connection_type: Some("VPC_LINK".into()),
+                    connection_id: Some(connection_id.into()),
+                    uri: Some(uri.into()),
+                    ..MethodIntegration::default()
+                }),
+            }],
+        }],
+        ..RestApi::default()
+    }
+}
+
+fn v1_link(id: &str, status: &str) -> VpcLink {
+    VpcLink {
+        id: id.into(),
+        version: VpcLinkVersion::V1,
+        name: format!("{id}-name"),
+        status: status.into(),
+        status_message: (status == "FAILED")
+            .then(|| "NLB ARN is malformed or does not exist".to_string()),
+        target_arns: vec![NLB.into()],
+        subnet_ids: vec![],
+        security_group_ids: vec![],
+        tags: BTreeMap::new(),
+    }
+}
+
+fn target(id: &str, state: &str, reason: Option<&str>, zone: &str) -> TargetHealth {
+    TargetHealth {
+        id: id.into(),
+        port: Some(8080),
+        availability_zone: Some(zone.into()),
+        state: state.into(),
+        reason: reason.map(str::to_string),
+        description: None,
+    }
+}
+
+fn listener(arn: &str, port: i32, protocol: &str, groups: &[&str]) -> Listener {
+    Listener {
+        arn: arn.into(),
+        port: Some(port),
+        protocol: Some(protocol.into()),
+        certificate_arns: if protocol == "TLS" || protocol == "HTTPS" {
+            vec![CERT.into()]
+        } else {
+            vec![]
+        },
+        target_group_arns: groups.iter().map(|g| g.to_string()).collect(),
+    }
+}
+
+/// A healthy path: a Network Load Balancer with a TCP listener on 80 forwarding to one
+/// healthy target, served by an endpoint service with API Gateway's connection available.
+fn healthy_path(links: Vec<VpcLink>) -> PrivatePath {
+    PrivatePath {
+        vpc_links: links,
+        load_balancers: vec![LoadBalancer {
+            arn: NLB.into(),
+            name: "backend".into(),
+            kind: "network".into(),
+            state: Some("active".into()),
+            vpc_id: Some("vpc-1".into()),
+            security_group_ids: vec![],
+            listeners: vec![listener(LISTENER, 80, "TCP", &[GROUP])],
+        }],
+        target_groups: vec![TargetGroup {
+            arn: GROUP.into(),
+            targets: vec![target("i-1", "healthy", None, "us-east-1a")],
+        }],
+        endpoint_services: Some(vec![EndpointService {
+            service_id: "vpce-svc-1".into(),
+            service_name: Some("com.amazonaws.vpce.us-east-1.vpce-svc-1".into()),
+            load_balancer_arns: vec![NLB.into()],
+            connections: vec![EndpointConnection {
+                vpc_endpoint_id: "vpce-apigw".into(),
+                owner: Some("392220576650".into()),
+                state: "available".into(),
+            }],
+        }]),
+        certificates: vec![Certificate {
+            arn: CERT.into(),
+            domain_name: Some("*.example.com".into()),
+            subject_alternative_names: vec!["*.example.com".into()],
+            not_before: Some(chrono::Utc::now().timestamp() - 86_400),
+            not_after: Some(chrono::Utc::now().timestamp() + 86_400 * 90),
+        }],
+        ..PrivatePath::default()
+    }
+}
+
+fn snapshot(api: RestApi, path: PrivatePath) -> Snapshot {
+    let mut snapshot = Snapshot::new("us-east-1", Some("123456789012".into()));
+    snapshot.rest_apis.push(api);
+    snapshot.private_path = Some(path);
+    snapshot
+}
+
+fn findings(snapshot: &Snapshot) -> Vec<Finding> {
+    run(
+        snapshot,
+        &incident(json!({ "api_id": "a1b2c3d4e5", "symptom": "server-error" })),
+    )
+}
+
+/// The VPC-link area's findings of one code.
+fn of(found: &[Finding], code: Code) -> Vec<Finding> {
+    found.iter().filter(|f| f.code == code).cloned().collect()
+}
+
+/// The codes of the VPC-link area among `found`, in order.
+fn area_codes(found: &[Finding]) -> Vec<Code> {
+    found
+        .iter()
+        .map(|f| f.code)
+        .filter(|c| c.entry().area == Area::VpcLinks)
+        .collect()
+}
+
+#[test]
+fn a_healthy_v1_path_is_quiet() {
+    let s = snapshot(
+        rest_api("vl1", "http://backend.internal:80/items"),
+        healthy_path(vec![v1_link("vl1", "AVAILABLE")]),
+    );
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn a_failed_link_is_named_with_its_status_message_and_leads_a_5xx() {
+    let s = snapshot(
+        rest_api("vl1", "http://backend.internal/items"),
+        healthy_path(vec![v1_link("vl1", "FAILED")]),
+    );
+    let found = findings(&s);
+    let failed = of(&found, Code::VpcLinkFailed);
+    assert_eq!(failed.len(), 1, "{found:#?}");
+    assert_eq!(failed[0].resource.as_deref(), Some("vl1"));
+    assert_eq!(
+        failed[0].evidence["status_message"],
+        "NLB ARN is malformed or does not exist"
+    );
+    assert_eq!(failed[0].evidence["integrations"], json!(["GET /items"]));
+    assert!(failed[0].summary.contains("NLB ARN is malformed"));
+    assert_eq!(found[0].code, Code::VpcLinkFailed, "{found:#?}");
+}
+
+#[test]
+fn two_integrations_on_one_failed_link_give_one_finding_naming_both() {
+    let mut api = rest_api("vl1", "http://backend.internal/items");
+    let mut post = api.resources[0].methods[0].clone();
+    post.http_method = "POST".into();
+    api.resources[0].methods.push(post);
+    let s = snapshot(api, healthy_path(vec![v1_link("vl1", "FAILED")]));
+    let failed = of(&findings(&s), Code::VpcLinkFailed);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].evidence["integrations"],
+        json!(["GET /items", "POST /items"])
+    );
+}
+
+#[test]
+fn an_inactive_v2_link_is_a_warning_and_never_failed() {
+    let mut link = v1_link("vl2", "INACTIVE");
+    link.version = VpcLinkVersion::V2;
+    let s = snapshot(
+        rest_api("vl2", "http://backend.internal/items"),
+        healthy_path(vec![link]),
+    );
+    let found = findings(&s);
+    let inactive = of(&found, Code::VpcLinkInactive);
+    assert_eq!(inactive.len(), 1, "{found:#?}");
+    assert_eq!(inactive[0].severity, Severity::Warning);
+    assert!(of(&found, Code::VpcLinkFailed).is_empty());
+}
+
+#[test]
+fn a_pending_or_deleting_link_is_not_ready() {
+    for status in ["PENDING", "DELETING"] {
+        let s = snapshot(
+            rest_api("vl1", "http://backend.internal/items"),
+            healthy_path(vec![v1_link("vl1", status)]),
+        );
+        let found = findings(&s);
+        assert_eq!(of(&found, Code::VpcLinkNotReady).len(), 1, "{status}");
+        assert_eq!(
+            of(&found, Code::VpcLinkNotReady)[0].evidence["status"],
+            status
+        );
+    }
+}
+
+#[test]
+fn a_link_neither_api_knows_is_not_found_and_one_not_read_is_not_judged() {
+    let mut path = healthy_path(vec![]);
+    path.missing_vpc_links = vec!["vl9".into()];
+    let s = snapshot(rest_api("vl9", "http://backend.internal/items"), path);
+    let missing = of(&findings(&s), Code::VpcLinkNotFound);
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].resource.as_deref(), Some("vl9"));
+    // Not in either list: its read failed (in `incomplete`), so nothing is claimed.
+    let s = snapshot(
+        rest_api("vl8", "http://backend.internal/items"),
+        healthy_path(vec![]),
+    );
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn stage_variables_resolve_to_a_different_link_per_stage() {
+    let mut api = rest_api("${stageVariables.link}", "http://backend.internal/items");
+    api.stages = vec![
+        stage("prod", &[("link", "vlbad")]),
+        stage("beta", &[("link", "vlgood")]),
+        stage("dev", &[]),
+    ];
+    let s = snapshot(
+        api,
+        healthy_path(vec![
+            v1_link("vlbad", "FAILED"),
+            v1_link("vlgood", "AVAILABLE"),
+        ]),
+    );
+    let found = findings(&s);
+    let failed = of(&found, Code::VpcLinkFailed);
+    assert_eq!(failed.len(), 1, "{found:#?}");
+    assert_eq!(failed[0].stage.as_deref(), Some("prod"));
+    assert_eq!(failed[0].resource.as_deref(), Some("vlbad"));
+    // dev sets no variable: no link at all on that stage.
+    let unset = of(&found, Code::VpcLinkNotFound);
+    assert_eq!(unset.len(), 1, "{found:#?}");
+    assert_eq!(unset[0].stage.as_deref(), Some("dev"));
+    assert_eq!(unset[0].evidence["unset_stage_variable"], "link");
+}
+
+#[test]
+fn a_deleted_load_balancer_is_target_missing() {
+    let mut path = healthy_path(vec![v1_link("vl1", "FAILED")]);
+    path.load_balancers.clear();
+    path.missing_load_balancers = vec![NLB.into()];
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    let found = findings(&s);
+    assert_eq!(
+        of(&found, Code::VpcLinkTargetMissing).len(),
+        1,
+        "{found:#?}"
+    );
+    assert_eq!(
+        of(&found, Code::VpcLinkTargetMissing)[0]
+            .resource
+            .as_deref(),
+        Some(NLB)
+    );
+}
+
+#[test]
+fn no_listener_on_the_uri_port_is_listener_missing_and_the_right_one_beside_another_is_quiet() {
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.load_balancers[0].listeners = vec![listener(LISTENER, 8443, "TCP", &[GROUP])];
+    let s = snapshot(
+        rest_api("vl1", "http://backend.internal/items"),
+        path.clone(),
+    );
+    let missing = of(&findings(&s), Code::VpcLinkListenerMissing);
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].evidence["listener_ports"], json!([8443]));
+    assert_eq!(missing[0].evidence["wanted"], "port 80");
+    // A listener on another port next to the right one.
+    path.load_balancers[0]
+        .listeners
+        .push(listener(&format!("{LISTENER}0"), 80, "TCP", &[GROUP]));
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn an_explicit_uri_port_is_the_listener_port() {
+    let s = snapshot(
+        rest_api("vl1", "http://backend.internal:8080/items"),
+        healthy_path(vec![v1_link("vl1", "AVAILABLE")]),
+    );
+    let missing = of(&findings(&s), Code::VpcLinkListenerMissing);
+    assert_eq!(missing[0].evidence["wanted"], "port 8080");
+}
+
+#[test]
+fn listeners_not_read_are_never_called_missing() {
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.load_balancers[0].listeners.clear();
+    let mut s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    s.incomplete.push(Incomplete {
+        step: "elasticloadbalancingv2:DescribeListeners".into(),
+        error: "AccessDenied".into(),
+        detail: "x".into(),
+    });
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn no_healthy_target_lists_each_state_and_reason() {
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.target_groups[0].targets = vec![
+        target(
+            "i-1",
+            "unhealthy",
+            Some("Target.FailedHealthChecks"),
+            "us-east-1a",
+        ),
+        target("i-2", "unused", Some("Target.NotInUse"), "us-east-1c"),
+    ];
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    let unhealthy = of(&findings(&s), Code::VpcLinkTargetsUnhealthy);
+    assert_eq!(unhealthy.len(), 1);
+    let targets = &unhealthy[0].evidence["target_groups"][0]["targets"];
+    assert_eq!(targets[0]["reason"], "Target.FailedHealthChecks");
+    assert_eq!(targets[1]["state"], "unused");
+    assert!(unhealthy[0]
+        .summary
+        .contains("i-1 Target.FailedHealthChecks"));
+}
+
+#[test]
+fn an_unused_target_in_an_unused_zone_beside_a_healthy_one_is_quiet() {
+    // ELB: Target.NotInUse — "the target is in an Availability Zone that is not enabled for its
+    // load balancer" (API_TargetHealth); the healthy one carries the traffic.
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.target_groups[0].targets.push(target(
+        "i-2",
+        "unused",
+        Some("Target.NotInUse"),
+        "us-east-1f",
+    ));
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn a_rule_forwarded_target_group_counts() {
+    // An ALB listener whose default action is a fixed response and whose rule forwards to the
+    // healthy group: the listener's groups are the rule's.
+    let rule_group =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/11e2d6bc24d8a067";
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.load_balancers[0].listeners = vec![listener(LISTENER, 80, "HTTP", &[rule_group])];
+    path.target_groups = vec![TargetGroup {
+        arn: rule_group.into(),
+        targets: vec![target("10.0.1.5", "healthy", None, "us-east-1a")],
+    }];
+    let s = snapshot(
+        rest_api("vl1", "http://backend.internal/items"),
+        path.clone(),
+    );
+    assert_eq!(area_codes(&findings(&s)), []);
+    path.target_groups[0].targets[0].state = "unhealthy".into();
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    assert_eq!(area_codes(&findings(&s)), [Code::VpcLinkTargetsUnhealthy]);
+}
+
+#[test]
+fn a_target_group_whose_health_was_not_read_is_not_judged() {
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.target_groups.clear();
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn a_rejected_endpoint_connection_fires_and_a_shared_load_balancer_with_one_available_is_quiet() {
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    let services = path.endpoint_services.as_mut().unwrap();
+    services[0].connections[0].state = "rejected".into();
+    let s = snapshot(
+        rest_api("vl1", "http://backend.internal/items"),
+        path.clone(),
+    );
+    let rejected = of(&findings(&s), Code::VpcLinkEndpointConnectionNotAvailable);
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].evidence["connections"][0]["state"], "rejected");
+    // Two links to one NLB: a second, available connection serves it.
+    path.vpc_links.push(v1_link("vl2", "AVAILABLE"));
+    path.endpoint_services.as_mut().unwrap()[0]
+        .connections
+        .push(EndpointConnection {
+            vpc_endpoint_id: "vpce-apigw2".into(),
+            owner: Some("392220576650".into()),
+            state: "available".into(),
+        });
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn a_deleted_endpoint_service_fires_and_an_unread_one_is_not_judged() {
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.endpoint_services = Some(vec![]);
+    let s = snapshot(
+        rest_api("vl1", "http://backend.internal/items"),
+        path.clone(),
+    );
+    let found = findings(&s);
+    assert_eq!(
+        area_codes(&found),
+        [Code::VpcLinkEndpointConnectionNotAvailable]
+    );
+    assert!(found[0].summary.contains("deleted"), "{found:#?}");
+    path.endpoint_services = None;
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+fn group(
+    id: &str,
+    ingress: Vec<SecurityGroupRule>,
+    egress: Vec<SecurityGroupRule>,
+) -> SecurityGroup {
+    SecurityGroup {
+        id: id.into(),
+        name: id.into(),
+        ingress,
+        egress,
+    }
+}
+
+fn tcp(port: i32, cidrs: &[&str], groups: &[&str]) -> SecurityGroupRule {
+    SecurityGroupRule {
+        protocol: "tcp".into(),
+        from_port: Some(port),
+        to_port: Some(port),
+        cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
+        group_ids: groups.iter().map(|g| g.to_string()).collect(),
+        prefix_list_ids: vec![],
+    }
+}
+
+/// A REST API through a v2 link (subnet 10.0.1.0/24, group sg-link) to the NLB by
+/// `integrationTarget`.
+fn v2_setup(link_egress: Vec<SecurityGroupRule>, balancer_groups: Vec<SecurityGroup>) -> Snapshot {
+    let mut api = rest_api("vl2", "http://backend.internal/items");
+    api.resources[0].methods[0]
+        .integration
+        .as_mut()
+        .unwrap()
+        .integration_target = Some(NLB.into());
+    let mut link = v1_link("vl2", "AVAILABLE");
+    link.version = VpcLinkVersion::V2;
+    link.target_arns.clear();
+    link.subnet_ids = vec!["subnet-1".into()];
+    link.security_group_ids = vec!["sg-link".into()];
+    let mut path = healthy_path(vec![link]);
+    path.endpoint_services = None;
+    path.load_balancers[0].security_group_ids =
+        balancer_groups.iter().map(|g| g.id.clone()).collect();
+    let mut s = snapshot(api, path);
+    s.security_groups = balancer_groups;
+    s.security_groups
+        .push(group("sg-link", vec![], link_egress));
+    s.subnets = vec![Subnet {
+        id: "subnet-1".into(),
+        cidr: Some("10.0.1.0/24".into()),
+    }];
+    s.vpcs = vec![Vpc {
+        id: "vpc-1".into(),
+        cidrs: vec!["10.0.0.0/16".into()],
+        dns_support: Some(true),
+        dns_hostnames: Some(true),
+    }];
+    s
+}
+
+fn all_out() -> SecurityGroupRule {
+    SecurityGroupRule {
+        protocol: "-1".into(),
+        cidrs: vec!["0.0.0.0/0".into()],
+        ..SecurityGroupRule::default()
+    }
+}
+
+#[test]
+fn a_network_load_balancer_without_security_groups_admits_the_link() {
+    let s = v2_setup(vec![all_out()], vec![]);
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn link_groups_without_egress_to_the_listener_port_block() {
+    let s = v2_setup(vec![tcp(5432, &["10.0.0.0/16"], &[])], vec![]);
+    let blocked = of(&findings(&s), Code::VpcLinkSgBlocks);
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(blocked[0].evidence["port"], 80);
+    assert_eq!(blocked[0].evidence["link_egress_allowed"], false);
+    assert_eq!(blocked[0].evidence["load_balancer_ingress_allowed"], true);
+}
+
+#[test]
+fn load_balancer_groups_must_admit_the_link_by_group_or_range() {
+    let by_group = group("sg-lb", vec![tcp(80, &[], &["sg-link"])], vec![]);
+    assert_eq!(
+        area_codes(&findings(&v2_setup(vec![all_out()], vec![by_group]))),
+        []
+    );
+    let by_range = group("sg-lb", vec![tcp(80, &["10.0.1.0/24"], &[])], vec![]);
+    assert_eq!(
+        area_codes(&findings(&v2_setup(vec![all_out()], vec![by_range]))),
+        []
+    );
+    let elsewhere = group("sg-lb", vec![tcp(80, &["192.168.0.0/16"], &[])], vec![]);
+    let s = v2_setup(vec![all_out()], vec![elsewhere]);
+    let blocked = of(&findings(&s), Code::VpcLinkSgBlocks);
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(blocked[0].evidence["load_balancer_ingress_allowed"], false);
+}
+
+#[test]
+fn security_groups_not_read_are_not_judged() {
+    let mut s = v2_setup(vec![tcp(5432, &["10.0.0.0/16"], &[])], vec![]);
+    s.security_groups.clear();
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn wildcards_cover_one_left_most_label() {
+    assert!(name_covers("*.example.com", "api.example.com"));
+    assert!(name_covers("*.EXAMPLE.com.", "api.example.com"));
+    assert!(!name_covers("*.example.com", "a.b.example.com"));
+    assert!(!name_covers("*.example.com", "example.com"));
+    assert!(name_covers("api.example.com", "api.example.com"));
+    assert!(!name_covers("api.example.com", "web.example.com"));
+}
+
+/// The REST API through the healthy v1 path over HTTPS to a TLS listener on 443.
+fn tls_setup(uri: &str) -> Snapshot {
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.load_balancers[0].listeners = vec![listener(LISTENER, 443, "TLS", &[GROUP])];
+    snapshot(rest_api("vl1", uri), path)
+}
+
+#[test]
+fn a_host_the_certificate_covers_is_quiet_and_one_label_too_deep_mismatches() {
+    let s = tls_setup("https://api.example.com/items");
+    assert_eq!(area_codes(&findings(&s)), []);
+    let s = tls_setup("https://orders.api.example.com/items");
+    let found = findings(&s);
+    let mismatch = of(&found, Code::IntegrationTlsNameMismatch);
+    assert_eq!(mismatch.len(), 1, "{found:#?}");
+    assert_eq!(mismatch[0].evidence["host"], "orders.api.example.com");
+    assert_eq!(
+        mismatch[0].evidence["certificates"][0]["names"],
+        json!(["*.example.com"])
+    );
+    // Plain HTTP to the same backend verifies no certificate.
+    let s = tls_setup("http://orders.api.example.com:443/items");
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+/// An HTTP API whose integration `int1` goes through v2 link vl2 to `uri`, on stage $default,
+/// over a path whose listener is `listener`.
+fn http_setup(uri: &str, server_name: Option<&str>, listener: Listener) -> Snapshot {
+    let mut link = v1_link("vl2", "AVAILABLE");
+    link.version = VpcLinkVersion::V2;
+    link.target_arns.clear();
+    let mut path = healthy_path(vec![link]);
+    path.endpoint_services = None;
+    path.load_balancers[0].listeners = vec![listener];
+    let mut s = Snapshot::new("us-east-1", None);
+    s.private_path = Some(path);
+    s.v2_apis
+        .push(V2Api::http_through_vpc_link("vl2", uri, server_name));
+    s
+}
+
+#[test]
+fn server_name_to_verify_is_the_name_checked() {
+    let https = || listener(LISTENER, 443, "HTTPS", &[GROUP]);
+    let s = http_setup(LISTENER, Some("api.example.com"), https());
+    assert_eq!(area_codes(&findings(&s)), []);
+    let s = http_setup(LISTENER, Some("backend.internal"), https());
+    assert_eq!(
+        of(&findings(&s), Code::IntegrationTlsNameMismatch)[0].evidence["host"],
+        "backend.internal"
+    );
+    // No name to verify: nothing to compare.
+    let s = http_setup(LISTENER, None, https());
+    assert_eq!(area_codes(&findings(&s)), []);
+}
+
+#[test]
+fn an_expired_or_not_yet_valid_certificate_fires() {
+    let now = chrono::Utc::now().timestamp();
+    for (not_before, not_after) in [
+        (now - 400 * 86_400, now - 86_400),
+        (now + 86_400, now + 400 * 86_400),
+    ] {
+        let mut s = tls_setup("https://api.example.com/items");
+        let path = s.private_path.as_mut().unwrap();
+        path.certificates[0].not_before = Some(not_before);
+        path.certificates[0].not_after = Some(not_after);
+        let found = findings(&s);
+        assert_eq!(
+            area_codes(&found),
+            [Code::IntegrationTlsCertExpired],
+            "{found:#?}"
+        );
+        assert_eq!(found[0].evidence["not_after"], not_after);
+    }
+}
+
+#[test]
+fn an_http_api_listener_arn_that_is_gone_is_listener_missing() {
+    let tcp = || listener(LISTENER, 80, "TCP", &[GROUP]);
+    let s = http_setup(LISTENER, None, tcp());
+    assert_eq!(area_codes(&findings(&s)), []);
+    let s = http_setup(&format!("{LISTENER}9"), None, tcp());
+    let found = findings(&s);
+    let missing = of(&found, Code::VpcLinkListenerMissing);
+    assert_eq!(missing.len(), 1, "{found:#?}");
+    assert_eq!(missing[0].evidence["integrations"], json!(["int1"]));
+    assert_eq!(missing[0].stage.as_deref(), Some("$default"));
+}
