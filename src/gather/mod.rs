@@ -347,9 +347,20 @@ async fn v2_details(
     let stages_read = stages.is_ok();
     api.stages = failures.keep(stages);
     api.deployments = failures.keep(deployments);
-    api.routes = failures.keep(routes);
     api.integrations = failures.keep(integrations);
     api.authorizers = failures.keep(authorizers);
+    // An HTTP API's routes tell which of its VPC-link integrations a request can reach.
+    let through_vpc_link = api
+        .integrations
+        .iter()
+        .any(|i| i.connection_type.as_deref() == Some("VPC_LINK"));
+    let routes = if websocket || !through_vpc_link {
+        routes
+    } else {
+        v2::routes(session, &api.id).await
+    };
+    api.routes_read = routes.is_ok() && (websocket || through_vpc_link);
+    api.routes = failures.keep(routes);
     let missing = if stages_read {
         select_stages(&mut api.stages, wanted, |s| &s.name)
     } else {

@@ -1,5 +1,6 @@
 //! Reads HTTP and WebSocket APIs (API Gateway v2): their stages, deployments and integrations,
-//! and the routes and authorizers of WebSocket APIs.
+//! the routes of WebSocket APIs and of HTTP APIs with a VPC-link integration, and the
+//! authorizers of WebSocket APIs.
 
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
@@ -72,13 +73,14 @@ pub async fn authorizers(
     )
 }
 
-/// Every route of a WebSocket API (paginated).
+/// Every route of an HTTP or WebSocket API (paginated).
 pub async fn routes(session: Session<'_>, api_id: &str) -> Result<Vec<V2Route>, CallFailure> {
     every_item!(session, "apigatewayv2:GetRoutes", get_routes(api_id), |r| {
         V2Route {
             route_key: r.route_key().unwrap_or_default().to_string(),
             authorization_type: r.authorization_type().map(|t| t.as_str().to_string()),
             authorizer_id: r.authorizer_id().map(str::to_string),
+            target: r.target().map(str::to_string),
         }
     })
 }

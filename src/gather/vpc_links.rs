@@ -9,7 +9,8 @@ use super::{network, unique, Failures};
 use crate::aws::{CallFailure, FailureKind, Session};
 use crate::snapshot::{
     listener_load_balancer, Certificate, EndpointConnection, EndpointService, Listener,
-    LoadBalancer, PrivatePath, Snapshot, TargetGroup, TargetHealth, VpcLink, VpcLinkVersion,
+    LoadBalancer, PrivatePath, Served, Snapshot, TargetGroup, TargetHealth, VpcLink,
+    VpcLinkVersion,
 };
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_elasticloadbalancingv2::types::Action;
@@ -462,7 +463,12 @@ async fn certificate(session: Session<'_>, arn: &str) -> Result<Certificate, Cal
 /// `snapshot.private_path` (left `None` when there is none), with the security groups,
 /// subnets and VPCs a v2 link's path crosses that the snapshot does not hold yet.
 pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures: &mut Failures) {
-    let integrations = snapshot.private_integrations();
+    // What no stage serves is never judged, so its path is not read.
+    let integrations: Vec<_> = snapshot
+        .private_integrations()
+        .into_iter()
+        .filter(|i| i.served != Served::No)
+        .collect();
     if integrations.is_empty() {
         return;
     }
@@ -477,7 +483,7 @@ pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures
             Some((
                 i.vpc_link_id.clone().ok()?,
                 i.integration_target.map(str::to_string),
-                i.uri.and_then(listener_load_balancer),
+                i.resolved_uri().and_then(listener_load_balancer),
             ))
         })
         .collect();

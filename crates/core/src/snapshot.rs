@@ -383,9 +383,13 @@ pub struct V2Api {
     pub stages: Vec<V2Stage>,
     #[serde(default)]
     pub deployments: Vec<Deployment>,
-    /// WebSocket APIs only: the routes and the authorizers; integrations are read for HTTP APIs too.
+    /// The routes: of WebSocket APIs, and of HTTP APIs with an integration through a VPC link.
     #[serde(default)]
     pub routes: Vec<V2Route>,
+    /// Whether `routes` was read (`GetRoutes`); `false`: not asked for, or the read failed
+    /// (then it is in `incomplete`).
+    #[serde(default)]
+    pub routes_read: bool,
     #[serde(default)]
     pub integrations: Vec<V2Integration>,
     /// WebSocket APIs only: the authorizers routes may name.
@@ -412,7 +416,7 @@ pub struct V2Authorizer {
     pub identity_source: Vec<String>,
 }
 
-/// A WebSocket route and how it is authorized.
+/// A route, how it is authorized and what it invokes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct V2Route {
@@ -420,6 +424,9 @@ pub struct V2Route {
     /// `NONE`, `AWS_IAM`, `CUSTOM` (`None`: not reported).
     pub authorization_type: Option<String>,
     pub authorizer_id: Option<String>,
+    /// `integrations/{integration id}`, the integration the route invokes (`None`: none).
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// A WebSocket integration, as far as the checks read it.

@@ -9,12 +9,12 @@
 //! A step whose read failed (in `incomplete`) is not judged.
 
 use super::net::{self, Peer};
-use crate::catalog::Code;
+use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::{
     listener_load_balancer, Certificate, Listener, LoadBalancer, PrivateIntegration, PrivatePath,
-    Snapshot, VpcLink, VpcLinkVersion,
+    Served, Snapshot, VpcLink, VpcLinkVersion,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -29,6 +29,7 @@ struct Found(BTreeMap<Key, (Finding, Vec<String>)>);
 
 impl Found {
     fn add(&mut self, at: &PrivateIntegration<'_>, resource: &str, finding: Finding) {
+        let finding = as_served(finding, at);
         let key = (
             finding.code,
             at.api_id.to_string(),
@@ -60,7 +61,42 @@ impl Found {
     }
 }
 
-/// Judges every private integration of the target stages.
+/// What a finding claims depends on whether the stage serves the integration: a REST
+/// integration is read from the current definition, so when the stage's deployment is older
+/// than the definition's last change, or what it serves is unknown, the finding is a warning
+/// that says so (the deployed copy is not readable without `GetExport`).
+fn as_served(mut finding: Finding, at: &PrivateIntegration<'_>) -> Finding {
+    let undecided = match &at.served {
+        Served::Routed | Served::No => return finding,
+        Served::Deployed(deployment) => {
+            finding.evidence["deployment"] = json!(deployment);
+            finding.evidence["integration_read_from"] = json!(CURRENT_DEFINITION);
+            return finding;
+        }
+        Served::DefinitionChanged(deployment) => {
+            finding.evidence["deployment"] = json!(deployment);
+            format!(
+                "stage {} serves deployment {deployment}, and the API's definition has changed since: the deployed integration may not be the one judged",
+                at.stage
+            )
+        }
+        Served::Unknown(why) => format!(
+            "{why}: the integration may not be live on stage {}",
+            at.stage
+        ),
+    };
+    finding.evidence["integration_read_from"] = json!(CURRENT_DEFINITION);
+    finding.evidence["undecided"] = json!([undecided]);
+    finding
+        .summary
+        .push_str(&format!(" Not certain: {undecided}."));
+    finding.severity(Severity::Warning)
+}
+
+const CURRENT_DEFINITION: &str =
+    "the current definition (the deployed copy is not readable without GetExport)";
+
+/// Judges every private integration the target stages serve.
 pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let Some(path) = &snapshot.private_path else {
         return Vec::new();
@@ -68,7 +104,9 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let now = incident.window.end.timestamp();
     let mut found = Found::default();
     for integration in snapshot.private_integrations() {
-        judge(snapshot, path, &integration, now, &mut found);
+        if integration.served != Served::No {
+            judge(snapshot, path, &integration, now, &mut found);
+        }
     }
     found.into_findings()
 }
@@ -184,12 +222,12 @@ fn judge_status(link: &VpcLink, at: &PrivateIntegration<'_>, found: &mut Found) 
 /// The load balancers a request takes and, for an HTTP API, the listener it names; `None`
 /// when the integration names none this check can follow (a Cloud Map service).
 fn load_balancers_of<'a>(
-    link: &'a VpcLink,
-    at: &PrivateIntegration<'a>,
+    link: &VpcLink,
+    at: &'a PrivateIntegration<'_>,
 ) -> Option<(Vec<String>, Option<&'a str>)> {
     match link.version {
         VpcLinkVersion::V1 => Some((link.target_arns.clone(), None)),
-        VpcLinkVersion::V2 => match (at.integration_target, at.uri) {
+        VpcLinkVersion::V2 => match (at.integration_target, at.resolved_uri()) {
             (Some(target), _) => Some((vec![target.to_string()], None)),
             (None, Some(uri)) if uri.starts_with("arn:") => {
                 Some((vec![listener_load_balancer(uri)?], Some(uri)))
@@ -227,7 +265,7 @@ fn judge_balancer(
     if snapshot.read_failed("elasticloadbalancingv2:DescribeListeners") {
         return;
     }
-    let url = at.uri.filter(|u| !u.starts_with("arn:"));
+    let url = at.resolved_uri().filter(|u| !u.starts_with("arn:"));
     let parsed = url.and_then(host_and_port);
     let ports: Vec<i32> = balancer.listeners.iter().filter_map(|l| l.port).collect();
     let listeners: Vec<&Listener> = match (listener_arn, &parsed) {
@@ -255,7 +293,7 @@ fn judge_balancer(
                 ),
             )
             .evidence(json!({
-                "load_balancer_arn": balancer.arn, "integration_uri": at.uri,
+                "load_balancer_arn": balancer.arn, "integration_uri": at.resolved_uri(),
                 "wanted": wanted, "listener_ports": ports,
             })),
         );

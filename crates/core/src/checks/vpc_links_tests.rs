@@ -9,9 +9,10 @@ use super::vpc_links::name_covers;
 use crate::catalog::{Area, Code, Severity};
 use crate::finding::Finding;
 use crate::snapshot::{
-    Certificate, EndpointConnection, EndpointService, Incomplete, Listener, LoadBalancer, Method,
-    MethodIntegration, PrivatePath, Resource, RestApi, RestStage, SecurityGroup, SecurityGroupRule,
-    Snapshot, Subnet, TargetGroup, TargetHealth, V2Api, Vpc, VpcLink, VpcLinkVersion,
+    Certificate, Deployment, EndpointConnection, EndpointService, Incomplete, Listener,
+    LoadBalancer, Method, MethodIntegration, PrivatePath, Resource, RestApi, RestStage,
+    SecurityGroup, SecurityGroupRule, Snapshot, Subnet, TargetGroup, TargetHealth, V2Api, V2Route,
+    Vpc, VpcLink, VpcLinkVersion,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -667,4 +668,150 @@ fn an_http_api_listener_arn_that_is_gone_is_listener_missing() {
     assert_eq!(missing.len(), 1, "{found:#?}");
     assert_eq!(missing[0].evidence["integrations"], json!(["int1"]));
     assert_eq!(missing[0].stage.as_deref(), Some("$default"));
+}
+
+/// A deployment serving `methods` ("GET /items").
+fn deployment(id: &str, methods: &[&str]) -> Deployment {
+    let mut summary: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for method in methods {
+        let (verb, path) = method.split_once(' ').unwrap();
+        summary
+            .entry(path.into())
+            .or_default()
+            .push(verb.to_string());
+    }
+    Deployment {
+        id: id.into(),
+        api_summary: Some(summary),
+        ..Deployment::default()
+    }
+}
+
+/// An HTTP API integration no route targets is never invoked
+/// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html):
+/// the reviewer's setup, int1 to a listener that is gone and unused, int2 healthy behind route
+/// GET /x.
+#[test]
+fn an_http_api_integration_no_route_targets_is_not_judged() {
+    let tcp = || listener(LISTENER, 80, "TCP", &[GROUP]);
+    let mut s = http_setup(&format!("{LISTENER}9"), None, tcp());
+    let api = &mut s.v2_apis[0];
+    let mut used = api.integrations[0].clone();
+    used.id = "int2".into();
+    used.integration_uri = Some(LISTENER.into());
+    api.integrations.push(used);
+    api.routes[0].route_key = "GET /x".into();
+    api.routes[0].target = Some("integrations/int2".into());
+    assert_eq!(area_codes(&findings(&s)), []);
+    // Once a route targets int1, its missing listener is claimed.
+    s.v2_apis[0].routes.push(V2Route {
+        route_key: "GET /y".into(),
+        target: Some("integrations/int1".into()),
+        ..V2Route::default()
+    });
+    let found = findings(&s);
+    let missing = of(&found, Code::VpcLinkListenerMissing);
+    assert_eq!(missing.len(), 1, "{found:#?}");
+    assert_eq!(missing[0].evidence["integrations"], json!(["int1"]));
+    assert_eq!(missing[0].severity, Severity::Error);
+    // Routes not read: it cannot tell whether int1 is used, and says so.
+    s.v2_apis[0].routes_read = false;
+    let found = findings(&s);
+    let missing = of(&found, Code::VpcLinkListenerMissing);
+    assert_eq!(missing[0].severity, Severity::Warning, "{found:#?}");
+    assert!(missing[0].evidence["undecided"][0]
+        .as_str()
+        .unwrap()
+        .contains("routes of API h1 were not read"));
+}
+
+/// Only what a REST stage's deployment serves is live
+/// (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html): the
+/// reviewer's setup, prod's deployment serving GET /items only, POST /new added since with
+/// `${stageVariables.newLink}`, which only dev (on a deployment with POST /new) sets.
+#[test]
+fn a_rest_method_the_stage_deployment_does_not_serve_is_not_judged() {
+    let mut api = rest_api("vl1", "http://backend.internal/items");
+    let mut post = api.resources[0].clone();
+    post.path = "/new".into();
+    post.methods[0].http_method = "POST".into();
+    post.methods[0].integration.as_mut().unwrap().connection_id =
+        Some("${stageVariables.newLink}".into());
+    api.resources.push(post);
+    api.deployments = vec![
+        deployment("d1", &["GET /items"]),
+        deployment("d2", &["GET /items", "POST /new"]),
+    ];
+    let mut dev = stage("dev", &[("newLink", "vl1")]);
+    dev.deployment_id = Some("d2".into());
+    api.stages[0].deployment_id = Some("d1".into());
+    api.stages.push(dev);
+    let s = snapshot(api.clone(), healthy_path(vec![v1_link("vl1", "AVAILABLE")]));
+    assert_eq!(area_codes(&findings(&s)), []);
+    // Without dev's variable, dev (which serves POST /new) has no link; prod stays quiet.
+    let mut unset = api.clone();
+    unset.stages[1].variables.clear();
+    let s = snapshot(unset, healthy_path(vec![v1_link("vl1", "AVAILABLE")]));
+    let found = findings(&s);
+    let missing = of(&found, Code::VpcLinkNotFound);
+    assert_eq!(missing.len(), 1, "{found:#?}");
+    assert_eq!(missing[0].stage.as_deref(), Some("dev"));
+    assert_eq!(missing[0].severity, Severity::Error);
+    assert_eq!(missing[0].evidence["deployment"], "d2");
+    // prod's deployment summary unknown: it cannot tell whether POST /new is live there.
+    let mut unknown = api;
+    unknown.stages[1].variables.clear();
+    unknown.deployments[0].api_summary = None;
+    let s = snapshot(unknown, healthy_path(vec![v1_link("vl1", "AVAILABLE")]));
+    let found = findings(&s);
+    let prod: Vec<_> = of(&found, Code::VpcLinkNotFound)
+        .into_iter()
+        .filter(|f| f.stage.as_deref() == Some("prod"))
+        .collect();
+    assert_eq!(prod.len(), 1, "{found:#?}");
+    assert_eq!(prod[0].severity, Severity::Warning);
+    assert!(prod[0].summary.contains("Not certain"), "{found:#?}");
+}
+
+#[test]
+fn a_failed_link_on_a_stage_whose_definition_changed_since_its_deployment_is_a_warning() {
+    let mut api = rest_api("vl1", "http://backend.internal/items");
+    let mut post = api.resources[0].methods[0].clone();
+    post.http_method = "POST".into();
+    api.resources[0].methods.push(post);
+    api.deployments = vec![
+        deployment("d1", &["GET /items"]),
+        deployment("d2", &["GET /items", "POST /items"]),
+    ];
+    let mut beta = stage("beta", &[]);
+    beta.deployment_id = Some("d2".into());
+    api.stages[0].deployment_id = Some("d1".into());
+    api.stages.push(beta);
+    let s = snapshot(api, healthy_path(vec![v1_link("vl1", "FAILED")]));
+    let found = findings(&s);
+    let failed = of(&found, Code::VpcLinkFailed);
+    assert_eq!(failed.len(), 2, "{found:#?}");
+    let prod = failed
+        .iter()
+        .find(|f| f.stage.as_deref() == Some("prod"))
+        .unwrap();
+    assert_eq!(prod.severity, Severity::Warning);
+    assert_eq!(prod.evidence["integrations"], json!(["GET /items"]));
+    assert!(prod.evidence["undecided"][0]
+        .as_str()
+        .unwrap()
+        .contains("d1"));
+    let beta = failed
+        .iter()
+        .find(|f| f.stage.as_deref() == Some("beta"))
+        .unwrap();
+    assert_eq!(beta.severity, Severity::Error);
+    assert_eq!(
+        beta.evidence["integrations"],
+        json!(["GET /items", "POST /items"])
+    );
+    assert!(beta.evidence["integration_read_from"]
+        .as_str()
+        .unwrap()
+        .contains("GetExport"));
 }

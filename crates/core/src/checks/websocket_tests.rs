@@ -17,6 +17,7 @@ fn route(key: &str, authorization: &str, authorizer: Option<&str>) -> V2Route {
         route_key: key.into(),
         authorization_type: Some(authorization.into()),
         authorizer_id: authorizer.map(str::to_string),
+        target: None,
     }
 }
 
@@ -548,6 +549,7 @@ fn a_route_set_back_to_none_with_a_leftover_authorizer_id_is_not_authorized() {
             route_key: "sendMessage".into(),
             authorization_type: None,
             authorizer_id: Some("auth-1".into()),
+            target: None,
         }],
         Vec::new(),
     );

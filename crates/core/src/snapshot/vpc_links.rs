@@ -5,7 +5,7 @@
 //! API Gateway: <https://docs.aws.amazon.com/apigateway/latest/developerguide/private-integration.html>,
 //! <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-vpc-links.html>.
 
-use super::{Snapshot, V2Api};
+use super::{RestApi, RestStage, Snapshot, V2Api};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -191,6 +191,24 @@ impl PrivatePath {
     }
 }
 
+/// Whether a stage serves an integration, as far as the snapshot tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    /// A route of the HTTP or WebSocket API targets it.
+    Routed,
+    /// The REST stage's deployment (named) serves the method, and the current definition, whose
+    /// integration is the one read, serves the same methods.
+    Deployed(String),
+    /// The REST stage's deployment (named) serves the method, but the current definition, whose
+    /// integration is the one read, has changed since: the deployed integration may differ.
+    DefinitionChanged(String),
+    /// Whether it is served could not be told (why).
+    Unknown(String),
+    /// No route targets it, or the REST stage's deployment does not serve the method: no
+    /// request reaches it.
+    No,
+}
+
 /// One integration of one target stage that goes through a VPC link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivateIntegration<'a> {
@@ -202,14 +220,25 @@ pub struct PrivateIntegration<'a> {
     pub connection_id: &'a str,
     /// The link id on this stage; `Err(variable)` when the stage does not set the variable.
     pub vpc_link_id: Result<String, String>,
-    pub uri: Option<&'a str>,
+    /// The integration URI with this stage's `${stageVariables.*}` replaced; `Err(variable)`
+    /// when the stage does not set one it names.
+    pub uri: Option<Result<String, String>>,
     /// REST with a VPC link V2: the load balancer's ARN.
     pub integration_target: Option<&'a str>,
     pub server_name_to_verify: Option<&'a str>,
+    /// Whether the stage serves it.
+    pub served: Served,
 }
 
-/// A connection id with `${stageVariables.name}` replaced by the stage's value; `Err(name)`
-/// names a variable the stage does not set. Stage variables may stand for the whole id or
+impl PrivateIntegration<'_> {
+    /// The URI, when every stage variable it names is set on the stage.
+    pub fn resolved_uri(&self) -> Option<&str> {
+        self.uri.as_ref()?.as_deref().ok()
+    }
+}
+
+/// A connection id or an integration URI with `${stageVariables.name}` replaced by the stage's
+/// value; `Err(name)` names a variable the stage does not set. Stage variables may stand for the whole id or
 /// part of it
 /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html>).
 pub fn resolve_stage_variables(
@@ -240,8 +269,8 @@ fn is_vpc_link(connection_type: Option<&str>) -> bool {
 
 impl Snapshot {
     /// Every integration of the target stages that goes through a VPC link, with its link id
-    /// resolved for that stage. REST integrations are the current definition's (what the next
-    /// deployment serves).
+    /// and URI resolved for that stage and whether the stage serves it. REST integrations are
+    /// the current definition's: the deployed copy is not readable without `GetExport`.
     pub fn private_integrations(&self) -> Vec<PrivateIntegration<'_>> {
         let mut found = Vec::new();
         for api in &self.rest_apis {
@@ -256,14 +285,19 @@ impl Snapshot {
                     ) else {
                         continue;
                     };
+                    let name = format!("{} {}", method.http_method, resource.path);
                     for stage in &api.stages {
                         found.push(PrivateIntegration {
                             api_id: &api.id,
                             stage: &stage.name,
-                            integration: format!("{} {}", method.http_method, resource.path),
+                            served: rest_served(api, stage, &name),
+                            integration: name.clone(),
                             connection_id,
                             vpc_link_id: resolve_stage_variables(connection_id, &stage.variables),
-                            uri: integration.uri.as_deref(),
+                            uri: integration
+                                .uri
+                                .as_deref()
+                                .map(|u| resolve_stage_variables(u, &stage.variables)),
                             integration_target: integration.integration_target.as_deref(),
                             // REST's tlsConfig has only insecureSkipVerification: API Gateway
                             // verifies the URI's host.
@@ -280,6 +314,48 @@ impl Snapshot {
     }
 }
 
+/// Whether a REST stage serves `method` ("GET /items"): only what its deployment serves is
+/// live; changes to the definition take effect when deployed
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html>).
+fn rest_served(api: &RestApi, stage: &RestStage, method: &str) -> Served {
+    let deployment = stage
+        .deployment_id
+        .as_deref()
+        .and_then(|id| api.deployments.iter().find(|d| d.id == id));
+    let Some((deployment, served)) = deployment.and_then(|d| Some((d, d.served_methods()?))) else {
+        return Served::Unknown(format!(
+            "which methods stage {} serves was not read (its deployment's summary)",
+            stage.name
+        ));
+    };
+    if !served.contains(method) {
+        Served::No
+    } else if served != api.defined_methods() {
+        Served::DefinitionChanged(deployment.id.clone())
+    } else {
+        Served::Deployed(deployment.id.clone())
+    }
+}
+
+/// Whether a route of an HTTP or WebSocket API invokes `integration`: API Gateway calls an
+/// integration only as a route's target `integrations/{id}`
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html>).
+fn v2_served(api: &V2Api, integration: &str) -> Served {
+    if !api.routes_read {
+        return Served::Unknown(format!("the routes of API {} were not read", api.id));
+    }
+    let target = format!("integrations/{integration}");
+    if api
+        .routes
+        .iter()
+        .any(|r| r.target.as_deref() == Some(target.as_str()))
+    {
+        Served::Routed
+    } else {
+        Served::No
+    }
+}
+
 fn v2_private_integrations(api: &V2Api) -> Vec<PrivateIntegration<'_>> {
     let mut found = Vec::new();
     for integration in &api.integrations {
@@ -289,6 +365,7 @@ fn v2_private_integrations(api: &V2Api) -> Vec<PrivateIntegration<'_>> {
         ) else {
             continue;
         };
+        let served = v2_served(api, &integration.id);
         for stage in &api.stages {
             found.push(PrivateIntegration {
                 api_id: &api.id,
@@ -296,9 +373,13 @@ fn v2_private_integrations(api: &V2Api) -> Vec<PrivateIntegration<'_>> {
                 integration: integration.id.clone(),
                 connection_id,
                 vpc_link_id: resolve_stage_variables(connection_id, &stage.variables),
-                uri: integration.integration_uri.as_deref(),
+                uri: integration
+                    .integration_uri
+                    .as_deref()
+                    .map(|u| resolve_stage_variables(u, &stage.variables)),
                 integration_target: None,
                 server_name_to_verify: integration.server_name_to_verify.as_deref(),
+                served: served.clone(),
             });
         }
     }
@@ -308,7 +389,8 @@ fn v2_private_integrations(api: &V2Api) -> Vec<PrivateIntegration<'_>> {
 #[cfg(test)]
 impl V2Api {
     /// An HTTP API `h1` whose integration `int1` goes through VPC link `link` to `uri` (a
-    /// listener's ARN), on stage `$default` (auto-deploy), for tests.
+    /// listener's ARN), the target of route `GET /orders`, on stage `$default` (auto-deploy),
+    /// for tests.
     pub fn http_through_vpc_link(link: &str, uri: &str, server_name: Option<&str>) -> V2Api {
         V2Api {
             id: "h1".into(),
@@ -327,6 +409,12 @@ impl V2Api {
                 server_name_to_verify: server_name.map(str::to_string),
                 ..super::V2Integration::default()
             }],
+            routes: vec![super::V2Route {
+                route_key: "GET /orders".into(),
+                target: Some("integrations/int1".into()),
+                ..super::V2Route::default()
+            }],
+            routes_read: true,
             ..V2Api::default()
         }
     }
