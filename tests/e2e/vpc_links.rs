@@ -176,6 +176,11 @@ async fn unhealthy_targets_are_listed_with_their_reasons() {
         seen.contains(&("10.0.3.7".into(), "Target.NotInUse".into())),
         "{seen:?}"
     );
+    // Registered targets failing health checks: the load balancer fails open.
+    assert_eq!(
+        findings(&report, "VPC_LINK_TARGETS_UNHEALTHY")[0]["severity"],
+        "warning"
+    );
 }
 
 #[tokio::test]

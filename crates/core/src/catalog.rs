@@ -494,7 +494,7 @@ impl Code {
             Code::VpcLinkTargetsUnhealthy => (
                 Error,
                 VpcLinks,
-                "The target groups behind the listener have no healthy target.",
+                "The target groups behind the listener have no healthy target (a warning when the targets are registered but fail health checks: the load balancer then fails open and still routes to them).",
                 manual("Fix the targets' health checks or register healthy targets."),
                 SERVER,
                 Some("vpc_links"),

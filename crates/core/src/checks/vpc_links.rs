@@ -316,6 +316,13 @@ fn judge_balancer(
 
 /// A target that takes traffic: `healthy`, or `unavailable` (health checks are off, so the
 /// load balancer routes to it).
+///
+/// When every registered target of a group is `unhealthy` the load balancer fails open and
+/// routes to all of them
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>,
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html>):
+/// requests still reach the backend, so that is a warning; no target in service at all
+/// (none registered, or all `initial`, `unused`, `draining`) is an error.
 fn takes_traffic(state: &str) -> bool {
     matches!(state, "healthy" | "unavailable")
 }
@@ -363,23 +370,38 @@ fn judge_targets(
         .flat_map(|g| &g.targets)
         .map(|t| format!("{} {}", t.id, t.reason.as_deref().unwrap_or(&t.state)))
         .collect();
+    let fails_open = groups
+        .iter()
+        .any(|g| g.targets.iter().any(|t| t.state == "unhealthy"));
     let summary = if states.is_empty() {
         format!(
             "The target groups behind load balancer {}'s listener have no registered target.",
             balancer.name
         )
+    } else if fails_open {
+        format!(
+            "No target behind load balancer {}'s listener is healthy ({}); the load balancer fails open: requests still reach the targets, health checks fail.",
+            balancer.name,
+            states.join(", ")
+        )
     } else {
         format!(
-            "No target behind load balancer {}'s listener is healthy ({}).",
+            "No target behind load balancer {}'s listener is in service ({}).",
             balancer.name,
             states.join(", ")
         )
     };
+    let finding = Finding::new(Code::VpcLinkTargetsUnhealthy, summary).evidence(json!({
+        "load_balancer_arn": balancer.arn, "target_groups": evidence, "fails_open": fails_open,
+    }));
     found.add(
         at,
         &balancer.arn,
-        Finding::new(Code::VpcLinkTargetsUnhealthy, summary)
-            .evidence(json!({ "load_balancer_arn": balancer.arn, "target_groups": evidence })),
+        if fails_open {
+            finding.severity(Severity::Warning)
+        } else {
+            finding
+        },
     );
 }
 

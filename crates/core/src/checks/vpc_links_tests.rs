@@ -141,7 +141,17 @@ fn healthy_path(links: Vec<VpcLink>) -> PrivatePath {
     }
 }
 
-fn snapshot(api: RestApi, path: PrivatePath) -> Snapshot {
+/// The snapshot of `api` and `path`; an API without deployments is deployed as defined, every
+/// stage serving that deployment.
+fn snapshot(mut api: RestApi, path: PrivatePath) -> Snapshot {
+    if api.deployments.is_empty() {
+        let defined = api.defined_methods();
+        let methods: Vec<&str> = defined.iter().map(String::as_str).collect();
+        api.deployments = vec![deployment("current", &methods)];
+        for stage in &mut api.stages {
+            stage.deployment_id = Some("current".into());
+        }
+    }
     let mut snapshot = Snapshot::new("us-east-1", Some("123456789012".into()));
     snapshot.rest_apis.push(api);
     snapshot.private_path = Some(path);
@@ -370,6 +380,8 @@ fn no_healthy_target_lists_each_state_and_reason() {
     assert!(unhealthy[0]
         .summary
         .contains("i-1 Target.FailedHealthChecks"));
+    // i-1 fails health checks: the load balancer fails open.
+    assert_eq!(unhealthy[0].severity, Severity::Warning);
 }
 
 #[test]
@@ -814,4 +826,59 @@ fn a_failed_link_on_a_stage_whose_definition_changed_since_its_deployment_is_a_w
         .as_str()
         .unwrap()
         .contains("GetExport"));
+}
+
+/// A load balancer whose registered targets all fail health checks fails open and routes to all
+/// of them (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html,
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html):
+/// a warning; none in service at all (none registered, or initial, unused, draining) is an error.
+#[test]
+fn all_targets_unhealthy_fail_open_as_a_warning_and_none_in_service_is_an_error() {
+    let with_targets = |targets: Vec<TargetHealth>| {
+        let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+        path.target_groups[0].targets = targets;
+        let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+        of(&findings(&s), Code::VpcLinkTargetsUnhealthy)
+    };
+    let open = with_targets(vec![
+        target(
+            "i-1",
+            "unhealthy",
+            Some("Target.FailedHealthChecks"),
+            "us-east-1a",
+        ),
+        target("i-2", "unhealthy", Some("Target.Timeout"), "us-east-1b"),
+    ]);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].severity, Severity::Warning);
+    assert_eq!(open[0].evidence["fails_open"], true);
+    assert!(
+        open[0]
+            .summary
+            .contains("fails open: requests still reach the targets, health checks fail"),
+        "{open:#?}"
+    );
+    for targets in [
+        vec![],
+        vec![
+            target(
+                "i-1",
+                "draining",
+                Some("Target.DeregistrationInProgress"),
+                "us-east-1a",
+            ),
+            target(
+                "i-2",
+                "initial",
+                Some("Target.RegistrationInProgress"),
+                "us-east-1a",
+            ),
+            target("i-3", "unused", Some("Target.NotRegistered"), "us-east-1a"),
+        ],
+    ] {
+        let closed = with_targets(targets);
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].severity, Severity::Error, "{closed:#?}");
+        assert_eq!(closed[0].evidence["fails_open"], false);
+    }
 }
