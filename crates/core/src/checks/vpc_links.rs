@@ -301,7 +301,11 @@ fn judge_balancer(
     }
     judge_targets(snapshot, path, balancer, &listeners, at, found);
     if link.version == VpcLinkVersion::V1 {
-        judge_endpoint_service(path, link, balancer, at, found);
+        // A link that is not AVAILABLE is already the finding: while PENDING, FAILED or
+        // DELETING its endpoint connection is not (or no longer) expected to be available.
+        if link.status == "AVAILABLE" {
+            judge_endpoint_service(path, link, balancer, at, found);
+        }
     } else {
         judge_security_groups(snapshot, link, balancer, &listeners, at, found);
     }

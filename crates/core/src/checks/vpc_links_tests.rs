@@ -882,3 +882,28 @@ fn all_targets_unhealthy_fail_open_as_a_warning_and_none_in_service_is_an_error(
         assert_eq!(closed[0].evidence["fails_open"], false);
     }
 }
+
+/// A v1 link that is not AVAILABLE has its own finding; its endpoint connection (pending while
+/// the link is created, gone once it failed) is judged only for an AVAILABLE link.
+#[test]
+fn the_endpoint_connection_is_judged_only_for_an_available_link() {
+    for status in ["PENDING", "FAILED", "DELETING"] {
+        let mut path = healthy_path(vec![v1_link("vl1", status)]);
+        path.endpoint_services.as_mut().unwrap()[0].connections[0].state =
+            "pendingAcceptance".into();
+        let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+        let found = findings(&s);
+        assert!(
+            of(&found, Code::VpcLinkEndpointConnectionNotAvailable).is_empty(),
+            "{status}: {found:#?}"
+        );
+        assert_eq!(area_codes(&found).len(), 1, "{status}: {found:#?}");
+    }
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
+    path.endpoint_services.as_mut().unwrap()[0].connections[0].state = "pendingAcceptance".into();
+    let s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
+    assert_eq!(
+        area_codes(&findings(&s)),
+        [Code::VpcLinkEndpointConnectionNotAvailable]
+    );
+}
