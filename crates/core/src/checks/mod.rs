@@ -91,6 +91,7 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident, findings: &[Finding]) -> 
     notes.extend(logs::notes(snapshot, findings));
     notes.extend(access_logs::notes(snapshot, incident));
     notes.extend(logs::probe_notes(snapshot, incident));
+    notes.extend(vpc_links::notes(snapshot, incident));
     notes
 }
 

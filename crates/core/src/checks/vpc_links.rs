@@ -17,7 +17,7 @@ use crate::snapshot::{
     Served, Snapshot, VpcLink, VpcLinkVersion,
 };
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Code, API, stage and resource: what makes a finding one.
 type Key = (Code, String, String, String);
@@ -25,7 +25,11 @@ type Key = (Code, String, String, String);
 /// Findings keyed by code, stage and resource, so integrations that share a broken link or
 /// load balancer give one finding naming them all.
 #[derive(Default)]
-struct Found(BTreeMap<Key, (Finding, Vec<String>)>);
+struct Found {
+    findings: BTreeMap<Key, (Finding, Vec<String>)>,
+    /// What could not be judged, and why, for the report's notes (never a silent pass).
+    notes: BTreeSet<String>,
+}
 
 impl Found {
     fn add(&mut self, at: &PrivateIntegration<'_>, resource: &str, finding: Finding) {
@@ -36,7 +40,7 @@ impl Found {
             at.stage.to_string(),
             resource.to_string(),
         );
-        let entry = self.0.entry(key).or_insert_with(|| {
+        let entry = self.findings.entry(key).or_insert_with(|| {
             (
                 finding
                     .api(at.api_id)
@@ -50,8 +54,16 @@ impl Found {
         }
     }
 
+    /// Says that part of an integration's path was not judged, and why.
+    fn not_judged(&mut self, at: &PrivateIntegration<'_>, why: String) {
+        self.notes.insert(format!(
+            "VPC link path of integration {} of API {} on stage {} not judged: {why}.",
+            at.integration, at.api_id, at.stage
+        ));
+    }
+
     fn into_findings(self) -> Vec<Finding> {
-        self.0
+        self.findings
             .into_values()
             .map(|(mut finding, integrations)| {
                 finding.evidence["integrations"] = json!(integrations);
@@ -98,17 +110,26 @@ const CURRENT_DEFINITION: &str =
 
 /// Judges every private integration the target stages serve.
 pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
+    walk(snapshot, incident).into_findings()
+}
+
+/// What of the served private integrations' paths could not be judged, for the report's notes.
+pub fn notes(snapshot: &Snapshot, incident: &Incident) -> Vec<String> {
+    walk(snapshot, incident).notes.into_iter().collect()
+}
+
+fn walk(snapshot: &Snapshot, incident: &Incident) -> Found {
+    let mut found = Found::default();
     let Some(path) = &snapshot.private_path else {
-        return Vec::new();
+        return found;
     };
     let now = incident.window.end.timestamp();
-    let mut found = Found::default();
     for integration in snapshot.private_integrations() {
         if integration.served != Served::No {
             judge(snapshot, path, &integration, now, &mut found);
         }
     }
-    found.into_findings()
+    found
 }
 
 fn judge(
@@ -155,9 +176,9 @@ fn judge(
         return;
     };
     judge_status(link, at, found);
-    let (load_balancers, listener_arn) = match load_balancers_of(link, at) {
-        Some(found) => found,
-        None => return,
+    let Some((load_balancers, listener_arn)) = load_balancers_of(link, at) else {
+        found.not_judged(at, unreadable_uri(at));
+        return;
     };
     for arn in &load_balancers {
         if path.missing_load_balancers.contains(arn) {
@@ -251,6 +272,21 @@ fn host_and_port(uri: &str) -> Option<(Option<String>, i32, bool)> {
     Some((host, port, https))
 }
 
+/// Why an integration's URI gives no port to look for: a stage variable the stage does not
+/// set, or not a URL once the stage's variables are put in
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html>).
+fn unreadable_uri(at: &PrivateIntegration<'_>) -> String {
+    match &at.uri {
+        Some(Err(variable)) => format!(
+            "its URI names stage variable {variable}, which the stage does not set, so the listener, targets, security groups and certificate behind it were not looked at"
+        ),
+        Some(Ok(uri)) => format!(
+            "its URI {uri} (stage variables put in) is not a URL with a scheme and host, so the listener, targets, security groups and certificate behind it were not looked at"
+        ),
+        None => "it has no URI, so the listener behind it is not known".to_string(),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn judge_balancer(
     snapshot: &Snapshot,
@@ -275,7 +311,10 @@ fn judge_balancer(
             .iter()
             .filter(|l| l.port == Some(*port))
             .collect(),
-        (None, None) => return,
+        (None, None) => {
+            found.not_judged(at, unreadable_uri(at));
+            return;
+        }
     };
     if listeners.is_empty() {
         let wanted = listener_arn.map_or_else(

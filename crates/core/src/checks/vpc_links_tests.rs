@@ -907,3 +907,58 @@ fn the_endpoint_connection_is_judged_only_for_an_available_link() {
         [Code::VpcLinkEndpointConnectionNotAvailable]
     );
 }
+
+/// The reports' notes of the VPC-link area.
+fn vpc_notes(snapshot: &Snapshot) -> Vec<String> {
+    super::notes(
+        snapshot,
+        &incident(json!({ "api_id": "a1b2c3d4e5", "symptom": "server-error" })),
+        &[],
+    )
+    .into_iter()
+    .filter(|n| n.starts_with("VPC link path"))
+    .collect()
+}
+
+/// `${stageVariables.host}` in the integration URI is the stage's value
+/// (https://docs.aws.amazon.com/apigateway/latest/developerguide/aws-api-gateway-stage-variables-reference.html):
+/// the port is judged per stage, and a stage that leaves it unset is said, never passed.
+#[test]
+fn stage_variables_in_the_uri_are_resolved_per_stage_and_an_unset_one_is_said() {
+    let mut api = rest_api("vl1", "http://${stageVariables.host}:8080/items");
+    api.stages = vec![
+        stage("prod", &[("host", "backend.internal")]),
+        stage("dev", &[]),
+    ];
+    let s = snapshot(api, healthy_path(vec![v1_link("vl1", "AVAILABLE")]));
+    let found = findings(&s);
+    let missing = of(&found, Code::VpcLinkListenerMissing);
+    assert_eq!(missing.len(), 1, "{found:#?}");
+    assert_eq!(missing[0].stage.as_deref(), Some("prod"));
+    assert_eq!(missing[0].evidence["wanted"], "port 8080");
+    assert_eq!(
+        missing[0].evidence["integration_uri"],
+        "http://backend.internal:8080/items"
+    );
+    let notes = vpc_notes(&s);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(notes[0].contains("on stage dev"), "{notes:#?}");
+    assert!(notes[0].contains("stage variable host"), "{notes:#?}");
+    // The right port through the variable: quiet, and nothing to say.
+    let mut api = rest_api("vl1", "http://${stageVariables.host}/items");
+    api.stages = vec![stage("prod", &[("host", "backend.internal")])];
+    let s = snapshot(api, healthy_path(vec![v1_link("vl1", "AVAILABLE")]));
+    assert_eq!(area_codes(&findings(&s)), []);
+    assert_eq!(vpc_notes(&s), Vec::<String>::new());
+    // A URI that is no URL is said too.
+    let s = snapshot(
+        rest_api("vl1", "backend.internal/items"),
+        healthy_path(vec![v1_link("vl1", "AVAILABLE")]),
+    );
+    assert_eq!(area_codes(&findings(&s)), []);
+    assert!(
+        vpc_notes(&s)[0].contains("is not a URL"),
+        "{:#?}",
+        vpc_notes(&s)
+    );
+}
