@@ -196,6 +196,7 @@ pub async fn load_balancer(
         vpc_id: lb.vpc_id().map(str::to_string),
         security_group_ids: lb.security_groups().to_vec(),
         listeners: Vec::new(),
+        listeners_unread: false,
     }))
 }
 
@@ -244,10 +245,14 @@ async fn listeners(
             listener.protocol().map(|p| p.as_str()),
             Some("HTTP" | "HTTPS")
         );
+        let mut rules_unread = false;
         if has_rules {
             match rules(session, &arn).await {
                 Ok(more) => groups.extend(more),
-                Err(failure) => failures.0.push(failure.incomplete()),
+                Err(failure) => {
+                    failures.0.push(failure.incomplete());
+                    rules_unread = true;
+                }
             }
         }
         // DescribeListeners names the default certificate only; the others a TLS or HTTPS
@@ -257,10 +262,14 @@ async fn listeners(
             .iter()
             .filter_map(|c| c.certificate_arn().map(str::to_string))
             .collect();
+        let mut certificates_unread = false;
         if !certificate_arns.is_empty() {
             match listener_certificates(session, &arn).await {
                 Ok(more) => certificate_arns.extend(more),
-                Err(failure) => failures.0.push(failure.incomplete()),
+                Err(failure) => {
+                    failures.0.push(failure.incomplete());
+                    certificates_unread = true;
+                }
             }
         }
         found.push(Listener {
@@ -269,6 +278,8 @@ async fn listeners(
             protocol: listener.protocol().map(|p| p.as_str().to_string()),
             certificate_arns: unique(certificate_arns.into_iter()),
             target_group_arns: unique(groups.into_iter()),
+            rules_unread,
+            certificates_unread,
         });
     }
     Ok(found)
@@ -511,7 +522,10 @@ pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures
             Ok(Some(mut balancer)) => {
                 match listeners(session, &balancer.arn, failures).await {
                     Ok(found) => balancer.listeners = found,
-                    Err(failure) => failures.0.push(failure.incomplete()),
+                    Err(failure) => {
+                        failures.0.push(failure.incomplete());
+                        balancer.listeners_unread = true;
+                    }
                 }
                 path.load_balancers.push(balancer);
             }

@@ -6,7 +6,8 @@
 //! link, load balancer, listener on the URI's port, forwarded target groups and their health, a
 //! v1 link's endpoint service, a v2 link's security groups, the listener's certificate — the
 //! causes of the 500s of <https://repost.aws/knowledge-center/api-gateway-500-error-vpc>.
-//! A step whose read failed (in `incomplete`) is not judged.
+//! A step whose read failed (in `incomplete`) is not judged, for the load balancer or listener
+//! it failed for only.
 
 use super::net::{self, Peer};
 use crate::catalog::{Code, Severity};
@@ -298,7 +299,7 @@ fn judge_balancer(
     now: i64,
     found: &mut Found,
 ) {
-    if snapshot.read_failed("elasticloadbalancingv2:DescribeListeners") {
+    if balancer.listeners_unread {
         return;
     }
     let url = at.resolved_uri().filter(|u| !u.starts_with("arn:"));
@@ -338,7 +339,7 @@ fn judge_balancer(
         );
         return;
     }
-    judge_targets(snapshot, path, balancer, &listeners, at, found);
+    judge_targets(path, balancer, &listeners, at, found);
     if link.version == VpcLinkVersion::V1 {
         // A link that is not AVAILABLE is already the finding: while PENDING, FAILED or
         // DELETING its endpoint connection is not (or no longer) expected to be available.
@@ -371,14 +372,13 @@ fn takes_traffic(state: &str) -> bool {
 }
 
 fn judge_targets(
-    snapshot: &Snapshot,
     path: &PrivatePath,
     balancer: &LoadBalancer,
     listeners: &[&Listener],
     at: &PrivateIntegration<'_>,
     found: &mut Found,
 ) {
-    if snapshot.read_failed("elasticloadbalancingv2:DescribeRules") {
+    if listeners.iter().any(|l| l.rules_unread) {
         return;
     }
     let arns: Vec<&String> = listeners
@@ -628,7 +628,10 @@ fn judge_certificates(
     now: i64,
     found: &mut Found,
 ) {
-    for listener in listeners.iter().filter(|l| !l.certificate_arns.is_empty()) {
+    for listener in listeners
+        .iter()
+        .filter(|l| !l.certificate_arns.is_empty() && !l.certificates_unread)
+    {
         let certificates: Option<Vec<&Certificate>> = listener
             .certificate_arns
             .iter()

@@ -99,6 +99,7 @@ fn listener(arn: &str, port: i32, protocol: &str, groups: &[&str]) -> Listener {
             vec![]
         },
         target_group_arns: groups.iter().map(|g| g.to_string()).collect(),
+        ..Listener::default()
     }
 }
 
@@ -115,6 +116,7 @@ fn healthy_path(links: Vec<VpcLink>) -> PrivatePath {
             vpc_id: Some("vpc-1".into()),
             security_group_ids: vec![],
             listeners: vec![listener(LISTENER, 80, "TCP", &[GROUP])],
+            listeners_unread: false,
         }],
         target_groups: vec![TargetGroup {
             arn: GROUP.into(),
@@ -350,6 +352,7 @@ fn an_explicit_uri_port_is_the_listener_port() {
 fn listeners_not_read_are_never_called_missing() {
     let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE")]);
     path.load_balancers[0].listeners.clear();
+    path.load_balancers[0].listeners_unread = true;
     let mut s = snapshot(rest_api("vl1", "http://backend.internal/items"), path);
     s.incomplete.push(Incomplete {
         step: "elasticloadbalancingv2:DescribeListeners".into(),
@@ -961,4 +964,66 @@ fn stage_variables_in_the_uri_are_resolved_per_stage_and_an_unset_one_is_said() 
         "{:#?}",
         vpc_notes(&s)
     );
+}
+
+const NLB2: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/other/60dc6c495c0c9188";
+
+/// Two links to two load balancers: `backend` has no listener on 80, and the listeners of
+/// `other` (or its listener's rules, or its SNI certificates) could not be read.
+fn two_balancers(unread: impl Fn(&mut LoadBalancer)) -> Snapshot {
+    let mut api = rest_api("vl1", "http://backend.internal/items");
+    let mut post = api.resources[0].methods[0].clone();
+    post.http_method = "POST".into();
+    post.integration.as_mut().unwrap().connection_id = Some("vl2".into());
+    api.resources[0].methods.push(post);
+    let mut other_link = v1_link("vl2", "AVAILABLE");
+    other_link.target_arns = vec![NLB2.into()];
+    let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE"), other_link]);
+    let mut other = path.load_balancers[0].clone();
+    other.arn = NLB2.into();
+    other.name = "other".into();
+    unread(&mut other);
+    path.load_balancers[0].listeners = vec![listener(LISTENER, 8443, "TCP", &[GROUP])];
+    path.load_balancers.push(other);
+    path.endpoint_services.as_mut().unwrap()[0]
+        .load_balancer_arns
+        .push(NLB2.into());
+    let mut s = snapshot(api, path);
+    s.incomplete.push(Incomplete {
+        step: "elasticloadbalancingv2:DescribeListeners".into(),
+        error: "Throttling".into(),
+        detail: "x".into(),
+    });
+    s
+}
+
+/// A failed read keeps judgement back for its own load balancer or listener only.
+#[test]
+fn a_failed_listener_read_of_one_load_balancer_leaves_the_other_judged() {
+    let s = two_balancers(|other| {
+        other.listeners.clear();
+        other.listeners_unread = true;
+    });
+    let found = findings(&s);
+    assert_eq!(
+        area_codes(&found),
+        [Code::VpcLinkListenerMissing],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].resource.as_deref(), Some(NLB));
+    // The other's listener's rules unread: its targets (none healthy here) are not judged, the
+    // first load balancer still is.
+    let mut s = two_balancers(|other| other.listeners[0].rules_unread = true);
+    s.private_path.as_mut().unwrap().target_groups[0].targets[0].state = "draining".into();
+    let found = findings(&s);
+    assert_eq!(
+        area_codes(&found),
+        [Code::VpcLinkListenerMissing],
+        "{found:#?}"
+    );
+    // Its listener read, its certificates by SNI not: the names are not judged.
+    let mut s = tls_setup("https://orders.api.example.com/items");
+    s.private_path.as_mut().unwrap().load_balancers[0].listeners[0].certificates_unread = true;
+    assert_eq!(area_codes(&findings(&s)), []);
 }

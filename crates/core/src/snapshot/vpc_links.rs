@@ -68,6 +68,10 @@ pub struct LoadBalancer {
     /// traffic its listeners take.
     pub security_group_ids: Vec<String>,
     pub listeners: Vec<Listener>,
+    /// `DescribeListeners` failed for this load balancer (the failure is in `incomplete`): its
+    /// listeners are unknown, so nothing behind it is judged.
+    #[serde(default)]
+    pub listeners_unread: bool,
 }
 
 /// A listener and where it sends requests.
@@ -82,6 +86,14 @@ pub struct Listener {
     pub certificate_arns: Vec<String>,
     /// The target groups the default action and the rules forward to.
     pub target_group_arns: Vec<String>,
+    /// `DescribeRules` failed for this listener (in `incomplete`): the target groups its rules
+    /// forward to are unknown, so its targets are not judged.
+    #[serde(default)]
+    pub rules_unread: bool,
+    /// `DescribeListenerCertificates` failed for this listener (in `incomplete`): the
+    /// certificates it serves by SNI are unknown, so its certificates are not judged.
+    #[serde(default)]
+    pub certificates_unread: bool,
 }
 
 /// A target group and its targets' health (`DescribeTargetHealth`).
