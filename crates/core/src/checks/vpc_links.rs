@@ -20,8 +20,9 @@ use crate::snapshot::{
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Code, API, stage and resource: what makes a finding one.
-type Key = (Code, String, String, String);
+/// Code, API, stage, resource and the part of it that fails (a port, a listener): what makes a
+/// finding one.
+type Key = (Code, String, String, String, String);
 
 /// Findings keyed by code, stage and resource, so integrations that share a broken link or
 /// load balancer give one finding naming them all.
@@ -34,12 +35,25 @@ struct Found {
 
 impl Found {
     fn add(&mut self, at: &PrivateIntegration<'_>, resource: &str, finding: Finding) {
+        self.add_part(at, resource, "", finding);
+    }
+
+    /// Like `add`, for one failing part of `resource` (a port, a listener): two ports of one
+    /// load balancer that fail are two findings, each naming its own.
+    fn add_part(
+        &mut self,
+        at: &PrivateIntegration<'_>,
+        resource: &str,
+        part: &str,
+        finding: Finding,
+    ) {
         let finding = as_served(finding, at);
         let key = (
             finding.code,
             at.api_id.to_string(),
             at.stage.to_string(),
             resource.to_string(),
+            part.to_string(),
         );
         let entry = self.findings.entry(key).or_insert_with(|| {
             (
@@ -322,9 +336,10 @@ fn judge_balancer(
             || format!("port {}", parsed.as_ref().map_or(0, |p| p.1)),
             |arn| format!("listener {arn}"),
         );
-        found.add(
+        found.add_part(
             at,
             &balancer.arn,
+            &wanted,
             Finding::new(
                 Code::VpcLinkListenerMissing,
                 format!(
@@ -437,9 +452,11 @@ fn judge_targets(
     let finding = Finding::new(Code::VpcLinkTargetsUnhealthy, summary).evidence(json!({
         "load_balancer_arn": balancer.arn, "target_groups": evidence, "fails_open": fails_open,
     }));
-    found.add(
+    let part: Vec<&str> = listeners.iter().map(|l| l.arn.as_str()).collect();
+    found.add_part(
         at,
         &balancer.arn,
+        &part.join(" "),
         if fails_open {
             finding.severity(Severity::Warning)
         } else {
@@ -580,9 +597,10 @@ fn judge_security_groups(
             (false, true) => "the link's security groups allow no egress to it",
             _ => "the load balancer's security groups allow no ingress from the link",
         };
-        found.add(
+        found.add_part(
             at,
             &link.id,
+            &format!("{} {port}", balancer.arn),
             Finding::new(
                 Code::VpcLinkSgBlocks,
                 format!(
@@ -672,9 +690,10 @@ fn judge_certificates(
         let expired = served.not_after.is_some_and(|t| t < now);
         let early = served.not_before.is_some_and(|t| t > now);
         if expired || early {
-            found.add(
+            found.add_part(
                 at,
                 &served.arn,
+                &listener.arn,
                 Finding::new(
                     Code::IntegrationTlsCertExpired,
                     format!(

@@ -1027,3 +1027,51 @@ fn a_failed_listener_read_of_one_load_balancer_leaves_the_other_judged() {
     s.private_path.as_mut().unwrap().load_balancers[0].listeners[0].certificates_unread = true;
     assert_eq!(area_codes(&findings(&s)), []);
 }
+
+/// Two integrations to one load balancer on two ports it has no listener on: one finding per
+/// port, each naming its own (never one port standing for both).
+#[test]
+fn every_failing_port_of_one_load_balancer_is_named() {
+    let mut api = rest_api("vl1", "http://backend.internal:8080/items");
+    let mut post = api.resources[0].methods[0].clone();
+    post.http_method = "POST".into();
+    post.integration.as_mut().unwrap().uri = Some("http://backend.internal:9090/items".into());
+    api.resources[0].methods.push(post);
+    let s = snapshot(api, healthy_path(vec![v1_link("vl1", "AVAILABLE")]));
+    let found = findings(&s);
+    let missing = of(&found, Code::VpcLinkListenerMissing);
+    let wanted: Vec<(&str, &serde_json::Value)> = missing
+        .iter()
+        .map(|f| {
+            (
+                f.evidence["wanted"].as_str().unwrap(),
+                &f.evidence["integrations"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        wanted,
+        [
+            ("port 8080", &json!(["GET /items"])),
+            ("port 9090", &json!(["POST /items"]))
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn every_blocked_listener_port_of_a_v2_link_is_named() {
+    let mut s = v2_setup(vec![tcp(5432, &["10.0.0.0/16"], &[])], vec![]);
+    let api = &mut s.rest_apis[0];
+    let mut post = api.resources[0].methods[0].clone();
+    post.http_method = "POST".into();
+    post.integration.as_mut().unwrap().uri = Some("http://backend.internal:8080/items".into());
+    api.resources[0].methods.push(post);
+    api.deployments = vec![deployment("current", &["GET /items", "POST /items"])];
+    s.private_path.as_mut().unwrap().load_balancers[0]
+        .listeners
+        .push(listener(&format!("{LISTENER}1"), 8080, "TCP", &[GROUP]));
+    let blocked = of(&findings(&s), Code::VpcLinkSgBlocks);
+    let ports: Vec<_> = blocked.iter().map(|f| f.evidence["port"].clone()).collect();
+    assert_eq!(ports, [json!(80), json!(8080)], "{blocked:#?}");
+}
