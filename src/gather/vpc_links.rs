@@ -8,9 +8,9 @@
 use super::{network, unique, Failures};
 use crate::aws::{CallFailure, FailureKind, Session};
 use crate::snapshot::{
-    listener_load_balancer, Certificate, EndpointConnection, EndpointService, Listener,
-    LoadBalancer, PrivatePath, Served, Snapshot, TargetGroup, TargetHealth, VpcLink,
-    VpcLinkVersion,
+    is_iam_server_certificate, listener_load_balancer, Certificate, EndpointConnection,
+    EndpointService, Listener, LoadBalancer, PrivatePath, Served, Snapshot, TargetGroup,
+    TargetHealth, VpcLink, VpcLinkVersion,
 };
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_elasticloadbalancingv2::types::Action;
@@ -539,11 +539,13 @@ pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures
             .flat_map(|b| &b.listeners)
             .flat_map(|l| l.target_group_arns.iter().cloned()),
     );
+    // ACM knows only its own certificates: an IAM server certificate is never sent to it.
     let certificate_arns = unique(
         path.load_balancers
             .iter()
             .flat_map(|b| &b.listeners)
-            .flat_map(|l| l.certificate_arns.iter().cloned()),
+            .flat_map(|l| l.certificate_arns.iter().cloned())
+            .filter(|arn| !is_iam_server_certificate(arn)),
     );
     let v1_balancers: Vec<String> = unique(
         path.vpc_links

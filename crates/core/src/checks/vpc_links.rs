@@ -14,8 +14,8 @@ use crate::catalog::{Code, Severity};
 use crate::finding::Finding;
 use crate::intake::Incident;
 use crate::snapshot::{
-    listener_load_balancer, Certificate, Listener, LoadBalancer, PrivateIntegration, PrivatePath,
-    Served, Snapshot, VpcLink, VpcLinkVersion,
+    is_iam_server_certificate, listener_load_balancer, Certificate, Listener, LoadBalancer,
+    PrivateIntegration, PrivatePath, Served, Snapshot, VpcLink, VpcLinkVersion,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -650,6 +650,24 @@ fn judge_certificates(
         .iter()
         .filter(|l| !l.certificate_arns.is_empty() && !l.certificates_unread)
     {
+        let iam: Vec<&str> = listener
+            .certificate_arns
+            .iter()
+            .map(String::as_str)
+            .filter(|arn| is_iam_server_certificate(arn))
+            .collect();
+        if !iam.is_empty() {
+            found.not_judged(
+                at,
+                format!(
+                    "load balancer {}'s listener on port {} serves IAM server certificate(s) {}, whose names and expiry are not read (only ACM certificates are)",
+                    balancer.name,
+                    listener.port.unwrap_or_default(),
+                    iam.join(", ")
+                ),
+            );
+            continue;
+        }
         let certificates: Option<Vec<&Certificate>> = listener
             .certificate_arns
             .iter()

@@ -1075,3 +1075,20 @@ fn every_blocked_listener_port_of_a_v2_link_is_named() {
     let ports: Vec<_> = blocked.iter().map(|f| f.evidence["port"].clone()).collect();
     assert_eq!(ports, [json!(80), json!(8080)], "{blocked:#?}");
 }
+
+/// A listener serving an IAM server certificate
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/ManagingServerCerts.html): its names and
+/// expiry are not read, which the notes say; nothing is claimed about it.
+#[test]
+fn an_iam_server_certificate_is_said_not_judged() {
+    let mut s = tls_setup("https://orders.api.example.com/items");
+    s.private_path.as_mut().unwrap().load_balancers[0].listeners[0].certificate_arns =
+        vec!["arn:aws:iam::123456789012:server-certificate/backend".into()];
+    assert_eq!(area_codes(&findings(&s)), []);
+    let notes = vpc_notes(&s);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(notes[0].contains("IAM server certificate"), "{notes:#?}");
+    // An ACM certificate is judged, and nothing is noted.
+    let s = tls_setup("https://api.example.com/items");
+    assert_eq!(vpc_notes(&s), Vec::<String>::new());
+}

@@ -432,6 +432,15 @@ impl V2Api {
     }
 }
 
+/// Whether a listener certificate is an IAM server certificate
+/// (`arn:aws:iam::123456789012:server-certificate/name`) rather than an ACM one: a load balancer
+/// takes either (<https://docs.aws.amazon.com/IAM/latest/UserGuide/ManagingServerCerts.html>),
+/// and ACM knows only its own.
+pub fn is_iam_server_certificate(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", _, "iam", _, _, resource] if resource.starts_with("server-certificate/"))
+}
+
 /// The load balancer a listener ARN belongs to
 /// (`…:listener/net/name/lb-id/listener-id` → `…:loadbalancer/net/name/lb-id`).
 pub fn listener_load_balancer(listener_arn: &str) -> Option<String> {
@@ -463,6 +472,22 @@ mod tests {
             resolve_stage_variables("plain", &variables),
             Ok("plain".to_string())
         );
+    }
+
+    #[test]
+    fn iam_server_certificates_are_told_from_acm_ones() {
+        assert!(is_iam_server_certificate(
+            "arn:aws:iam::123456789012:server-certificate/backend"
+        ));
+        assert!(is_iam_server_certificate(
+            "arn:aws-us-gov:iam::123456789012:server-certificate/path/backend"
+        ));
+        assert!(!is_iam_server_certificate(
+            "arn:aws:acm:us-east-1:123456789012:certificate/1"
+        ));
+        assert!(!is_iam_server_certificate(
+            "arn:aws:iam::123456789012:role/x"
+        ));
     }
 
     #[test]
