@@ -192,7 +192,7 @@ fn judge(
     };
     judge_status(link, at, found);
     let Some((load_balancers, listener_arn)) = load_balancers_of(link, at) else {
-        found.not_judged(at, unreadable_uri(at));
+        found.not_judged(at, no_load_balancer(at));
         return;
     };
     for arn in &load_balancers {
@@ -285,6 +285,22 @@ fn host_and_port(uri: &str) -> Option<(Option<String>, i32, bool)> {
         .host()
         .map(|h| h.trim_end_matches('.').to_ascii_lowercase());
     Some((host, port, https))
+}
+
+/// Why a v2 link's integration names no load balancer: an HTTP API's private integration may
+/// go to an AWS Cloud Map service instead
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-private.html>),
+/// whose instances are not read.
+fn no_load_balancer(at: &PrivateIntegration<'_>) -> String {
+    match at.resolved_uri() {
+        Some(uri) if uri.split(':').nth(2) == Some("servicediscovery") => format!(
+            "it sends to AWS Cloud Map service {uri}, whose registered instances are not read (only load balancers are)"
+        ),
+        Some(uri) if !uri.starts_with("arn:") => format!(
+            "it names no load balancer (no integrationTarget, and its URI {uri} is no listener ARN)"
+        ),
+        _ => unreadable_uri(at),
+    }
 }
 
 /// Why an integration's URI gives no port to look for: a stage variable the stage does not

@@ -1092,3 +1092,29 @@ fn an_iam_server_certificate_is_said_not_judged() {
     let s = tls_setup("https://api.example.com/items");
     assert_eq!(vpc_notes(&s), Vec::<String>::new());
 }
+
+/// An HTTP API's private integration to an AWS Cloud Map service
+/// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-private.html)
+/// is not followed: the notes say so, and nothing is claimed.
+#[test]
+fn a_cloud_map_integration_is_said_not_judged() {
+    let tcp = listener(LISTENER, 80, "TCP", &[GROUP]);
+    let s = http_setup(
+        "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-1",
+        None,
+        tcp.clone(),
+    );
+    assert_eq!(area_codes(&findings(&s)), []);
+    let notes = vpc_notes(&s);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(notes[0].contains("AWS Cloud Map service"), "{notes:#?}");
+    assert!(
+        notes[0].contains("integration int1 of API h1"),
+        "{notes:#?}"
+    );
+    // A listener ARN is followed, and nothing is noted.
+    assert_eq!(
+        vpc_notes(&http_setup(LISTENER, None, tcp)),
+        Vec::<String>::new()
+    );
+}
