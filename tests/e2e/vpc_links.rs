@@ -274,3 +274,42 @@ async fn an_expired_listener_certificate_fires() {
     assert_eq!(expired.len(), 1, "{report:#}");
     assert_eq!(expired[0]["resource"], id(&ids, "certificate_arn"));
 }
+
+/// An HTTP API's integration no route invokes is not judged (its routes are read because it has
+/// a VPC-link integration): the unused one names a listener that is gone, the used one works.
+#[tokio::test]
+async fn an_http_api_integration_no_route_invokes_is_not_judged() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["vpc-link", "--link-version", "v2", "--http-api"]);
+    let aws = moto.aws().await;
+    let incident = json!({ "api_id": id(&ids, "http_api_id"), "symptom": "server-error" });
+    let outcome = crate::support::handle_with(
+        aws.clone(),
+        apigw_doctor::config::Config::from_vars(&Default::default()).expect("defaults"),
+        &incident,
+    )
+    .await;
+    let report = serde_json::to_value(outcome.report).expect("report");
+    assert_eq!(area(&report), Vec::<String>::new(), "{report:#}");
+    assert_eq!(report["incomplete"], json!([]), "{report:#}");
+    assert_eq!(
+        aws.operations_sent().get("apigatewayv2:GetRoutes"),
+        Some(&1)
+    );
+    let moto = Moto::start();
+    let ids = moto.seed(&[
+        "vpc-link",
+        "--link-version",
+        "v2",
+        "--http-api",
+        "--http-route-to-missing",
+    ]);
+    let incident = json!({ "api_id": id(&ids, "http_api_id"), "symptom": "server-error" });
+    let report = moto.report(&incident).await;
+    let missing = findings(&report, "VPC_LINK_LISTENER_MISSING");
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert_eq!(
+        missing[0]["evidence"]["integrations"],
+        json!([ids["http_integration_ids"][1]])
+    );
+}

@@ -479,7 +479,26 @@ def scenario_vpc_link(ec2, apigw, apigwv2, args):
             time.sleep(0.25)
         time.sleep(1.1)
     ids["api_id"] = api
+    if args.http_api:
+        ids.update(http_api_through(apigwv2, args, ids))
     return ids
+
+
+def http_api_through(apigwv2, args, ids):
+    """An HTTP API on the v2 link: route GET /items invokes an integration to the listener, a
+    second integration names a listener the load balancer does not have (--http-route-to-missing:
+    the route invokes that one instead)."""
+    api = apigwv2.create_api(Name=f"{args.name}-http", ProtocolType="HTTP")["ApiId"]
+    apigwv2.create_stage(ApiId=api, StageName="$default", AutoDeploy=True,
+                         AccessLogSettings={"DestinationArn": ACCESS_LOGS, "Format": "$context.requestId"})
+    integrations = [
+        apigwv2.create_integration(ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+                                   IntegrationUri=uri, ConnectionType="VPC_LINK",
+                                   ConnectionId=ids["vpc_link_id"], PayloadFormatVersion="1.0")["IntegrationId"]
+        for uri in (ids["listener_arn"], ids["listener_arn"] + "0")]
+    used = integrations[1] if args.http_route_to_missing else integrations[0]
+    apigwv2.create_route(ApiId=api, RouteKey="GET /items", Target=f"integrations/{used}")
+    return {"http_api_id": api, "http_integration_ids": integrations}
 
 
 def scenario_same_name(apigw, args):
@@ -628,6 +647,10 @@ def main():
                         help="vpc-link: POST /items names the (prod) link by its id, on every stage")
     parser.add_argument("--link-stage-variable", action="store_true",
                         help="vpc-link: the connection id is ${stageVariables.link}; stage beta names a second link")
+    parser.add_argument("--http-api", action="store_true",
+                        help="vpc-link v2: an HTTP API whose route invokes an integration through the link")
+    parser.add_argument("--http-route-to-missing", action="store_true",
+                        help="vpc-link --http-api: the route invokes the integration to a listener that does not exist")
     args = parser.parse_args()
     ec2, apigw, apigwv2 = clients(args.endpoint, args.account)
     if args.scenario == "private":
