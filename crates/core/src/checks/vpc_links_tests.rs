@@ -62,6 +62,15 @@ fn rest_api(connection_id: &str, uri: &str) -> RestApi {
     }
 }
 
+/// POST /items beside GET /items, with the same integration (returned, to change).
+fn add_post(api: &mut RestApi) -> &mut MethodIntegration {
+    let methods = &mut api.resources[0].methods;
+    let mut post = methods[0].clone();
+    post.http_method = "POST".into();
+    methods.push(post);
+    methods.last_mut().unwrap().integration.as_mut().unwrap()
+}
+
 fn v1_link(id: &str, status: &str) -> VpcLink {
     VpcLink {
         id: id.into(),
@@ -212,9 +221,7 @@ fn a_failed_link_is_named_with_its_status_message_and_leads_a_5xx() {
 #[test]
 fn two_integrations_on_one_failed_link_give_one_finding_naming_both() {
     let mut api = rest_api("vl1", "http://backend.internal/items");
-    let mut post = api.resources[0].methods[0].clone();
-    post.http_method = "POST".into();
-    api.resources[0].methods.push(post);
+    add_post(&mut api);
     let s = snapshot(api, healthy_path(vec![v1_link("vl1", "FAILED")]));
     let failed = of(&findings(&s), Code::VpcLinkFailed);
     assert_eq!(failed.len(), 1);
@@ -791,9 +798,7 @@ fn a_rest_method_the_stage_deployment_does_not_serve_is_not_judged() {
 #[test]
 fn a_failed_link_on_a_stage_whose_definition_changed_since_its_deployment_is_a_warning() {
     let mut api = rest_api("vl1", "http://backend.internal/items");
-    let mut post = api.resources[0].methods[0].clone();
-    post.http_method = "POST".into();
-    api.resources[0].methods.push(post);
+    add_post(&mut api);
     api.deployments = vec![
         deployment("d1", &["GET /items"]),
         deployment("d2", &["GET /items", "POST /items"]),
@@ -973,10 +978,7 @@ const NLB2: &str =
 /// `other` (or its listener's rules, or its SNI certificates) could not be read.
 fn two_balancers(unread: impl Fn(&mut LoadBalancer)) -> Snapshot {
     let mut api = rest_api("vl1", "http://backend.internal/items");
-    let mut post = api.resources[0].methods[0].clone();
-    post.http_method = "POST".into();
-    post.integration.as_mut().unwrap().connection_id = Some("vl2".into());
-    api.resources[0].methods.push(post);
+    add_post(&mut api).connection_id = Some("vl2".into());
     let mut other_link = v1_link("vl2", "AVAILABLE");
     other_link.target_arns = vec![NLB2.into()];
     let mut path = healthy_path(vec![v1_link("vl1", "AVAILABLE"), other_link]);
@@ -1033,10 +1035,7 @@ fn a_failed_listener_read_of_one_load_balancer_leaves_the_other_judged() {
 #[test]
 fn every_failing_port_of_one_load_balancer_is_named() {
     let mut api = rest_api("vl1", "http://backend.internal:8080/items");
-    let mut post = api.resources[0].methods[0].clone();
-    post.http_method = "POST".into();
-    post.integration.as_mut().unwrap().uri = Some("http://backend.internal:9090/items".into());
-    api.resources[0].methods.push(post);
+    add_post(&mut api).uri = Some("http://backend.internal:9090/items".into());
     let s = snapshot(api, healthy_path(vec![v1_link("vl1", "AVAILABLE")]));
     let found = findings(&s);
     let missing = of(&found, Code::VpcLinkListenerMissing);
@@ -1063,10 +1062,7 @@ fn every_failing_port_of_one_load_balancer_is_named() {
 fn every_blocked_listener_port_of_a_v2_link_is_named() {
     let mut s = v2_setup(vec![tcp(5432, &["10.0.0.0/16"], &[])], vec![]);
     let api = &mut s.rest_apis[0];
-    let mut post = api.resources[0].methods[0].clone();
-    post.http_method = "POST".into();
-    post.integration.as_mut().unwrap().uri = Some("http://backend.internal:8080/items".into());
-    api.resources[0].methods.push(post);
+    add_post(api).uri = Some("http://backend.internal:8080/items".into());
     api.deployments = vec![deployment("current", &["GET /items", "POST /items"])];
     s.private_path.as_mut().unwrap().load_balancers[0]
         .listeners
