@@ -214,6 +214,24 @@ models, because the client under test is the real AWS SDK for Rust):
     ``AddListenerCertificates`` in DescribeListeners too; now only the first (the default).
     DescribeListenerCertificates is unchanged (every certificate, ``IsDefault`` on the first).
 
+30. Opt-in API Gateway control-plane throttle, for benchmarks that must pay for what they send
+    (``make bench-fleet``). Off by default. AWS holds the REST and v2 management API to "Total
+    operations: 10 requests per second per account, burst 40"
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html, quotas for
+    creating, deploying and managing an API); moto answers everything. ``POST
+    /moto-api/apigw-doctor/throttle`` with ``{"rate": R, "burst": B}`` (R requests per second,
+    0 < R <= 10000, 1 <= B <= 100000) puts one token bucket per account in front of every
+    ``apigateway`` and ``apigatewayv2`` request (not the Management API), starting full; ``{"rate":
+    0}`` turns it off. A request that finds the bucket empty is not handled: it answers 429
+    ``TooManyRequestsException`` as botocore's models shape it (``x-amzn-ErrorType`` header,
+    body ``{"message": "Too Many Requests"}``, and ``retryAfterSeconds`` in the ``Retry-After``
+    header: the whole seconds until a token is back, at least 1). Each POST also zeroes the
+    counters, which ``GET`` on the same path returns with the settings: ``{"rate", "burst",
+    "requests": {"<service>:<Operation>": n}, "throttled": {...}}`` (handled and refused
+    requests, counted only while the throttle is on), so a benchmark counts API Gateway calls
+    at the server instead of estimating them. A malformed body is a 400. The throttle is
+    plumbing, not configuration an action changes, so the state dump (gap 5) leaves it out.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem, and for ACM DescribeCertificate of an imported certificate (its DomainName,
@@ -232,6 +250,7 @@ import hashlib
 import importlib
 import itertools
 import json
+import math
 import re
 import string
 import threading
@@ -1098,6 +1117,106 @@ def _endpoint_connections_route(request: Any, full_url: str, headers: Any) -> tu
     }
     connections[(params["service_id"], params["vpc_endpoint_id"])] = connection
     return 201, {"Content-Type": "application/json"}, json.dumps(connection)
+# ---------------------------------------------------------------------------------------------
+# Gap 30: opt-in API Gateway control-plane throttle, with counters.
+
+THROTTLE_PATH = "/moto-api/apigw-doctor/throttle"
+THROTTLED_SERVICES = ("apigateway", "apigatewayv2")
+MAX_THROTTLE_RATE = 10_000
+MAX_THROTTLE_BURST = 100_000
+
+
+@dataclasses.dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+@dataclasses.dataclass
+class _Throttle:
+    rate: float = 0.0
+    burst: int = 0
+    buckets: dict[str, _Bucket] = dataclasses.field(default_factory=dict)
+    requests: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    throttled: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+
+
+_throttle = _Throttle()
+_throttle_lock = threading.Lock()
+
+
+def _throttle_wait(response: Any) -> int | None:
+    """None when the request `response` (a moto BaseResponse) handles may go on; otherwise the
+    whole seconds until its account's bucket holds a token again."""
+    with _throttle_lock:
+        if not _throttle.rate:
+            return None
+    if getattr(response, "service_name", None) not in THROTTLED_SERVICES:
+        return None
+    try:
+        operation = f"{response.service_name}:{response._get_action()}"
+    except Exception:  # noqa: BLE001 - a request moto cannot name is counted under its service
+        operation = f"{response.service_name}:?"
+    account = getattr(response, "current_account", "")
+    now = time.monotonic()
+    with _throttle_lock:
+        if not _throttle.rate:
+            return None
+        bucket = _throttle.buckets.setdefault(account, _Bucket(float(_throttle.burst), now))
+        bucket.tokens = min(float(_throttle.burst), bucket.tokens + (now - bucket.stamp) * _throttle.rate)
+        bucket.stamp = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            _throttle.requests[operation] += 1
+            return None
+        _throttle.throttled[operation] += 1
+        return max(1, math.ceil((1 - bucket.tokens) / _throttle.rate))
+
+
+def _too_many_requests(retry_after: int) -> tuple[int, dict[str, str], str]:
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": "TooManyRequestsException",
+               "Retry-After": str(retry_after)}
+    return 429, headers, json.dumps({"message": "Too Many Requests"})
+
+
+def _valid_throttle(params: Any) -> tuple[float, int] | None:
+    """(rate, burst) from a throttle request body ((0, 0) turns it off), or None if malformed."""
+    if not isinstance(params, dict):
+        return None
+    rate, burst = params.get("rate"), params.get("burst", 0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= MAX_THROTTLE_RATE:
+        return None
+    if not rate:
+        return 0.0, 0
+    if isinstance(burst, bool) or not isinstance(burst, int) or not 1 <= burst <= MAX_THROTTLE_BURST:
+        return None
+    return float(rate), burst
+
+
+def _throttle_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Sets the throttle and zeroes the counters (POST), or reports both (GET)."""
+    if request.method == "POST":
+        try:
+            params = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            params = None
+        valid = _valid_throttle(params)
+        if valid is None:
+            message = (f"expected {{\"rate\": 0..{MAX_THROTTLE_RATE}, \"burst\": 1..{MAX_THROTTLE_BURST}}}"
+                       " (no burst with rate 0)")
+            return 400, {}, json.dumps({"message": message})
+        with _throttle_lock:
+            _throttle.rate, _throttle.burst = valid
+            _throttle.buckets.clear()
+            _throttle.requests.clear()
+            _throttle.throttled.clear()
+    elif request.method != "GET":
+        return 405, {"Allow": "GET, POST"}, ""
+    with _throttle_lock:
+        rate = int(_throttle.rate) if _throttle.rate == int(_throttle.rate) else _throttle.rate
+        body = json.dumps({"rate": rate, "burst": _throttle.burst, "requests": dict(_throttle.requests),
+                           "throttled": dict(_throttle.throttled)}, sort_keys=True)
+    return 200, {"Content-Type": "application/json"}, body
 
 
 def _module(name: str) -> Any:
@@ -1829,5 +1948,16 @@ def install() -> None:
 
     ServiceConfigResponse.describe_vpc_endpoint_connections = describe_vpc_endpoint_connections
     moto_api_paths["{0}" + ENDPOINT_CONNECTIONS_PATH] = _endpoint_connections_route
+
+    # Gap 30 ------------------------------------------------------------------------------
+    def wrap_throttled_call_action(original: Callable[..., Any]) -> Callable[..., Any]:
+        def call_action(self: Any) -> Any:
+            wait = _throttle_wait(self)
+            return original(self) if wait is None else _too_many_requests(wait)
+
+        return call_action
+
+    _wrap(BaseResponse, "call_action", wrap_throttled_call_action)
+    moto_api_paths["{0}" + THROTTLE_PATH] = _throttle_route
 
     _installed = True

@@ -912,6 +912,76 @@ def check_delays(h: Harness) -> None:
     expect("delays" not in json.loads(h.state()), "delays are not in the state dump")
 
 
+def set_throttle(h: Harness, body: Any, method: str = "POST") -> tuple[int, Any]:
+    data = None if method == "GET" else json.dumps(body).encode()
+    request = urllib.request.Request(h.endpoint + ext.THROTTLE_PATH, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def check_throttle(h: Harness) -> None:
+    from botocore.config import Config
+
+    # One attempt per call, so every 429 reaches the check.
+    once = Config(retries={"total_max_attempts": 1})
+    apigw = boto3.client("apigateway", region_name=REGION, endpoint_url=h.endpoint, config=once)
+    v2 = boto3.client("apigatewayv2", region_name=REGION, endpoint_url=h.endpoint, config=once)
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=h.endpoint, config=once)
+    off = {"rate": 0, "burst": 0, "requests": {}, "throttled": {}}
+    expect_equal(set_throttle(h, None, "GET"), (200, off), "no throttle unless asked")
+    for _ in range(12):
+        apigw.get_rest_apis()  # off: nothing refused, nothing counted
+
+    # A slow rate, so the bucket cannot refill noticeably while the check runs.
+    expect_equal(set_throttle(h, {"rate": 0.25, "burst": 3}),
+                 (200, {"rate": 0.25, "burst": 3, "requests": {}, "throttled": {}}), "throttle on")
+    apigw.get_rest_apis()
+    v2.get_apis()  # REST and v2 share the account's bucket
+    ec2.describe_vpcs()  # other services are neither refused nor counted
+    apigw.get_rest_apis()
+    err = expect_error(apigw.get_rest_apis, "TooManyRequestsException", 429, "REST over the burst")
+    expect_equal(err.response["Error"]["Message"], "Too Many Requests", "REST 429 message")
+    headers = err.response["ResponseMetadata"]["HTTPHeaders"]
+    retry_after = int(headers["retry-after"])
+    expect(1 <= retry_after <= 4, f"Retry-After is the seconds until a token is back: {retry_after}")
+    expect_equal(err.response.get("retryAfterSeconds"), headers["retry-after"],
+                 "botocore reads retryAfterSeconds from Retry-After")
+    err = expect_error(v2.get_apis, "TooManyRequestsException", 429, "v2 over the burst")
+    expect_equal(err.response["Error"]["Message"], "Too Many Requests", "v2 429 message")
+
+    # Another account has its own bucket.
+    sts = h.client("sts")
+    issued = sts.assume_role(RoleArn="arn:aws:iam::210987654321:role/bench", RoleSessionName="bench")["Credentials"]
+    other = boto3.client("apigateway", region_name=REGION, endpoint_url=h.endpoint, config=once,
+                         aws_access_key_id=issued["AccessKeyId"], aws_secret_access_key=issued["SecretAccessKey"],
+                         aws_session_token=issued["SessionToken"])
+    other.get_rest_apis()
+    expect_equal(set_throttle(h, None, "GET"),
+                 (200, {"rate": 0.25, "burst": 3,
+                        "requests": {"apigateway:GetRestApis": 3, "apigatewayv2:GetApis": 1},
+                        "throttled": {"apigateway:GetRestApis": 1, "apigatewayv2:GetApis": 1}}),
+                 "counted at the server, per operation")
+
+    # A refused write is not handled.
+    expect_equal(set_throttle(h, {"rate": 0.25, "burst": 1})[1]["requests"], {}, "a POST zeroes the counters")
+    apigw.get_rest_apis()
+    expect_error(lambda: apigw.create_rest_api(name="refused-write"), "TooManyRequestsException", 429,
+                 "a write over the burst")
+    expect_equal(set_throttle(h, {"rate": 0}), (200, off), "throttle off")
+    expect("refused-write" not in [api["name"] for api in apigw.get_rest_apis()["items"]],
+           "a refused write changed nothing")
+    for _ in range(5):
+        apigw.get_rest_apis()
+    for bad in ({"rate": 10}, {"rate": 10, "burst": 0}, {"rate": -1}, {"rate": True, "burst": 4},
+                {"rate": 10_001, "burst": 4}, {"burst": 4}, [1]):
+        expect_equal(set_throttle(h, bad)[0], 400, f"malformed throttle {bad}")
+    expect_equal(set_throttle(h, None, "GET"), (200, off), "still off after malformed requests")
+    expect("throttle" not in json.loads(h.state()), "the throttle is not in the state dump")
+
+
 def set_truststore_warnings(h: Harness, body: Any) -> tuple[int, Any]:
     request = urllib.request.Request(h.endpoint + ext.TRUSTSTORE_WARNINGS_PATH,
                                      data=json.dumps(body).encode(), method="POST")
@@ -1236,6 +1306,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("EC2 DescribeVpcEndpointConnections", check_endpoint_connections),
     ("DescribeListeners names the default certificate only", check_listener_certificates),
     ("ACM DescribeCertificate of an imported certificate (moto already has it)", check_acm_imported_certificates),
+    ("opt-in API Gateway throttle: 429 with Retry-After, counted per operation", check_throttle),
 ]
 
 
