@@ -11,7 +11,7 @@ export AWS_SECRET_ACCESS_KEY     = testing
 export AWS_REGION                = us-east-1
 export APIGW_DOCTOR_PYTHON       = $(abspath $(VENV))/bin/python
 
-.PHONY: venv test test-core docs demo bench deny deny-advisories package package-tools clean
+.PHONY: venv test test-core docs demo bench bench-fleet deny deny-advisories package package-tools clean
 
 venv: $(VENV)/.installed
 
@@ -46,6 +46,13 @@ demo: venv
 bench: venv
 	$(CARGO) test --locked --workspace --no-run
 	scripts/bench.sh
+
+# Figures for a fleet (issue 15): N = 50 and 200 APIs (BENCH_SIZES=50,200,800 for more; BENCH_RUNS
+# per size) seeded on moto, swept under the emulator's API Gateway throttle (10/s burst 40), and
+# read by Cloud Custodian under the same throttle (c7n installed once outside the clone).
+bench-fleet: venv
+	$(CARGO) test --locked --workspace --no-run
+	$(VENV)/bin/python scripts/bench-fleet.py $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES)) $(if $(BENCH_RUNS),--runs $(BENCH_RUNS))
 
 # Licences, banned and duplicate crates, sources (deny.toml). cargo-deny is built once into a
 # cache outside the clone (about 3 min on a 2-core machine). CI runs it after `make test`.
