@@ -303,6 +303,14 @@ def _require(owner: Any, name: str, *, absent: bool = False) -> Any:
     return getattr(owner, name)
 
 
+def _request_json(request: Any) -> Any:
+    """The JSON body of a request to one of this extension's routes; None when it is not JSON."""
+    try:
+        return json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Gap 1: REST deployments remember their API summary.
 
@@ -796,10 +804,7 @@ def _seed_connection_route(request: Any, full_url: str, headers: Any) -> tuple[i
 
     if request.method != "POST":
         return 405, {"Allow": "POST"}, ""
-    try:
-        params = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        params = None
+    params = _request_json(request)
     if not isinstance(params, dict) or not all(
         isinstance(params.get(key), str) and params[key] for key in ("connection_id", "stage")
     ):
@@ -852,10 +857,7 @@ def _valid_delay(params: Any) -> tuple[str, int] | None:
 def _delays_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
     """Sets (POST) or lists (GET) the delays in force."""
     if request.method == "POST":
-        try:
-            params = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            params = None
+        params = _request_json(request)
         valid = _valid_delay(params)
         if valid is None:
             message = f"expected {{\"operation\": \"service:Operation\", \"ms\": 0..{MAX_DELAY_MS}}}"
@@ -897,10 +899,7 @@ def _truststore_warnings_route(request: Any, full_url: str, headers: Any) -> tup
 
     if request.method != "POST":
         return 405, {"Allow": "POST"}, ""
-    try:
-        params = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        params = None
+    params = _request_json(request)
     valid = (
         isinstance(params, dict)
         and isinstance(params.get("domain_name"), str)
@@ -963,10 +962,7 @@ def _test_invoke_route(request: Any, full_url: str, headers: Any) -> tuple[int, 
         return 200, {"Content-Type": "application/json"}, body
     if request.method != "POST":
         return 405, {"Allow": "GET, POST"}, ""
-    try:
-        params = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        params = None
+    params = _request_json(request)
     seed = _valid_test_invoke_seed(params)
     if seed is None:
         message = ("expected {\"rest_api_id\", \"resource_id\", \"http_method\", \"status\"?: 100..599, "
@@ -1196,10 +1192,7 @@ def _valid_throttle(params: Any) -> tuple[float, int] | None:
 def _throttle_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
     """Sets the throttle and zeroes the counters (POST), or reports both (GET)."""
     if request.method == "POST":
-        try:
-            params = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            params = None
+        params = _request_json(request)
         valid = _valid_throttle(params)
         if valid is None:
             message = (f"expected {{\"rate\": 0..{MAX_THROTTLE_RATE}, \"burst\": 1..{MAX_THROTTLE_BURST}}}"

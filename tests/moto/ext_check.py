@@ -87,6 +87,17 @@ class Harness:
             return body
 
 
+def plumbing(h: Harness, path: str, body: Any = None, method: str = "POST") -> tuple[int, Any]:
+    """Calls one of the extension's test routes: (status, JSON answer, or the raw error body)."""
+    data = None if method == "GET" else json.dumps(body).encode()
+    request = urllib.request.Request(h.endpoint + path, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
 def check_install_guards() -> None:
     real = moto.__version__
     try:
@@ -858,13 +869,7 @@ def check_ws_connections(h: Harness) -> None:
 
 
 def set_delay(h: Harness, body: Any, method: str = "POST") -> tuple[int, Any]:
-    data = None if method == "GET" else json.dumps(body).encode()
-    request = urllib.request.Request(h.endpoint + ext.DELAYS_PATH, data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
+    return plumbing(h, ext.DELAYS_PATH, body, method)
 
 
 def check_delays(h: Harness) -> None:
@@ -913,13 +918,7 @@ def check_delays(h: Harness) -> None:
 
 
 def set_throttle(h: Harness, body: Any, method: str = "POST") -> tuple[int, Any]:
-    data = None if method == "GET" else json.dumps(body).encode()
-    request = urllib.request.Request(h.endpoint + ext.THROTTLE_PATH, data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
+    return plumbing(h, ext.THROTTLE_PATH, body, method)
 
 
 def check_throttle(h: Harness) -> None:
@@ -983,13 +982,7 @@ def check_throttle(h: Harness) -> None:
 
 
 def set_truststore_warnings(h: Harness, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(h.endpoint + ext.TRUSTSTORE_WARNINGS_PATH,
-                                     data=json.dumps(body).encode(), method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
+    return plumbing(h, ext.TRUSTSTORE_WARNINGS_PATH, body)
 
 
 def check_mtls_domain_names(h: Harness) -> None:
@@ -1030,13 +1023,7 @@ def check_mtls_domain_names(h: Harness) -> None:
 
 
 def test_invoke_raw(h: Harness, body: Any = None, method: str = "POST") -> tuple[int, Any]:
-    data = None if method == "GET" else json.dumps(body).encode()
-    request = urllib.request.Request(h.endpoint + ext.TEST_INVOKE_PATH, data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
+    return plumbing(h, ext.TEST_INVOKE_PATH, body, method)
 
 
 def post_json(h: Harness, path: str, body: Any) -> tuple[int, Any]:
