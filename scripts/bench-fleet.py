@@ -79,7 +79,7 @@ def measure(endpoint, command, env, work, name):
     counts = throttle(endpoint)
     handled, refused = sum(counts["requests"].values()), sum(counts["throttled"].values())
     return {"code": code, "wall": wall, "rss_kib": peak, "apigw": handled + refused,
-            "throttled": refused, "out": out, "err": out[:-4] + ".err"}
+            "throttled": refused, "operations": counts["requests"], "out": out, "err": out[:-4] + ".err"}
 
 
 def sweep_row(run):
@@ -201,6 +201,9 @@ def main():
               f"calls/s), from N={size}: {per_api:.2f} AWS calls/API x {PROJECTED_APIS} / {SWEEP_SHARE_RATE} "
               f"= {per_api * PROJECTED_APIS / SWEEP_SHARE_RATE / 60:.1f} min (counting only API Gateway's "
               f"{apigw_per_api:.2f} req/API: {apigw_per_api * PROJECTED_APIS / SWEEP_SHARE_RATE / 60:.1f} min)")
+        operations = sorted(runs[-1]["operations"].items(), key=lambda item: (-item[1], item[0]))
+        print(f"API Gateway requests of the sweep at N={size}, by operation: "
+              + ", ".join(f"{name} {count}" for name, count in operations))
     if 800 not in sizes:
         print("N=800 not run by default (about 10 min of sweep alone on a 2-core machine): "
               "make bench-fleet BENCH_SIZES=800")
