@@ -91,6 +91,7 @@ def sweep_row(run):
             sys.exit(f"bench-fleet: the sweep printed no report (exit {run['code']}): {f.read()[-500:]}")
     run["aws_calls"] = report["stats"]["aws_calls"]
     run["incomplete"] = len(report.get("incomplete") or [])
+    run["findings"] = len(report.get("findings") or [])
     return run
 
 
@@ -183,7 +184,7 @@ def main():
         wall = median(runs, "wall")
         calls = f"{median(runs, 'aws_calls') / size:.2f}" if "aws_calls" in runs[0] else "n/a"
         if "aws_calls" in runs[0]:
-            notes = f"incomplete {median(runs, 'incomplete'):g}"
+            notes = f"findings {median(runs, 'findings'):g}, incomplete {median(runs, 'incomplete'):g}"
         else:
             notes = (f"{median(runs, 'policies_done'):g}/7 policies done, "
                      f"{median(runs, 'errors'):g} error lines")
