@@ -1016,10 +1016,7 @@ ENDPOINT_CONNECTIONS_ATTR = "doctor_endpoint_connections"
 
 def _json_body(request: Any, required: dict[str, type], optional: dict[str, type]) -> dict[str, Any] | None:
     """The request's JSON object when it has the required keys and types, else None."""
-    try:
-        params = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        return None
+    params = _request_json(request)
     if not isinstance(params, dict):
         return None
     for key, kind in required.items():

@@ -1026,15 +1026,6 @@ def test_invoke_raw(h: Harness, body: Any = None, method: str = "POST") -> tuple
     return plumbing(h, ext.TEST_INVOKE_PATH, body, method)
 
 
-def post_json(h: Harness, path: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(h.endpoint + path, data=json.dumps(body).encode(), method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
 def check_test_invoke(h: Harness) -> None:
     apigw = h.client("apigateway")
     api_id, ids = rest_api_with_methods(h)
@@ -1151,32 +1142,32 @@ def check_vpc_link_status(h: Harness) -> None:
     v2_id = v2.create_vpc_link(Name="modern", SubnetIds=["subnet-1"], SecurityGroupIds=["sg-1"])["VpcLinkId"]
     expect_equal(apigw.get_vpc_link(vpcLinkId=v1_id)["status"], "AVAILABLE", "v1 default")
     expect_equal(v2.get_vpc_link(VpcLinkId=v2_id)["VpcLinkStatus"], "AVAILABLE", "v2 default")
-    status, _ = post_json(h, ext.VPC_LINK_STATUS_PATH,
+    status, _ = plumbing(h, ext.VPC_LINK_STATUS_PATH,
                           {"vpc_link_id": v1_id, "status": "FAILED", "message": "NLB is gone"})
     expect_equal(status, 200, "setting a v1 status")
     got = apigw.get_vpc_link(vpcLinkId=v1_id)
     expect_equal((got["status"], got["statusMessage"]), ("FAILED", "NLB is gone"), "v1 GetVpcLink")
-    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": v2_id, "status": "INACTIVE"})[0],
+    expect_equal(plumbing(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": v2_id, "status": "INACTIVE"})[0],
                  200, "setting a v2 status")
     got = v2.get_vpc_link(VpcLinkId=v2_id)
     expect_equal(got["VpcLinkStatus"], "INACTIVE", "v2 GetVpcLink")
     expect("VpcLinkStatusMessage" not in got, "no message unless set")
-    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": "nope", "status": "FAILED"})[0],
+    expect_equal(plumbing(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": "nope", "status": "FAILED"})[0],
                  404, "unknown link")
-    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": v1_id})[0], 400, "no status")
-    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": "PENDING"})[0], 200, "new links pending")
+    expect_equal(plumbing(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": v1_id})[0], 400, "no status")
+    expect_equal(plumbing(h, ext.VPC_LINK_STATUS_PATH, {"new_links": "PENDING"})[0], 200, "new links pending")
     pending = apigw.create_vpc_link(name="fresh", targetArns=["arn:aws:elasticloadbalancing:y"])
     expect_equal(pending["status"], "PENDING", "a v1 link created now is PENDING")
     pending_v2 = v2.create_vpc_link(Name="fresh2", SubnetIds=["subnet-1"])
     expect_equal(v2.get_vpc_link(VpcLinkId=pending_v2["VpcLinkId"])["VpcLinkStatus"], "PENDING",
                  "a v2 link created now is PENDING")
-    post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": None})
+    plumbing(h, ext.VPC_LINK_STATUS_PATH, {"new_links": None})
     expect_equal(apigw.create_vpc_link(name="later", targetArns=["arn:z"])["status"], "AVAILABLE",
                  "off again")
-    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": pending["id"], "status": "AVAILABLE"})[0],
+    expect_equal(plumbing(h, ext.VPC_LINK_STATUS_PATH, {"vpc_link_id": pending["id"], "status": "AVAILABLE"})[0],
                  200, "the pending link becomes available")
     expect_equal(apigw.get_vpc_link(vpcLinkId=pending["id"])["status"], "AVAILABLE", "set after creation")
-    expect_equal(post_json(h, ext.VPC_LINK_STATUS_PATH, {"new_links": 3})[0], 400, "malformed new_links")
+    expect_equal(plumbing(h, ext.VPC_LINK_STATUS_PATH, {"new_links": 3})[0], 400, "malformed new_links")
     expect_error(lambda: apigw.get_vpc_link(vpcLinkId="nope"), "NotFoundException", 404, "v1 unknown link")
     expect_error(lambda: v2.get_vpc_link(VpcLinkId="nope"), "NotFoundException", 404, "v2 unknown link")
 
@@ -1186,7 +1177,7 @@ def check_target_health(h: Harness) -> None:
     path = network_load_balancer(h, "health")
     health = {d["Target"]["Id"]: d for d in elb.describe_target_health(TargetGroupArn=path["group"])["TargetHealthDescriptions"]}
     expect_equal(health["10.9.1.5"]["TargetHealth"]["State"], "healthy", "moto's own answer for an IP target")
-    status, _ = post_json(h, ext.TARGET_HEALTH_PATH, {
+    status, _ = plumbing(h, ext.TARGET_HEALTH_PATH, {
         "target_group_arn": path["group"], "target_id": "10.9.1.5", "state": "unhealthy",
         "reason": "Target.FailedHealthChecks", "description": "Health checks failed",
         "availability_zone": "us-east-1a"})
@@ -1197,9 +1188,9 @@ def check_target_health(h: Harness) -> None:
                  "DescribeTargetHealth reports the set health")
     expect_equal(health["10.9.1.5"]["Target"]["AvailabilityZone"], "us-east-1a", "with its zone")
     expect_equal(health["10.9.1.6"]["TargetHealth"]["State"], "healthy", "the other target is unchanged")
-    expect_equal(post_json(h, ext.TARGET_HEALTH_PATH, {"target_group_arn": "arn:nope", "target_id": "x",
+    expect_equal(plumbing(h, ext.TARGET_HEALTH_PATH, {"target_group_arn": "arn:nope", "target_id": "x",
                                                         "state": "unhealthy"})[0], 404, "unknown group")
-    expect_equal(post_json(h, ext.TARGET_HEALTH_PATH, {"target_group_arn": path["group"]})[0], 400, "malformed")
+    expect_equal(plumbing(h, ext.TARGET_HEALTH_PATH, {"target_group_arn": path["group"]})[0], 400, "malformed")
     expect_error(lambda: elb.describe_load_balancers(LoadBalancerArns=[path["nlb"] + "0"]),
                  "LoadBalancerNotFound", 400, "an unknown load balancer")
 
@@ -1236,7 +1227,7 @@ def check_endpoint_connections(h: Harness) -> None:
         NetworkLoadBalancerArns=[path["nlb"]], AcceptanceRequired=True)["ServiceConfiguration"]["ServiceId"]
     expect_equal(ec2.describe_vpc_endpoint_connections()["VpcEndpointConnections"], [], "none until filed")
     for service_id, endpoint, state in ((service, "vpce-0apigw", "available"), (other, "vpce-0other", "rejected")):
-        expect_equal(post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, {
+        expect_equal(plumbing(h, ext.ENDPOINT_CONNECTIONS_PATH, {
             "service_id": service_id, "vpc_endpoint_id": endpoint, "state": state})[0], 201, f"filing {endpoint}")
     listed = ec2.describe_vpc_endpoint_connections(
         Filters=[{"Name": "service-id", "Values": [service]}])["VpcEndpointConnections"]
@@ -1244,15 +1235,15 @@ def check_endpoint_connections(h: Harness) -> None:
                   for c in listed], [(service, "vpce-0apigw", "available", [path["nlb"]])],
                  "filtered by service-id")
     expect_equal(len(ec2.describe_vpc_endpoint_connections()["VpcEndpointConnections"]), 2, "unfiltered")
-    post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, {"service_id": service, "vpc_endpoint_id": "vpce-0apigw",
+    plumbing(h, ext.ENDPOINT_CONNECTIONS_PATH, {"service_id": service, "vpc_endpoint_id": "vpce-0apigw",
                                                  "state": "rejected"})
     listed = ec2.describe_vpc_endpoint_connections(
         Filters=[{"Name": "service-id", "Values": [service]}])["VpcEndpointConnections"]
     expect_equal([c["VpcEndpointState"] for c in listed], ["rejected"], "a second filing replaces the state")
-    expect_equal(post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, {"service_id": "vpce-svc-nope",
+    expect_equal(plumbing(h, ext.ENDPOINT_CONNECTIONS_PATH, {"service_id": "vpce-svc-nope",
                                                               "vpc_endpoint_id": "x", "state": "available"})[0],
                  404, "unknown service")
-    expect_equal(post_json(h, ext.ENDPOINT_CONNECTIONS_PATH, [1])[0], 400, "malformed")
+    expect_equal(plumbing(h, ext.ENDPOINT_CONNECTIONS_PATH, [1])[0], 400, "malformed")
 
 
 def check_acm_imported_certificates(h: Harness) -> None:
