@@ -3,10 +3,10 @@
 The mix of issue 15: 60% REST (alternately private, behind a shared execute-api VPC endpoint,
 and regional), 25% HTTP, 15% WebSocket. As in a real account the network is shared: a handful of
 VPCs, each with two subnets, an endpoint security group admitting 443 from the VPC, one
-execute-api interface endpoint (private DNS on), one network load balancer, one REST VPC link
-(to the NLB) and one v2 VPC link. Each API has a few routes or resources, some integrated
-through its VPC's link, and a deployed, logged stage. Deterministic for a given --seed and N
-(the ids are moto's). Prints a JSON summary.
+execute-api interface endpoint (private DNS on), one network load balancer with a healthy
+target, one REST VPC link (to the NLB, through its endpoint service) and one v2 VPC link. Each
+API has a few routes or resources, some integrated through its VPC's link, and a deployed,
+logged stage. Deterministic for a given --seed and N (the ids are moto's). Prints a JSON summary.
 
 Usage: python scripts/seed-fleet.py --apis N [--seed S] [--vpcs V]   (AWS_ENDPOINT_URL set)
 Run with the project venv's python (boto3); nothing leaves 127.0.0.1.
@@ -18,6 +18,7 @@ import os
 import random
 import sys
 import time
+import urllib.request
 
 import boto3
 from botocore.config import Config
@@ -29,8 +30,9 @@ CLOUDWATCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/apigateway-cloudwatch"
 PATH_PARTS = ("items", "orders", "users", "health", "reports", "search", "files", "events")
 
 
-def network(ec2, elbv2, apigw, apigwv2, index):
-    """One shared VPC with its endpoint, NLB and both kinds of VPC link."""
+def network(ec2, elbv2, apigw, apigwv2, endpoint, index):
+    """One shared VPC with its execute-api endpoint, an NLB (a listener on 80 forwarding to a
+    healthy target, and its endpoint service), a v1 VPC link to it and a v2 link into the VPC."""
     cidr = f"10.{index}.0.0/16"
     vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
@@ -49,8 +51,17 @@ def network(ec2, elbv2, apigw, apigwv2, index):
                                      Scheme="internal")["LoadBalancers"][0]["LoadBalancerArn"]
     group = elbv2.create_target_group(Name=f"backend-{index}", Protocol="TCP", Port=80, VpcId=vpc,
                                       TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": f"10.{index}.1.9"}])
     listener = elbv2.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=80, DefaultActions=[
         {"Type": "forward", "TargetGroupArn": group}])["Listeners"][0]["ListenerArn"]
+    # The endpoint service AWS gives a v1 link's load balancer, and API Gateway's connection to
+    # it; moto makes neither (tests/moto/ext.py gap 20).
+    service = ec2.create_vpc_endpoint_service_configuration(
+        NetworkLoadBalancerArns=[nlb], AcceptanceRequired=False)["ServiceConfiguration"]["ServiceId"]
+    connection = {"service_id": service, "vpc_endpoint_id": f"vpce-0a1b2c3d4e5f6{index:04x}", "state": "available"}
+    urllib.request.urlopen(urllib.request.Request(
+        f"{endpoint}/moto-api/apigw-doctor/endpoint-connections", data=json.dumps(connection).encode(),
+        method="POST"), timeout=10).close()
     rest_link = apigw.create_vpc_link(name=f"rest-link-{index}", targetArns=[nlb])["id"]
     v2_link = apigwv2.create_vpc_link(Name=f"http-link-{index}", SubnetIds=subnets,
                                       SecurityGroupIds=[sg])["VpcLinkId"]
@@ -111,13 +122,14 @@ def http_api(apigwv2, rng, name, net):
 
 
 def websocket_api(apigwv2, name, net):
-    """A WebSocket API: $connect and $default through the VPC link, deployed to prod."""
+    """A WebSocket API: $connect and $default through the VPC's v1 link (WebSocket private
+    integrations use REST's VPC links), deployed to prod."""
     api = apigwv2.create_api(Name=name, ProtocolType="WEBSOCKET",
                              RouteSelectionExpression="$request.body.action")["ApiId"]
     integration = apigwv2.create_integration(
         ApiId=api, IntegrationType="HTTP_PROXY", IntegrationMethod="POST",
         IntegrationUri="http://chat.internal/messages", ConnectionType="VPC_LINK",
-        ConnectionId=net["v2_vpc_link_id"],
+        ConnectionId=net["rest_vpc_link_id"],
         RequestParameters={"integration.request.header.connectionId": "context.connectionId"})["IntegrationId"]
     for route in ("$connect", "$default"):
         apigwv2.create_route(ApiId=api, RouteKey=route, Target=f"integrations/{integration}")
@@ -144,7 +156,7 @@ def main():
                                   for name in ("ec2", "elbv2", "apigateway", "apigatewayv2"))
     apigw.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": CLOUDWATCH_ROLE}])
     vpcs = args.vpcs or 3 + max(0, (args.apis - 400) // 200)
-    nets = [network(ec2, elbv2, apigw, apigwv2, index) for index in range(1, vpcs + 1)]
+    nets = [network(ec2, elbv2, apigw, apigwv2, args.endpoint, index) for index in range(1, vpcs + 1)]
 
     rest = round(args.apis * 0.60)
     http = round(args.apis * 0.25)
