@@ -529,7 +529,10 @@ fn judge(
 ) -> Result<(), String> {
     let case = format!("{operation} under {fault:?}");
     if !sent.contains(operation) {
-        return Err(format!("{case}: the operation was not reached"));
+        return Err(format!(
+            "{case}: the operation was not reached (actions: {}; incomplete: {})",
+            report["actions"], report["incomplete"]
+        ));
     }
     let extra: Vec<String> = codes(report)
         .difference(&codes(baseline))
