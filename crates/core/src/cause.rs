@@ -782,10 +782,32 @@ pub fn classify(error: &ErrorHint) -> Reading {
     Reading::Unknown
 }
 
+/// The execution-log lines that echo a payload API Gateway carried rather than say what it did:
+/// the client's request and the backend's answer, before and after mapping (the layout the
+/// 502 article's log shows: "Endpoint response body before transformations: …",
+/// <https://repost.aws/knowledge-center/malformed-502-api-gateway>). A backend that answers
+/// "401 Unauthorized" or "Connection timed out" in its own body is not API Gateway failing.
+const PAYLOAD_ECHOES: [&str; 10] = [
+    "Method request path:",
+    "Method request query string:",
+    "Method request headers:",
+    "Method request body before transformations:",
+    "Endpoint request headers:",
+    "Endpoint request body after transformations:",
+    "Endpoint response headers:",
+    "Endpoint response body before transformations:",
+    "Method response headers:",
+    "Method response body after transformations:",
+];
+
 /// Reads one log line (execution log, access log, a test-invoke log) with the same table: the
 /// first row whose phrase the line contains, or whose error type it names, decides. Rows that
-/// name only a status (the 410) never match a line: a status alone is no error string.
+/// name only a status (the 410) never match a line: a status alone is no error string. A line
+/// echoing the request's or the backend's payload ([`PAYLOAD_ECHOES`]) reads as nothing.
 pub fn classify_line(line: &str) -> Option<Cause> {
+    if PAYLOAD_ECHOES.iter().any(|label| line.contains(label)) {
+        return None;
+    }
     TABLE.iter().find_map(|row| {
         let hit = match (row.phrase, row.error_type) {
             (Some(phrase), _) => contains(line, phrase),

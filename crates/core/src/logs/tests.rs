@@ -73,6 +73,28 @@ fn lines_that_merely_resemble_the_runbooks_read_as_nothing() {
     }
 }
 
+/// A backend's own answer, or the client's request, echoed in the execution log: the words are
+/// the backend's (its own 401, its own timeout message), not API Gateway failing.
+#[test]
+fn payloads_echoed_from_the_client_or_the_backend_read_as_nothing() {
+    for line in [
+        "(0f1e) Endpoint response body before transformations: <html><title>401 Unauthorized</title></html>",
+        "(0f1e) Endpoint response body before transformations: {\"error\":\"Too Many Requests\"}",
+        "(0f1e) Endpoint response body before transformations: {\"message\":\"upstream: Connection timed out\"}",
+        "(0f1e) Method response body after transformations: {\"detail\":\"Invalid permissions on Lambda function\"}",
+        "(0f1e) Method request body before transformations: {\"note\":\"Execution failed due to a timeout error\"}",
+        "(0f1e) Method request headers: {X-Reason=Key quota exhausted}",
+        "(0f1e) Endpoint response headers: {WWW-Authenticate=Bearer error=\"401 Unauthorized\"}",
+    ] {
+        assert_eq!(classify_line(line), None, "{line}");
+    }
+    // API Gateway's own words beside them still read.
+    assert_eq!(
+        classify_line("(0f1e) Execution failed due to a timeout error"),
+        Some(Cause::IntegrationTimeout)
+    );
+}
+
 #[test]
 fn ordinary_lines_and_a_bare_status_read_as_nothing() {
     for line in [
