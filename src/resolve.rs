@@ -1,6 +1,7 @@
 //! Turns the incident's named targets into API ids: `ApiName` → REST APIs, `ApiId` → v2 or REST.
 
-use crate::aws::{CallFailure, FailureKind, Session};
+use crate::aws::{CallFailure, Session};
+use crate::failure::none_if_missing;
 use crate::gather::{rest, v2};
 use crate::intake::{Scope, TargetRef};
 use crate::snapshot::{LookupKey, RestApi, TargetLookup, V2Api};
@@ -129,10 +130,7 @@ async fn find_by_id(
     id: &str,
     v2_first: bool,
 ) -> Result<Option<Found>, CallFailure> {
-    let not_found = |r: Result<Option<Found>, CallFailure>| match r {
-        Err(failure) if failure.kind == FailureKind::NotFound => Ok(None),
-        other => other,
-    };
+    let not_found = |r: Result<Option<Found>, CallFailure>| none_if_missing(r).map(Option::flatten);
     let as_rest = |id: String| async move {
         rest::get_api(session, &id)
             .await

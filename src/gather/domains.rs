@@ -13,23 +13,10 @@ use crate::snapshot::{BasePathMapping, DomainName, Incomplete};
 pub async fn domain_names(
     session: Session<'_>,
 ) -> Result<(Vec<DomainName>, Vec<Incomplete>), CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetDomainNames",
-            |position| {
-                client
-                    .get_domain_names()
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    let listed: Vec<DomainName> = pages
+    let items = rest_items!(session, "apigateway:GetDomainNames", |client| client
+        .get_domain_names())?;
+    let listed: Vec<DomainName> = items
         .iter()
-        .flat_map(|page| page.items())
         .map(|d| DomainName {
             name: d.domain_name().unwrap_or_default().to_string(),
             domain_name_id: d.domain_name_id().map(str::to_string),
@@ -78,25 +65,14 @@ async fn mappings(
     session: Session<'_>,
     domain: &DomainName,
 ) -> Result<Vec<BasePathMapping>, CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetBasePathMappings",
-            |position| {
-                client
-                    .get_base_path_mappings()
-                    .domain_name(&domain.name)
-                    .set_domain_name_id(domain.domain_name_id.clone())
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    Ok(pages
+    let items = rest_items!(session, "apigateway:GetBasePathMappings", |client| {
+        client
+            .get_base_path_mappings()
+            .domain_name(&domain.name)
+            .set_domain_name_id(domain.domain_name_id.clone())
+    })?;
+    Ok(items
         .iter()
-        .flat_map(|page| page.items())
         .map(|m| BasePathMapping {
             base_path: mapping_path(m.base_path()),
             api_id: m.rest_api_id().unwrap_or_default().to_string(),
@@ -114,24 +90,11 @@ async fn api_mappings(
     if domain.domain_name_id.is_some() {
         return Ok(Vec::new());
     }
-    let client = &session.aws.apigatewayv2;
-    let pages = session
-        .paginate(
-            "apigatewayv2:GetApiMappings",
-            |token| {
-                client
-                    .get_api_mappings()
-                    .domain_name(&domain.name)
-                    .max_results("500")
-                    .set_next_token(token)
-                    .send()
-            },
-            |page| page.next_token(),
-        )
-        .await?;
-    Ok(pages
+    let items = v2_items!(session, "apigatewayv2:GetApiMappings", |client| client
+        .get_api_mappings()
+        .domain_name(&domain.name))?;
+    Ok(items
         .iter()
-        .flat_map(|page| page.items())
         .map(|m| BasePathMapping {
             base_path: mapping_path(m.api_mapping_key()),
             api_id: m.api_id().unwrap_or_default().to_string(),

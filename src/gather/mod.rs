@@ -2,6 +2,48 @@
 //!
 //! A read that fails is recorded in `Snapshot::incomplete`; it never aborts the others.
 
+/// Every item of a paginated REST (API Gateway v1) listing, owned: `|client| request` builds
+/// the operation on the REST client; pages are asked 500 at a time (`limit`'s maximum) and
+/// followed by `position`. Evaluates to `Result<Vec<Item>, CallFailure>`.
+macro_rules! rest_items {
+    ($session:ident, $step:literal, |$client:ident| $request:expr) => {{
+        let $client = &$session.aws.apigateway;
+        $session
+            .paginate(
+                $step,
+                |position| $request.limit(500).set_position(position).send(),
+                |page| page.position(),
+            )
+            .await
+            .map(|pages| {
+                pages
+                    .into_iter()
+                    .flat_map(|page| page.items.unwrap_or_default())
+                    .collect::<Vec<_>>()
+            })
+    }};
+}
+
+/// The same for an API Gateway v2 listing: 500 a page (`maxResults`), followed by `nextToken`.
+macro_rules! v2_items {
+    ($session:ident, $step:literal, |$client:ident| $request:expr) => {{
+        let $client = &$session.aws.apigatewayv2;
+        $session
+            .paginate(
+                $step,
+                |token| $request.max_results("500").set_next_token(token).send(),
+                |page| page.next_token(),
+            )
+            .await
+            .map(|pages| {
+                pages
+                    .into_iter()
+                    .flat_map(|page| page.items.unwrap_or_default())
+                    .collect::<Vec<_>>()
+            })
+    }};
+}
+
 pub mod connection;
 pub mod domains;
 pub mod logs;
@@ -17,7 +59,18 @@ use crate::intake::{ClientHint, Incident, Window};
 use crate::resolve::Resolution;
 use crate::snapshot::{ApiStage, Incomplete, RestApi, Snapshot, V2Api};
 use aws_sdk_ec2::types::VpcAttributeName;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// An SDK tag map (or none) as the snapshot keeps tags: sorted.
+fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// An SDK time as epoch seconds.
+fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
+    time.map(aws_smithy_types::DateTime::secs)
+}
 
 /// Collects the failures of independent reads.
 #[derive(Default)]

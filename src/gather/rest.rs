@@ -1,22 +1,13 @@
 //! Reads REST APIs (API Gateway v1): the API, its stages, deployments and resources, and the
 //! account settings.
 
-use super::trail;
+use super::{epoch, tags, trail};
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
     AccountSettings, ApiKey, ApiStage, ChangeHistory, Deployment, Method, MethodIntegration,
     Resource, RestApi, RestStage, UsagePlan,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
-    time.map(aws_smithy_types::DateTime::secs)
-}
-
-fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
-    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default()
-}
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `GetRestApis` items and `GetRestApi` output are different types with the same accessors.
 macro_rules! rest_api {
@@ -48,25 +39,9 @@ macro_rules! rest_api {
 
 /// Every REST API in the region (paginated).
 pub async fn list_apis(session: Session<'_>) -> Result<Vec<RestApi>, CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetRestApis",
-            |position| {
-                client
-                    .get_rest_apis()
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    Ok(pages
-        .iter()
-        .flat_map(|page| page.items())
-        .map(|api| rest_api!(api, ""))
-        .collect())
+    let items = rest_items!(session, "apigateway:GetRestApis", |client| client
+        .get_rest_apis())?;
+    Ok(items.iter().map(|api| rest_api!(api, "")).collect())
 }
 
 /// One REST API by id.
@@ -129,24 +104,11 @@ pub async fn deployments(
     session: Session<'_>,
     api_id: &str,
 ) -> Result<Vec<Deployment>, CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetDeployments",
-            |position| {
-                client
-                    .get_deployments()
-                    .rest_api_id(api_id)
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    Ok(pages
+    let items = rest_items!(session, "apigateway:GetDeployments", |client| {
+        client.get_deployments().rest_api_id(api_id)
+    })?;
+    Ok(items
         .iter()
-        .flat_map(|page| page.items())
         .map(|d| Deployment {
             id: d.id().unwrap_or_default().to_string(),
             description: d
@@ -203,23 +165,10 @@ pub async fn deployment_summary(
 /// Every usage plan of the region (paginated), with the API stages it admits; its keys are
 /// read apart ([`usage_plan_keys`]), and only for the plans that need it.
 pub async fn usage_plans(session: Session<'_>) -> Result<Vec<UsagePlan>, CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetUsagePlans",
-            |position| {
-                client
-                    .get_usage_plans()
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    Ok(pages
+    let items = rest_items!(session, "apigateway:GetUsagePlans", |client| client
+        .get_usage_plans())?;
+    Ok(items
         .iter()
-        .flat_map(|page| page.items())
         .map(|p| UsagePlan {
             id: p.id().unwrap_or_default().to_string(),
             name: p.name().unwrap_or_default().to_string(),
@@ -242,24 +191,11 @@ pub async fn usage_plan_keys(
     session: Session<'_>,
     plan_id: &str,
 ) -> Result<Vec<String>, CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetUsagePlanKeys",
-            |position| {
-                client
-                    .get_usage_plan_keys()
-                    .usage_plan_id(plan_id)
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    Ok(pages
+    let items = rest_items!(session, "apigateway:GetUsagePlanKeys", |client| {
+        client.get_usage_plan_keys().usage_plan_id(plan_id)
+    })?;
+    Ok(items
         .iter()
-        .flat_map(|page| page.items())
         .filter_map(|k| k.id().map(str::to_string))
         .collect())
 }
@@ -268,24 +204,11 @@ pub async fn usage_plan_keys(
 /// values). One listing answers for every plan's keys: at most 20 calls at the Regional quota
 /// of 10,000 keys, where `GetApiKey` would cost a call for every key of every plan read.
 pub async fn api_keys(session: Session<'_>) -> Result<Vec<ApiKey>, CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetApiKeys",
-            |position| {
-                client
-                    .get_api_keys()
-                    .include_values(false)
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    Ok(pages
+    let items = rest_items!(session, "apigateway:GetApiKeys", |client| {
+        client.get_api_keys().include_values(false)
+    })?;
+    Ok(items
         .iter()
-        .flat_map(|page| page.items())
         .filter_map(|k| {
             k.id().map(|id| ApiKey {
                 id: id.to_string(),
@@ -314,25 +237,11 @@ pub async fn account(session: Session<'_>) -> Result<AccountSettings, CallFailur
 /// Every resource of a REST API with its methods and their integrations (paginated;
 /// `GetResources` has its own quota).
 pub async fn resources(session: Session<'_>, api_id: &str) -> Result<Vec<Resource>, CallFailure> {
-    let client = &session.aws.apigateway;
-    let pages = session
-        .paginate(
-            "apigateway:GetResources",
-            |position| {
-                client
-                    .get_resources()
-                    .rest_api_id(api_id)
-                    .embed("methods")
-                    .limit(500)
-                    .set_position(position)
-                    .send()
-            },
-            |page| page.position(),
-        )
-        .await?;
-    Ok(pages
+    let items = rest_items!(session, "apigateway:GetResources", |client| {
+        client.get_resources().rest_api_id(api_id).embed("methods")
+    })?;
+    Ok(items
         .iter()
-        .flat_map(|page| page.items())
         .map(|r| {
             let mut methods: Vec<Method> = r
                 .resource_methods()

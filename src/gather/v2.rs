@@ -2,39 +2,21 @@
 //! the routes of WebSocket APIs and of HTTP APIs with a VPC-link integration, and the
 //! authorizers of WebSocket APIs.
 
+use super::tags;
 use crate::aws::{CallFailure, Session};
 use crate::snapshot::{
     ChangeHistory, Deployment, V2Api, V2Authorizer, V2Integration, V2Route, V2Stage,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Every item of a paginated API Gateway v2 listing (500 a page): `$method($id)` is the
 /// client's operation and the API it lists for (none for the APIs themselves), `$convert` maps
 /// one item.
 macro_rules! every_item {
     ($session:ident, $step:literal, $method:ident($($id:expr)?), $convert:expr) => {{
-        let client = &$session.aws.apigatewayv2;
-        let pages = $session
-            .paginate(
-                $step,
-                |token| {
-                    client
-                        .$method()
-                        $(.api_id($id))?
-                        .max_results("500")
-                        .set_next_token(token)
-                        .send()
-                },
-                |page| page.next_token(),
-            )
-            .await?;
-        Ok(pages.iter().flat_map(|page| page.items()).map($convert).collect())
+        let items = v2_items!($session, $step, |client| client.$method()$(.api_id($id))?)?;
+        Ok(items.iter().map($convert).collect())
     }};
-}
-
-fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
-    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default()
 }
 
 fn from_parts(

@@ -5,8 +5,9 @@
 //! with its connections, listener certificates (ACM), and the security groups, subnets and VPCs
 //! a v2 link's path crosses.
 
-use super::{network, unique, Failures};
-use crate::aws::{CallFailure, FailureKind, Session};
+use super::{epoch, network, tags, unique, Failures};
+use crate::aws::{CallFailure, Session};
+use crate::failure::none_if_missing;
 use crate::snapshot::{
     is_iam_server_certificate, listener_load_balancer, Certificate, EndpointConnection,
     EndpointService, Listener, LoadBalancer, PrivatePath, Served, Snapshot, TargetGroup,
@@ -14,16 +15,6 @@ use crate::snapshot::{
 };
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_elasticloadbalancingv2::types::Action;
-use std::collections::{BTreeMap, HashMap};
-
-fn tags(map: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
-    map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default()
-}
-
-fn epoch(time: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
-    time.map(aws_smithy_types::DateTime::secs)
-}
 
 /// A link as v1 knows it, else as v2 knows it; `Ok(None)` when neither does.
 async fn vpc_link(session: Session<'_>, id: &str) -> Result<Option<VpcLink>, CallFailure> {
@@ -103,11 +94,7 @@ pub async fn get_link(
             .await
             .map(|out| v2_link!(&out, id)),
     };
-    match found {
-        Ok(link) => Ok(Some(link)),
-        Err(failure) if failure.kind == FailureKind::NotFound => Ok(None),
-        Err(failure) => Err(failure),
-    }
+    none_if_missing(found)
 }
 
 /// Every link of the region through the API of `version` (paginated).
@@ -117,46 +104,14 @@ pub async fn list_links(
 ) -> Result<Vec<VpcLink>, CallFailure> {
     match version {
         VpcLinkVersion::V1 => {
-            let client = &session.aws.apigateway;
-            let pages = session
-                .paginate(
-                    "apigateway:GetVpcLinks",
-                    |position| {
-                        client
-                            .get_vpc_links()
-                            .limit(500)
-                            .set_position(position)
-                            .send()
-                    },
-                    |page| page.position(),
-                )
-                .await?;
-            Ok(pages
-                .iter()
-                .flat_map(|p| p.items())
-                .map(|l| v1_link!(l, ""))
-                .collect())
+            let items = rest_items!(session, "apigateway:GetVpcLinks", |client| client
+                .get_vpc_links())?;
+            Ok(items.iter().map(|l| v1_link!(l, "")).collect())
         }
         VpcLinkVersion::V2 => {
-            let client = &session.aws.apigatewayv2;
-            let pages = session
-                .paginate(
-                    "apigatewayv2:GetVpcLinks",
-                    |token| {
-                        client
-                            .get_vpc_links()
-                            .max_results("500")
-                            .set_next_token(token)
-                            .send()
-                    },
-                    |page| page.next_token(),
-                )
-                .await?;
-            Ok(pages
-                .iter()
-                .flat_map(|p| p.items())
-                .map(|l| v2_link!(l, ""))
-                .collect())
+            let items = v2_items!(session, "apigatewayv2:GetVpcLinks", |client| client
+                .get_vpc_links())?;
+            Ok(items.iter().map(|l| v2_link!(l, "")).collect())
         }
     }
 }
@@ -177,10 +132,8 @@ pub async fn load_balancer(
                 .send(),
         )
         .await;
-    let out = match out {
-        Ok(out) => out,
-        Err(failure) if failure.kind == FailureKind::NotFound => return Ok(None),
-        Err(failure) => return Err(failure),
+    let Some(out) = none_if_missing(out)? else {
+        return Ok(None);
     };
     Ok(out.load_balancers().first().map(|lb| LoadBalancer {
         arn: lb.load_balancer_arn().unwrap_or(arn).to_string(),

@@ -33,3 +33,48 @@ impl CallFailure {
         }
     }
 }
+
+/// A read where "it does not exist" is an answer, not a failure: `Ok(None)` for a `NotFound`
+/// failure; every other failure stays one.
+pub fn none_if_missing<T>(result: Result<T, CallFailure>) -> Result<Option<T>, CallFailure> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(failure) if failure.kind == FailureKind::NotFound => Ok(None),
+        Err(failure) => Err(failure),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(kind: FailureKind) -> CallFailure {
+        CallFailure {
+            step: "apigateway:GetVpcLink".into(),
+            kind,
+            code: "X".into(),
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_missing_thing_is_an_answer() {
+        assert_eq!(none_if_missing(Ok::<_, CallFailure>(1)), Ok(Some(1)));
+        assert_eq!(
+            none_if_missing::<u8>(Err(failure(FailureKind::NotFound))),
+            Ok(None)
+        );
+        for kind in [
+            FailureKind::AccessDenied,
+            FailureKind::Throttled,
+            FailureKind::Unreachable,
+            FailureKind::Deadline,
+            FailureKind::Other,
+        ] {
+            assert_eq!(
+                none_if_missing::<u8>(Err(failure(kind))),
+                Err(failure(kind))
+            );
+        }
+    }
+}
