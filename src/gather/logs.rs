@@ -55,33 +55,50 @@ pub fn targets(snapshot: &Snapshot) -> Vec<(String, String, LogKind, String)> {
     targets
 }
 
-/// Searches every log group of the snapshot's stages; a failed search lands in `incomplete`.
+/// Searches every log group of the snapshot's stages, each group once however many stages
+/// write to it (one access-log group often takes several stages' lines; the checks tell them
+/// apart by the format's `$context.apiId` and `$context.stage`); a failed search lands in
+/// `incomplete` once.
 pub async fn search_all(
     session: Session<'_>,
     snapshot: &mut Snapshot,
     window: Window,
     bounds: Bounds,
 ) {
-    let searches = targets(snapshot)
-        .into_iter()
-        .map(|(api_id, stage, kind, group)| async move {
-            // An access line of any status counts toward ACCESS_LOG_ERRORS's totals.
-            let pattern = (kind == LogKind::Execution).then(filter_pattern);
-            let found = search(session, &group, pattern.as_deref(), window, bounds).await;
-            found.map(|(exists, events, bound)| LogSearch {
-                api_id,
-                stage,
-                kind,
-                log_group: group,
+    let targets = targets(snapshot);
+    let mut groups: Vec<(LogKind, String)> = Vec::new();
+    for (_, _, kind, group) in &targets {
+        if !groups.contains(&(*kind, group.clone())) {
+            groups.push((*kind, group.clone()));
+        }
+    }
+    let searches = groups.iter().map(|(kind, group)| async move {
+        // An access line of any status counts toward ACCESS_LOG_ERRORS's totals.
+        let pattern = (*kind == LogKind::Execution).then(filter_pattern);
+        search(session, group, pattern.as_deref(), window, bounds).await
+    });
+    let found = futures::future::join_all(searches).await;
+    for ((kind, group), result) in groups.iter().zip(found) {
+        let (exists, events, bound) = match result {
+            Ok(found) => found,
+            Err(failure) => {
+                snapshot.incomplete.push(failure.incomplete());
+                continue;
+            }
+        };
+        for (api_id, stage, _, _) in targets
+            .iter()
+            .filter(|(_, _, k, g)| k == kind && g == group)
+        {
+            snapshot.log_searches.push(LogSearch {
+                api_id: api_id.clone(),
+                stage: stage.clone(),
+                kind: *kind,
+                log_group: group.clone(),
                 exists,
-                events,
+                events: events.clone(),
                 bound,
-            })
-        });
-    for result in futures::future::join_all(searches).await {
-        match result {
-            Ok(search) => snapshot.log_searches.push(search),
-            Err(failure) => snapshot.incomplete.push(failure.incomplete()),
+            });
         }
     }
 }

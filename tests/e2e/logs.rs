@@ -355,3 +355,96 @@ async fn an_access_format_without_a_status_is_said() {
         "{notes:#?}"
     );
 }
+
+// Two stages writing their access logs to one group: the group is read once, and with a format
+// that logs `$context.stage` beta's errors are beta's, never prod's.
+#[tokio::test]
+async fn a_shared_access_log_group_is_read_once_and_each_stage_counts_its_own_lines() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["public"]);
+    let api = id(&ids, "api_id");
+    // Set up through clients of their own: the doctor's count only what it sent.
+    let setup = moto.aws().await;
+    let prod = setup
+        .apigateway
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("prod");
+    setup
+        .apigateway
+        .create_stage()
+        .rest_api_id(&api)
+        .stage_name("beta")
+        .deployment_id(prod.deployment_id().expect("deployment"))
+        .send()
+        .await
+        .expect("beta");
+    let destination = prod
+        .access_log_settings()
+        .and_then(|s| s.destination_arn())
+        .expect("prod logs its access")
+        .to_string();
+    let format = "{\"stage\":\"$context.stage\",\"status\":\"$context.status\",\"error\":\"$context.error.message\"}";
+    for (stage, path, value) in [
+        ("prod", "/accessLogSettings/format", format),
+        (
+            "beta",
+            "/accessLogSettings/destinationArn",
+            destination.as_str(),
+        ),
+        ("beta", "/accessLogSettings/format", format),
+    ] {
+        setup
+            .apigateway
+            .update_stage()
+            .rest_api_id(&api)
+            .stage_name(stage)
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path(path)
+                    .value(value)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("access-log settings");
+    }
+    let line = |stage: &str, status: u16, message: &str| {
+        format!("{{\"stage\":\"{stage}\",\"status\":\"{status}\",\"error\":\"{message}\"}}")
+    };
+    seed_logs(
+        &setup,
+        "api-access",
+        &[
+            (9, line("beta", 403, "Missing Authentication Token")),
+            (8, line("beta", 403, "Missing Authentication Token")),
+            (7, line("prod", 200, "-")),
+        ],
+    )
+    .await;
+    let aws = moto.aws().await;
+    let outcome = crate::support::handle_with(
+        aws.clone(),
+        crate::support::config(&[]),
+        &json!({ "api_id": api }),
+    )
+    .await;
+    let report = serde_json::to_value(&outcome.report).expect("report");
+    let sent = aws.operations_sent()["cloudwatchlogs:FilterLogEvents"];
+    // Two execution logs (prod, beta) and the one access-log group, one page each.
+    assert_eq!(sent, 3, "{report:#}");
+    let counted = findings(&report, "ACCESS_LOG_ERRORS");
+    assert_eq!(counted.len(), 1, "{report:#}");
+    assert_eq!(counted[0]["stage"], "beta");
+    assert_eq!(counted[0]["evidence"]["status_counts"], json!({"403": 2}));
+    let signatures = findings(&report, "LOG_SIGNATURE");
+    assert!(
+        signatures.iter().all(|f| f["stage"] == "beta"),
+        "{signatures:#?}"
+    );
+    assert_eq!(signatures.len(), 1, "{report:#}");
+}

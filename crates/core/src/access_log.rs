@@ -18,6 +18,9 @@ const RESPONSE_TYPE: &str = "context.error.responseType";
 const MESSAGE: &str = "context.error.message";
 /// `"$context.error.message"`, quotes included.
 const MESSAGE_STRING: &str = "context.error.messageString";
+/// Which API and stage a line is of: one log group may take several stages' access logs.
+const API_ID: &str = "context.apiId";
+const STAGE: &str = "context.stage";
 
 /// The shape of a format, as the evidence names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,21 +66,45 @@ struct Wanted<T> {
     status: T,
     response_type: Option<T>,
     message: Option<(T, bool)>,
+    api_id: Option<T>,
+    stage: Option<T>,
+}
+
+/// The values a line holds, as text.
+struct Values {
+    status: String,
+    response_type: Option<String>,
+    message: Option<String>,
+    api_id: Option<String>,
+    stage: Option<String>,
 }
 
 impl<T> Wanted<T> {
-    /// The status, response type and message, each read with `at`; `None` without a status.
-    fn values(
-        &self,
-        at: impl Fn(&T) -> Option<String>,
-    ) -> Option<(String, Option<String>, Option<String>)> {
-        Some((
-            at(&self.status)?,
-            self.response_type.as_ref().and_then(&at),
-            self.message
+    /// Where each variable is, found with `locate`; `None` without a status.
+    fn locate(locate: impl Fn(&str) -> Option<T>) -> Option<Wanted<T>> {
+        Some(Wanted {
+            status: locate(STATUS)?,
+            response_type: locate(RESPONSE_TYPE),
+            message: locate(MESSAGE)
+                .map(|f| (f, false))
+                .or_else(|| locate(MESSAGE_STRING).map(|f| (f, true))),
+            api_id: locate(API_ID),
+            stage: locate(STAGE),
+        })
+    }
+
+    /// Every variable's value, each read with `at`; `None` without a status.
+    fn values(&self, at: impl Fn(&T) -> Option<String>) -> Option<Values> {
+        Some(Values {
+            status: at(&self.status)?,
+            response_type: self.response_type.as_ref().and_then(&at),
+            message: self
+                .message
                 .as_ref()
                 .and_then(|(field, quoted)| at(field).map(|m| unquote(&m, *quoted))),
-        ))
+            api_id: self.api_id.as_ref().and_then(&at),
+            stage: self.stage.as_ref().and_then(&at),
+        })
     }
 }
 
@@ -104,6 +131,18 @@ pub struct Entry {
     /// `$context.error.responseType` (`MISSING_AUTHENTICATION_TOKEN`, `ACCESS_DENIED`, …).
     pub response_type: Option<String>,
     pub message: Option<String>,
+    /// `$context.apiId` and `$context.stage`, when the format logs them.
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
+}
+
+impl Entry {
+    /// Whether the line may be of `stage` of `api_id`: it is not when the format logs another
+    /// API or stage; a format that logs neither cannot tell, so the line may be.
+    pub fn may_be_of(&self, api_id: &str, stage: &str) -> bool {
+        self.api_id.as_deref().is_none_or(|a| a == api_id)
+            && self.stage.as_deref().is_none_or(|s| s == stage)
+    }
 }
 
 impl AccessFormat {
@@ -147,7 +186,7 @@ impl AccessFormat {
     /// status code.
     pub fn read(&self, line: &str) -> Option<Entry> {
         let line = line.trim();
-        let (status, response_type, message) = match &self.fields {
+        let values = match &self.fields {
             Fields::Json(wanted) => {
                 let value: Value = serde_json::from_str(line).ok()?;
                 wanted.values(|path| json_at(&value, path))?
@@ -166,17 +205,22 @@ impl AccessFormat {
                         .find(|(v, _)| v == name)
                         .map(|(_, value)| value.to_string())
                 };
-                (
-                    value(STATUS)?,
-                    value(RESPONSE_TYPE),
-                    value(MESSAGE).or_else(|| value(MESSAGE_STRING).map(|m| unquote(&m, true))),
-                )
+                Values {
+                    status: value(STATUS)?,
+                    response_type: value(RESPONSE_TYPE),
+                    message: value(MESSAGE)
+                        .or_else(|| value(MESSAGE_STRING).map(|m| unquote(&m, true))),
+                    api_id: value(API_ID),
+                    stage: value(STAGE),
+                }
             }
         };
         Some(Entry {
-            status: status_code(&status)?,
-            response_type: present(response_type),
-            message: present(message),
+            status: status_code(&values.status)?,
+            response_type: present(values.response_type),
+            message: present(values.message),
+            api_id: present(values.api_id),
+            stage: present(values.stage),
         })
     }
 }
@@ -275,13 +319,7 @@ fn json_paths(segments: &[Segment]) -> Option<Wanted<Vec<String>>> {
             .position(|s| matches!(s, Segment::Variable(v) if v == name))?;
         json_path(&value, &placeholder(index))
     };
-    Some(Wanted {
-        status: path_of(STATUS)?,
-        response_type: path_of(RESPONSE_TYPE),
-        message: path_of(MESSAGE)
-            .map(|p| (p, false))
-            .or_else(|| path_of(MESSAGE_STRING).map(|p| (p, true))),
-    })
+    Wanted::locate(path_of)
 }
 
 fn placeholder(index: usize) -> String {
@@ -333,13 +371,7 @@ fn xml_fields(segments: &[Segment]) -> Option<Wanted<XmlField>> {
             Some(XmlField::Attribute(attribute[start..].to_string()))
         }
     };
-    Some(Wanted {
-        status: field_of(STATUS)?,
-        response_type: field_of(RESPONSE_TYPE),
-        message: field_of(MESSAGE)
-            .map(|f| (f, false))
-            .or_else(|| field_of(MESSAGE_STRING).map(|f| (f, true))),
-    })
+    Wanted::locate(field_of)
 }
 
 /// The text of the first such element, or the value of the first such attribute, in a line.

@@ -194,9 +194,55 @@ fn a_variable_with_no_value_is_none() {
         Entry {
             status: 200,
             response_type: None,
-            message: None
+            message: None,
+            api_id: None,
+            stage: None,
         }
     );
+}
+
+/// One log group often takes the access logs of several stages and APIs; a format that logs
+/// `$context.apiId` and `$context.stage` says whose each line is, in every shape.
+#[test]
+fn a_line_names_its_api_and_stage_when_the_format_logs_them() {
+    let cases = [
+        (
+            "{\"api\":\"$context.apiId\",\"stage\":\"$context.stage\",\"status\":\"$context.status\"}",
+            "{\"api\":\"b2c3\",\"stage\":\"beta\",\"status\":\"502\"}",
+        ),
+        (
+            "<r api=\"$context.apiId\"><stage>$context.stage</stage><s>$context.status</s></r>",
+            "<r api=\"b2c3\"><stage>beta</stage><s>502</s></r>",
+        ),
+        (
+            "$context.apiId,$context.stage,$context.status",
+            "b2c3,beta,502",
+        ),
+        (
+            "$context.identity.sourceIp [$context.requestTime] $context.apiId $context.stage $context.status",
+            "10.0.0.1 [30/Nov/2026:10:00:00 +0000] b2c3 beta 502",
+        ),
+    ];
+    for (format, line) in cases {
+        let entry = AccessFormat::parse(format)
+            .expect("status")
+            .read(line)
+            .expect(format);
+        assert_eq!(
+            (entry.api_id.as_deref(), entry.stage.as_deref()),
+            (Some("b2c3"), Some("beta")),
+            "{format}"
+        );
+        assert!(entry.may_be_of("b2c3", "beta"), "{format}");
+        assert!(!entry.may_be_of("a1b2", "beta"), "another API: {format}");
+        assert!(!entry.may_be_of("b2c3", "prod"), "another stage: {format}");
+    }
+    // A format that logs neither cannot tell: the line may be the stage's.
+    let entry = AccessFormat::parse("$context.status")
+        .expect("status")
+        .read("502")
+        .expect("parsed");
+    assert!(entry.may_be_of("a1b2", "prod"));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::catalog::Code;
 use crate::cause::{classify, Cause, Reading};
 use crate::finding::Finding;
 use crate::intake::{ErrorHint, Incident};
-use crate::logs::{access_log_group, LogKind, LogSearch};
+use crate::logs::{access_log_group, LogEvent, LogKind, LogSearch};
 use crate::snapshot::Snapshot;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -184,11 +184,8 @@ fn readings<'a>(snapshot: &'a Snapshot, incident: &Incident) -> Vec<(&'a LogSear
         .iter()
         .filter(|s| s.kind == LogKind::Access && s.exists)
         .map(|search| {
-            // As for LOG_SIGNATURE: a line outside the window is no evidence of this incident.
-            let lines: Vec<&str> = search
-                .events
-                .iter()
-                .filter(|e| (start..=end).contains(&e.timestamp))
+            let lines: Vec<&str> = own_events(snapshot, search, (start, end))
+                .into_iter()
                 .map(|e| e.message.as_str())
                 .collect();
             let format = format_of(snapshot, &search.api_id, &search.stage);
@@ -200,6 +197,34 @@ fn readings<'a>(snapshot: &'a Snapshot, incident: &Incident) -> Vec<(&'a LogSear
                 },
             };
             (search, outcome)
+        })
+        .collect()
+}
+
+/// The events of a search that are evidence for its stage: inside the incident window (a line
+/// outside it, an emulator's answer or a snapshot replayed later, is not), and for an access
+/// log, not a line its format says is of another API or stage — one log group often takes the
+/// access logs of several stages and APIs
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-variables-for-access-logging.html>:
+/// `$context.apiId`, `$context.stage`).
+pub(super) fn own_events<'a>(
+    snapshot: &Snapshot,
+    search: &'a LogSearch,
+    (start, end): (i64, i64),
+) -> Vec<&'a LogEvent> {
+    let format = (search.kind == LogKind::Access)
+        .then(|| format_of(snapshot, &search.api_id, &search.stage))
+        .flatten()
+        .and_then(|f| AccessFormat::parse(f).ok());
+    search
+        .events
+        .iter()
+        .filter(|e| (start..=end).contains(&e.timestamp))
+        .filter(|e| {
+            format
+                .as_ref()
+                .and_then(|f| f.read(&e.message))
+                .is_none_or(|entry| entry.may_be_of(&search.api_id, &search.stage))
         })
         .collect()
 }

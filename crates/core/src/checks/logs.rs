@@ -6,6 +6,7 @@
 mod test_invoke;
 pub use test_invoke::{check as probed, notes as probe_notes};
 
+use super::access_logs::own_events;
 use crate::catalog::{Code, Severity};
 use crate::cause::{classify_line, Cause};
 use crate::finding::Finding;
@@ -30,12 +31,9 @@ pub fn check(snapshot: &Snapshot, incident: &Incident) -> Vec<Finding> {
     let (start, end) = window_millis(incident);
     let mut seen: BTreeMap<(&str, &str, Cause), Seen> = BTreeMap::new();
     for search in &snapshot.log_searches {
-        // The search asked for the window already; a line outside it (an emulator's answer, a
-        // snapshot replayed later) is never evidence of this incident.
-        let classified: Vec<_> = search
-            .events
-            .iter()
-            .filter(|e| (start..=end).contains(&e.timestamp))
+        // Only this stage's lines in the window (`own_events`).
+        let classified: Vec<_> = own_events(snapshot, search, (start, end))
+            .into_iter()
             .filter_map(|e| classify_line(&e.message).map(|cause| (e, cause)))
             .collect();
         // The requests that logged a specific cause: their summary lines (the 502 status, a

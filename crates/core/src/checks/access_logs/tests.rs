@@ -248,3 +248,52 @@ fn the_causes_logged_support_the_ranking() {
         "{codes:?}"
     );
 }
+
+/// One log group taking the access logs of several stages and APIs is common; with a format
+/// that logs `$context.apiId` and `$context.stage`, another stage's errors are not this stage's
+/// — neither counted by ACCESS_LOG_ERRORS nor a LOG_SIGNATURE.
+#[test]
+fn another_stages_lines_in_a_shared_group_are_not_this_stages() {
+    const SHARED: &str = "{\"api\":\"$context.apiId\",\"stage\":\"$context.stage\",\"status\":\"$context.status\",\"error\":\"$context.error.message\"}";
+    let line = |api: &str, stage: &str, status: u16, message: &str| {
+        format!("{{\"api\":\"{api}\",\"stage\":\"{stage}\",\"status\":\"{status}\",\"error\":\"{message}\"}}")
+    };
+    let others = snapshot(
+        Some(SHARED),
+        &[
+            (
+                now_minus(5),
+                line("a1b2c3d4e5", "beta", 403, "Missing Authentication Token"),
+            ),
+            (
+                now_minus(4),
+                line("f9e8d7c6b5", "prod", 403, "Missing Authentication Token"),
+            ),
+            (now_minus(3), line("a1b2c3d4e5", "prod", 200, "-")),
+        ],
+    );
+    let incident = incident(json!({"api_id": "a1b2c3d4e5", "stage": "prod"}));
+    assert!(check(&others, &incident).is_empty());
+    assert!(crate::checks::logs::check(&others, &incident).is_empty());
+    // The stage's own error line still counts, and still reads as its cause.
+    let own = snapshot(
+        Some(SHARED),
+        &[
+            (
+                now_minus(5),
+                line("a1b2c3d4e5", "beta", 403, "Missing Authentication Token"),
+            ),
+            (
+                now_minus(4),
+                line("a1b2c3d4e5", "prod", 403, "Missing Authentication Token"),
+            ),
+        ],
+    );
+    let found = check(&own, &incident);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].evidence["status_counts"], json!({"403": 1}));
+    assert_eq!(found[0].evidence["lines_read"], json!(1));
+    let signatures = crate::checks::logs::check(&own, &incident);
+    assert_eq!(signatures.len(), 1, "{signatures:#?}");
+    assert_eq!(signatures[0].evidence["count"], json!(1));
+}
