@@ -84,6 +84,21 @@ def self_signed(names, not_before, not_after):
                               serialization.NoEncryption()))
 
 
+def import_soon_expiring(acm, names):
+    """A certificate for `names` that expires seconds after ACM imports it: ACM refuses one
+    already expired, and on a loaded machine a two-second lifetime can run out before the
+    import, so the lifetime grows until the import is accepted."""
+    for seconds in (2, 5, 15, 45):
+        now = datetime.datetime.now(datetime.UTC)
+        cert, key = self_signed(names, now - datetime.timedelta(days=1), now + datetime.timedelta(seconds=seconds))
+        try:
+            return acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+        except acm.exceptions.ValidationException as refused:
+            if "expired" not in str(refused):
+                raise
+    raise SystemExit("ACM refused every soon-expiring certificate as already expired")
+
+
 def tag_pairs(pairs):
     return dict(pair.split("=", 1) for pair in pairs or [])
 
@@ -393,9 +408,12 @@ def scenario_vpc_link(ec2, apigw, apigwv2, args):
                        else [{"Type": "forward", "TargetGroupArn": group}])
     if args.tls:
         now = datetime.datetime.now(datetime.UTC)
-        expires = now + (datetime.timedelta(seconds=2) if args.cert_expired else datetime.timedelta(days=90))
-        cert, key = self_signed(args.tls.split(","), now - datetime.timedelta(days=1), expires)
-        certificate = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+        if args.cert_expired:
+            certificate = import_soon_expiring(acm, args.tls.split(","))
+        else:
+            cert, key = self_signed(args.tls.split(","), now - datetime.timedelta(days=1),
+                                    now + datetime.timedelta(days=90))
+            certificate = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
         listener = session_elb.create_listener(
             LoadBalancerArn=nlb, Protocol="HTTPS" if args.alb else "TLS", Port=443,
             Certificates=[{"CertificateArn": certificate}], DefaultActions=default_actions)
@@ -463,9 +481,16 @@ def scenario_vpc_link(ec2, apigw, apigwv2, args):
             post_moto(args.endpoint, "/moto-api/apigw-doctor/endpoint-connections",
                       {"service_id": ids["endpoint_service_id"], "vpc_endpoint_id": "vpce-0b1b2c3d4e5f60718",
                        "state": "available"})
+    # One deployment serves every stage, as when a release is promoted: with a deployment per
+    # stage, the second falls in a later whole second on a loaded machine and the first stage is
+    # then rightly behind the newest (STAGE_NOT_ON_LATEST_DEPLOYMENT), which refuses the repair.
+    deployment = None
     for stage, link_id in stages.items():
-        apigw.create_deployment(restApiId=api, stageName=stage,
-                                variables={"link": link_id} if args.link_stage_variable else {})
+        variables = {"link": link_id} if args.link_stage_variable else {}
+        if deployment is None:
+            deployment = apigw.create_deployment(restApiId=api, stageName=stage, variables=variables)["id"]
+        else:
+            apigw.create_stage(restApiId=api, stageName=stage, deploymentId=deployment, variables=variables)
         apigw.update_stage(restApiId=api, stageName=stage, patchOperations=[
             {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": ACCESS_LOGS},
             {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
