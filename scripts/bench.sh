@@ -19,6 +19,8 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$(head -n1 "$work/port")"
 
 healthy=$("$python" tests/moto/seed.py private --name healthy)
 broken=$("$python" tests/moto/seed.py private --name broken --private-dns-off --undeployed-change --logging-off)
+# A REST API behind a v1 VPC link to an ALB: an HTTPS listener with a rule and a certificate.
+behind_link=$("$python" tests/moto/seed.py vpc-link --name orders --alb --tls api.example.com --tls-host api.example.com)
 id() { "$python" -c 'import json,sys; print(json.loads(sys.argv[1])["api_id"])' "$1"; }
 
 # One line per run: aws_calls duration_ms wall_ms peak_rss_kb
@@ -50,6 +52,7 @@ print(f"{sys.argv[1]:<36} runs={len(rows):<2} aws_calls={med(cols[0]):<4g} run_m
 echo "apigw-doctor benchmark: $runs run(s) each, debug binary $bin, moto on loopback"
 for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$healthy")"; done | summary "diagnose healthy private API"
 for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$broken")"; done | summary "diagnose broken private API (plan)"
-for _ in $(seq "$runs"); do measure sweep; done | summary "sweep (2 REST APIs)"
+for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$behind_link")" --symptom server-error; done | summary "diagnose REST API behind a VPC link"
+for _ in $(seq "$runs"); do measure sweep; done | summary "sweep (3 REST APIs)"
 APIGW_DOCTOR_ACTIONS=redeploy_stage,enable_private_dns,enable_execution_logging \
   measure diagnose --api-id "$(id "$broken")" --apply | summary "apply 3 repairs + verify (1 run)"

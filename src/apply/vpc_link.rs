@@ -15,6 +15,7 @@ use crate::plan::{
 use crate::snapshot::{VpcLink, VpcLinkVersion};
 use aws_config::retry::RetryConfig;
 use aws_sdk_apigateway::types::{Op, PatchOperation};
+use futures::future::join_all;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -29,32 +30,38 @@ const PER_STAGE: Duration = Duration::from_secs(5);
 
 impl super::Io for RecreateVpcLink {
     async fn read(&self, session: Session<'_>) -> Result<State, CallFailure> {
-        let (old, replacement) = futures::join!(
+        // Every precondition is read at once; none depends on another.
+        let (old, replacement, balancers, pointing_at, stages) = futures::join!(
             get_link(session, &self.old.id, self.old.version),
-            replacement(session, self)
-        );
-        let mut missing_load_balancers = Vec::new();
-        for arn in &self.load_balancers {
-            if load_balancer(session, arn).await?.is_none() {
-                missing_load_balancers.push(arn.clone());
-            }
-        }
-        let mut pointing_at = Vec::new();
-        for used in &self.uses {
-            pointing_at.push(pointing_at_now(session, used).await?);
-        }
-        let mut stages = Vec::new();
-        for affected in &self.stages {
-            let now = stage::read(
+            replacement(session, self),
+            join_all(
+                self.load_balancers
+                    .iter()
+                    .map(|arn| load_balancer(session, arn))
+            ),
+            join_all(self.uses.iter().map(|used| pointing_at_now(session, used))),
+            join_all(self.stages.iter().map(|affected| stage::read(
                 session,
                 &affected.api_id,
                 affected.kind,
                 &affected.stage,
                 true,
-            )
-            .await?;
-            stages.push((affected.clone(), now));
+            ))),
+        );
+        let mut missing_load_balancers = Vec::new();
+        for (arn, found) in self.load_balancers.iter().zip(balancers) {
+            if found?.is_none() {
+                missing_load_balancers.push(arn.clone());
+            }
         }
+        let pointing_at = pointing_at.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let stages = self
+            .stages
+            .iter()
+            .cloned()
+            .zip(stages)
+            .map(|(affected, now)| now.map(|now| (affected, now)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(State {
             old: old?,
             replacement: replacement?,

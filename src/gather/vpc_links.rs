@@ -10,8 +10,8 @@ use crate::aws::{CallFailure, Session};
 use crate::failure::none_if_missing;
 use crate::snapshot::{
     is_iam_server_certificate, listener_load_balancer, Certificate, EndpointConnection,
-    EndpointService, Listener, LoadBalancer, PrivatePath, Served, Snapshot, TargetGroup,
-    TargetHealth, VpcLink, VpcLinkVersion,
+    EndpointService, Incomplete, Listener, LoadBalancer, PrivatePath, Served, Snapshot,
+    TargetGroup, TargetHealth, VpcLink, VpcLinkVersion,
 };
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_elasticloadbalancingv2::types::Action;
@@ -169,12 +169,12 @@ fn forwarded(actions: &[Action]) -> Vec<String> {
 }
 
 /// Every listener of a load balancer (paginated), with the target groups its default action
-/// and its rules forward to.
+/// and its rules forward to; the listeners are completed concurrently, and what could not be
+/// read of each is returned beside it, in the listeners' order.
 async fn listeners(
     session: Session<'_>,
     load_balancer_arn: &str,
-    failures: &mut Failures,
-) -> Result<Vec<Listener>, CallFailure> {
+) -> Result<(Vec<Listener>, Vec<Incomplete>), CallFailure> {
     let client = &session.aws.elbv2;
     let pages = session
         .paginate(
@@ -189,53 +189,117 @@ async fn listeners(
             |page| page.next_marker(),
         )
         .await?;
-    let mut found = Vec::new();
-    for listener in pages.iter().flat_map(|p| p.listeners()) {
-        let arn = listener.listener_arn().unwrap_or_default().to_string();
-        let mut groups = forwarded(listener.default_actions());
-        // Only HTTP(S) listeners of Application Load Balancers have rules beyond the default.
-        let has_rules = matches!(
-            listener.protocol().map(|p| p.as_str()),
-            Some("HTTP" | "HTTPS")
-        );
-        let mut rules_unread = false;
-        if has_rules {
-            match rules(session, &arn).await {
-                Ok(more) => groups.extend(more),
-                Err(failure) => {
-                    failures.0.push(failure.incomplete());
-                    rules_unread = true;
-                }
-            }
-        }
-        // DescribeListeners names the default certificate only; the others a TLS or HTTPS
-        // listener picks by SNI are listed by DescribeListenerCertificates.
-        let mut certificate_arns: Vec<String> = listener
-            .certificates()
+    let completed = futures::future::join_all(
+        pages
             .iter()
-            .filter_map(|c| c.certificate_arn().map(str::to_string))
-            .collect();
-        let mut certificates_unread = false;
-        if !certificate_arns.is_empty() {
-            match listener_certificates(session, &arn).await {
-                Ok(more) => certificate_arns.extend(more),
-                Err(failure) => {
-                    failures.0.push(failure.incomplete());
-                    certificates_unread = true;
-                }
+            .flat_map(|p| p.listeners())
+            .map(|l| listener(session, l)),
+    )
+    .await;
+    let mut unread = Vec::new();
+    let found = completed
+        .into_iter()
+        .map(|(listener, failures)| {
+            unread.extend(failures);
+            listener
+        })
+        .collect();
+    Ok((found, unread))
+}
+
+/// One listener: its rules' target groups (ALB HTTP and HTTPS listeners) and the certificates
+/// it serves by SNI, read concurrently; what could not be read is returned beside it.
+async fn listener(
+    session: Session<'_>,
+    listener: &aws_sdk_elasticloadbalancingv2::types::Listener,
+) -> (Listener, Vec<Incomplete>) {
+    let arn = listener.listener_arn().unwrap_or_default().to_string();
+    // Only HTTP(S) listeners of Application Load Balancers have rules beyond the default.
+    let has_rules = matches!(
+        listener.protocol().map(|p| p.as_str()),
+        Some("HTTP" | "HTTPS")
+    );
+    // DescribeListeners names the default certificate only; the others a TLS or HTTPS listener
+    // picks by SNI are listed by DescribeListenerCertificates.
+    let mut certificate_arns: Vec<String> = listener
+        .certificates()
+        .iter()
+        .filter_map(|c| c.certificate_arn().map(str::to_string))
+        .collect();
+    let has_certificates = !certificate_arns.is_empty();
+    let (rules, sni) = futures::join!(
+        async {
+            if has_rules {
+                Some(rules(session, &arn).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if has_certificates {
+                Some(listener_certificates(session, &arn).await)
+            } else {
+                None
             }
         }
-        found.push(Listener {
-            arn,
-            port: listener.port(),
-            protocol: listener.protocol().map(|p| p.as_str().to_string()),
-            certificate_arns: unique(certificate_arns.into_iter()),
-            target_group_arns: unique(groups.into_iter()),
-            rules_unread,
-            certificates_unread,
-        });
+    );
+    let mut failures = Vec::new();
+    let mut groups = forwarded(listener.default_actions());
+    let rules_unread = extend_read(&mut groups, rules, &mut failures);
+    let certificates_unread = extend_read(&mut certificate_arns, sni, &mut failures);
+    let read = Listener {
+        arn,
+        port: listener.port(),
+        protocol: listener.protocol().map(|p| p.as_str().to_string()),
+        certificate_arns: unique(certificate_arns.into_iter()),
+        target_group_arns: unique(groups.into_iter()),
+        rules_unread,
+        certificates_unread,
+    };
+    (read, failures)
+}
+
+/// Adds what an optional read found to `into`; a failed read goes to `failures` and answers
+/// true (unread).
+fn extend_read(
+    into: &mut Vec<String>,
+    read: Option<Result<Vec<String>, CallFailure>>,
+    failures: &mut Vec<Incomplete>,
+) -> bool {
+    match read {
+        Some(Ok(more)) => {
+            into.extend(more);
+            false
+        }
+        Some(Err(failure)) => {
+            failures.push(failure.incomplete());
+            true
+        }
+        None => false,
     }
-    Ok(found)
+}
+
+/// One load balancer with its listeners; `Ok(None)` when Elastic Load Balancing does not know
+/// it. A listener read that fails marks the listeners unread; what could not be read is
+/// returned beside it.
+async fn balancer_path(
+    session: Session<'_>,
+    arn: &str,
+) -> (Result<Option<LoadBalancer>, CallFailure>, Vec<Incomplete>) {
+    let mut balancer = match load_balancer(session, arn).await {
+        Ok(Some(balancer)) => balancer,
+        other => return (other, Vec::new()),
+    };
+    match listeners(session, &balancer.arn).await {
+        Ok((found, unread)) => {
+            balancer.listeners = found;
+            (Ok(Some(balancer)), unread)
+        }
+        Err(failure) => {
+            balancer.listeners_unread = true;
+            (Ok(Some(balancer)), vec![failure.incomplete()])
+        }
+    }
 }
 
 /// Every certificate of a TLS or HTTPS listener (paginated), the default one among them.
@@ -470,18 +534,27 @@ pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures
                 .collect(),
         }
     }));
-    for arn in &balancer_arns {
-        match load_balancer(session, arn).await {
-            Ok(Some(mut balancer)) => {
-                match listeners(session, &balancer.arn, failures).await {
-                    Ok(found) => balancer.listeners = found,
-                    Err(failure) => {
-                        failures.0.push(failure.incomplete());
-                        balancer.listeners_unread = true;
-                    }
-                }
-                path.load_balancers.push(balancer);
+    // A v1 link's endpoint service depends on the link alone: it is read beside the balancers.
+    let v1_balancers: Vec<String> = unique(
+        path.vpc_links
+            .iter()
+            .filter(|l| l.version == VpcLinkVersion::V1)
+            .flat_map(|l| l.target_arns.iter().cloned()),
+    );
+    let (balancers, services) = futures::join!(
+        futures::future::join_all(balancer_arns.iter().map(|arn| balancer_path(session, arn))),
+        async {
+            if v1_balancers.is_empty() {
+                None
+            } else {
+                Some(endpoint_services(session, &v1_balancers).await)
             }
+        }
+    );
+    for (arn, (balancer, unread)) in balancer_arns.iter().zip(balancers) {
+        failures.0.extend(unread);
+        match balancer {
+            Ok(Some(balancer)) => path.load_balancers.push(balancer),
             Ok(None) => path.missing_load_balancers.push(arn.clone()),
             Err(failure) => failures.0.push(failure.incomplete()),
         }
@@ -500,22 +573,9 @@ pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures
             .flat_map(|l| l.certificate_arns.iter().cloned())
             .filter(|arn| !is_iam_server_certificate(arn)),
     );
-    let v1_balancers: Vec<String> = unique(
-        path.vpc_links
-            .iter()
-            .filter(|l| l.version == VpcLinkVersion::V1)
-            .flat_map(|l| l.target_arns.iter().cloned()),
-    );
-    let (groups, certificates, services) = futures::join!(
+    let (groups, certificates) = futures::join!(
         futures::future::join_all(group_arns.iter().map(|arn| target_group(session, arn))),
         futures::future::join_all(certificate_arns.iter().map(|arn| certificate(session, arn))),
-        async {
-            if v1_balancers.is_empty() {
-                None
-            } else {
-                Some(endpoint_services(session, &v1_balancers).await)
-            }
-        }
     );
     path.target_groups = groups
         .into_iter()

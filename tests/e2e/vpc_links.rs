@@ -74,6 +74,13 @@ async fn a_healthy_v1_path_is_read_once_and_quiet() {
     }
     // A v1 link is found by v1: the v2 lookup is never made.
     assert_eq!(sent.get("apigatewayv2:GetVpcLink"), None, "{sent:?}");
+    // The NLB's TCP listener has no rules and serves no certificate: neither is asked for.
+    for operation in [
+        "elasticloadbalancingv2:DescribeRules",
+        "elasticloadbalancingv2:DescribeListenerCertificates",
+    ] {
+        assert_eq!(sent.get(operation), None, "{operation}: {sent:?}");
+    }
     assert_listed(&aws);
 }
 
