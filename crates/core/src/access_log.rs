@@ -182,6 +182,25 @@ impl AccessFormat {
         })
     }
 
+    /// Whether lines of stage `other` can be told from lines of stage `own` (each an API id and
+    /// a stage name) when both stages log to one group: the format logs `$context.apiId` where
+    /// the APIs differ, or `$context.stage` where the stages do.
+    pub fn tells_apart(&self, own: (&str, &str), other: (&str, &str)) -> bool {
+        let (api_id, stage) = match &self.fields {
+            Fields::Json(wanted) => (wanted.api_id.is_some(), wanted.stage.is_some()),
+            Fields::Xml(wanted) => (wanted.api_id.is_some(), wanted.stage.is_some()),
+            Fields::Template(segments) => {
+                let logs = |name: &str| {
+                    segments
+                        .iter()
+                        .any(|s| matches!(s, Segment::Variable(v) if v == name))
+                };
+                (logs(API_ID), logs(STAGE))
+            }
+        };
+        (api_id && own.0 != other.0) || (stage && own.1 != other.1)
+    }
+
     /// Reads one line; `None` when it does not have the format's shape or its status is not a
     /// status code.
     pub fn read(&self, line: &str) -> Option<Entry> {

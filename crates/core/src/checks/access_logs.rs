@@ -162,6 +162,9 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident) -> Vec<String> {
             }
             Outcome::Counted(_) => {}
         }
+        if let Some(note) = shared_group_note(snapshot, search) {
+            notes.push(note);
+        }
     }
     // Logs were read in this run: say which access logs were not.
     if !snapshot.log_searches.is_empty() {
@@ -174,6 +177,31 @@ pub fn notes(snapshot: &Snapshot, incident: &Incident) -> Vec<String> {
         }
     }
     notes
+}
+
+/// When other stages read in this run log to the same group and the stage's format cannot
+/// tell their lines from its own, its counts may include theirs: say so, naming them.
+fn shared_group_note(snapshot: &Snapshot, search: &LogSearch) -> Option<String> {
+    let format = format_of(snapshot, &search.api_id, &search.stage)
+        .and_then(|f| AccessFormat::parse(f).ok())?;
+    let own = (search.api_id.as_str(), search.stage.as_str());
+    let mixed: Vec<String> = snapshot
+        .log_searches
+        .iter()
+        .filter(|s| s.kind == LogKind::Access && s.log_group == search.log_group)
+        .map(|s| (s.api_id.as_str(), s.stage.as_str()))
+        .filter(|other| *other != own && !format.tells_apart(own, *other))
+        .map(|(api_id, stage)| format!("stage {stage} of API {api_id}"))
+        .collect();
+    (!mixed.is_empty()).then(|| {
+        format!(
+            "Stage {} of API {} shares its access-log group {} with {}, and its format does not log the $context.apiId or $context.stage that would tell their lines apart, so its counts may include theirs.",
+            search.stage,
+            search.api_id,
+            search.log_group,
+            mixed.join(", ")
+        )
+    })
 }
 
 /// Every access-log search, read with its stage's format over the incident window.

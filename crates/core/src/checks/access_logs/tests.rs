@@ -297,3 +297,82 @@ fn another_stages_lines_in_a_shared_group_are_not_this_stages() {
     assert_eq!(signatures.len(), 1, "{signatures:#?}");
     assert_eq!(signatures[0].evidence["count"], json!(1));
 }
+
+/// `snapshot(format, [])` with a second stage, `other` (API id, stage), whose access logs go to
+/// `group` with the same format.
+fn beside(format: &str, other: (&str, &str), group: &str) -> Snapshot {
+    let mut snapshot = snapshot(Some(format), &[]);
+    let stage = RestStage {
+        name: other.1.into(),
+        access_log_destination: Some(format!(
+            "arn:aws:logs:us-east-1:123456789012:log-group:{group}"
+        )),
+        access_log_format: Some(format.to_string()),
+        ..RestStage::default()
+    };
+    match snapshot.rest_apis.iter_mut().find(|a| a.id == other.0) {
+        Some(api) => api.stages.push(stage),
+        None => snapshot.rest_apis.push(RestApi {
+            id: other.0.into(),
+            stages: vec![stage],
+            ..RestApi::default()
+        }),
+    }
+    let mut search = snapshot.log_searches[0].clone();
+    (search.api_id, search.stage, search.log_group) =
+        (other.0.into(), other.1.into(), group.into());
+    snapshot.log_searches.push(search);
+    snapshot
+}
+
+/// The stages' notes that say a shared group's lines cannot be told apart.
+fn shared_notes(snapshot: &Snapshot) -> Vec<String> {
+    run(snapshot)
+        .1
+        .into_iter()
+        .filter(|n| n.contains("shares its access-log group"))
+        .collect()
+}
+
+/// A group shared by two stages read in one run, with a format that logs neither
+/// `$context.apiId` nor `$context.stage`, cannot say whose a line is: each stage's notes name
+/// the other (access-logging variables:
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-variables-for-access-logging.html>).
+#[test]
+fn a_shared_group_whose_format_cannot_tell_stages_apart_is_said() {
+    let notes = shared_notes(&beside(JSON_FORMAT, ("a1b2c3d4e5", "beta"), GROUP));
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert!(
+        notes[0].starts_with("Stage prod of API a1b2c3d4e5 shares its access-log group api-access with stage beta of API a1b2c3d4e5"),
+        "{notes:#?}"
+    );
+    assert!(
+        notes[1].contains("with stage prod of API a1b2c3d4e5"),
+        "{notes:#?}"
+    );
+}
+
+/// Quiet where the lines can be told apart or are not mixed: a format that logs the stage, a
+/// format that logs the API id beside another API's stage, a group of its own. A format that
+/// logs only the API id cannot tell two stages of one API apart.
+#[test]
+fn a_shared_group_is_quiet_when_the_format_tells_lines_apart() {
+    const WITH_STAGE: &str = "{\"stage\":\"$context.stage\",\"status\":\"$context.status\"}";
+    const WITH_API: &str = "$context.apiId $context.requestId $context.status";
+    assert_eq!(
+        shared_notes(&beside(WITH_STAGE, ("a1b2c3d4e5", "beta"), GROUP)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        shared_notes(&beside(WITH_API, ("f9e8d7c6b5", "prod"), GROUP)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        shared_notes(&beside(JSON_FORMAT, ("a1b2c3d4e5", "beta"), "beta-access")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        shared_notes(&beside(WITH_API, ("a1b2c3d4e5", "beta"), GROUP)).len(),
+        2
+    );
+}
