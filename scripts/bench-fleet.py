@@ -6,7 +6,8 @@ VPCs, endpoints and VPC links), turns on the emulator's API Gateway control-plan
 (tests/moto/ext.py gap 30: 10 requests/s, burst 40 per account, 429 TooManyRequestsException
 with Retry-After, as AWS does), and runs:
 
-- `apigw-doctor sweep --format json`, the debug binary the test build made (as `make bench`);
+- `apigw-doctor sweep --format json`, the debug binary the test build made (as `make bench`),
+  or the binary `--binary` names;
 - Cloud Custodian (`custodian run`, c7n pinned below, in a venv outside the clone) with a policy
   over rest-api, rest-stage, rest-resource, apigwv2, apigwv2-stage, vpc-endpoint and
   security-group, reading the same fleet under the same throttle.
@@ -16,6 +17,7 @@ the emulator received (handled and refused with 429, counted at the server) and,
 the report's stats.aws_calls; the table shows medians over the runs (peak RSS: the largest).
 
 Usage: python scripts/bench-fleet.py [--sizes 50,200] [--runs 50=3,200=1,800=1] [--no-custodian]
+                                    [--binary PATH (or BENCH_BINARY): another build, e.g. release]
 Run with the project venv's python; nothing leaves 127.0.0.1 except the one-time pip install of c7n.
 """
 
@@ -130,13 +132,17 @@ def main():
     parser.add_argument("--runs", default=os.environ.get("BENCH_RUNS", "50=3,200=1,800=1"),
                         help="runs per size, as N=runs,... (sizes not listed: 1)")
     parser.add_argument("--no-custodian", action="store_true")
+    parser.add_argument("--binary", default=os.environ.get("BENCH_BINARY"),
+                        help="the apigw-doctor binary to sweep with (default: the test build's debug binary),"
+                             " e.g. the bootstrap of make package's zip")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
     runs_of = {int(k): int(v) for k, v in (pair.split("=") for pair in args.runs.split(",") if pair)}
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-    binary = os.path.join(target, "debug", "apigw-doctor")
+    binary = args.binary or os.path.join(target, "debug", "apigw-doctor")
     if not os.access(binary, os.X_OK):
-        sys.exit("bench-fleet: build first: cargo test --workspace --no-run (make bench-fleet does)")
+        sys.exit(f"bench-fleet: no executable {binary}: build first: cargo test --workspace --no-run"
+                 " (make bench-fleet does)")
 
     work = tempfile.mkdtemp(prefix="apigw-doctor-bench-fleet-")
     env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "testing",
@@ -147,7 +153,8 @@ def main():
     with open(policy, "w") as f:
         f.write(POLICY)
     share = os.environ.get("APIGW_DOCTOR_SWEEP_RATE_SHARE", "50 (default)")
-    print(f"apigw-doctor fleet benchmark: debug binary {binary} (the test build's, as make bench), "
+    built_by = "" if args.binary else " (the test build's debug binary, as make bench)"
+    print(f"apigw-doctor fleet benchmark: binary {binary}{built_by}, "
           f"moto on loopback throttling API Gateway at {RATE}/s burst {BURST} per account (ext.py gap 30); "
           f"APIGW_DOCTOR_SWEEP_RATE_SHARE={share}; c7n {C7N_VERSION}; "
           f"{os.cpu_count()} CPUs; work files in {work}", flush=True)

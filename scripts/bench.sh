@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 python=${APIGW_DOCTOR_PYTHON:-.venv/bin/python}
-bin=${CARGO_TARGET_DIR:-target}/debug/apigw-doctor
+# BENCH_BINARY: another build to measure, e.g. the bootstrap of make package's zip.
+bin=${BENCH_BINARY:-${CARGO_TARGET_DIR:-target}/debug/apigw-doctor}
 [ -x "$bin" ] || { echo "build first: cargo test --workspace --no-run (or make demo)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'kill "$moto_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -49,7 +50,7 @@ print(f"{sys.argv[1]:<36} runs={len(rows):<2} aws_calls={med(cols[0]):<4g} run_m
 ' "$1"
 }
 
-echo "apigw-doctor benchmark: $runs run(s) each, debug binary $bin, moto on loopback"
+echo "apigw-doctor benchmark: $runs run(s) each, binary $bin, moto on loopback"
 for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$healthy")"; done | summary "diagnose healthy private API"
 for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$broken")"; done | summary "diagnose broken private API (plan)"
 for _ in $(seq "$runs"); do measure diagnose --api-id "$(id "$behind_link")" --symptom server-error; done | summary "diagnose REST API behind a VPC link"
