@@ -5,7 +5,7 @@
 //! pattern of `?"…"` terms as no pattern at all and returns every event in the window: the core
 //! classifies each line again, so only known lines count either way.
 
-use crate::support::{findings, id, Moto};
+use crate::support::{findings, id, replace_on_stage, stage_beside_prod, Moto};
 use apigw_doctor::aws::Aws;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use serde_json::{json, Value};
@@ -255,20 +255,7 @@ async fn a_sweep_reads_no_logs() {
 
 /// Sets the stage's access-log format, as `UpdateStage` does on AWS.
 async fn set_access_format(aws: &Aws, api: &str, format: &str) {
-    aws.apigateway
-        .update_stage()
-        .rest_api_id(api)
-        .stage_name("prod")
-        .patch_operations(
-            aws_sdk_apigateway::types::PatchOperation::builder()
-                .op(aws_sdk_apigateway::types::Op::Replace)
-                .path("/accessLogSettings/format")
-                .value(format)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("format");
+    replace_on_stage(aws, api, "prod", "/accessLogSettings/format", format).await;
 }
 
 // The AWS CSV example (set-up-logging.md of the API Gateway developer guide) with the gateway
@@ -365,23 +352,7 @@ async fn a_shared_access_log_group_is_read_once_and_each_stage_counts_its_own_li
     let api = id(&ids, "api_id");
     // Set up through clients of their own: the doctor's count only what it sent.
     let setup = moto.aws().await;
-    let prod = setup
-        .apigateway
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("prod");
-    setup
-        .apigateway
-        .create_stage()
-        .rest_api_id(&api)
-        .stage_name("beta")
-        .deployment_id(prod.deployment_id().expect("deployment"))
-        .send()
-        .await
-        .expect("beta");
+    let prod = stage_beside_prod(&setup, &api, "beta").await;
     let destination = prod
         .access_log_settings()
         .and_then(|s| s.destination_arn())
@@ -397,21 +368,7 @@ async fn a_shared_access_log_group_is_read_once_and_each_stage_counts_its_own_li
         ),
         ("beta", "/accessLogSettings/format", format),
     ] {
-        setup
-            .apigateway
-            .update_stage()
-            .rest_api_id(&api)
-            .stage_name(stage)
-            .patch_operations(
-                aws_sdk_apigateway::types::PatchOperation::builder()
-                    .op(aws_sdk_apigateway::types::Op::Replace)
-                    .path(path)
-                    .value(value)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("access-log settings");
+        replace_on_stage(&setup, &api, stage, path, value).await;
     }
     let line = |stage: &str, status: u16, message: &str| {
         format!("{{\"stage\":\"{stage}\",\"status\":\"{status}\",\"error\":\"{message}\"}}")

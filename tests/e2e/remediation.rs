@@ -4,7 +4,7 @@
 
 use crate::support::{
     actions, apply_plan, config, create_lock_table, differences, foreign_lock, id, is_read,
-    operations_sent, repo, run_binary, Moto, REGION,
+    operations_sent, replace, repo, run_binary, stage_beside_prod, Moto, REGION,
 };
 use apigw_doctor::action::Action;
 use serde_json::{json, Value};
@@ -745,13 +745,7 @@ async fn change_policy(aws: &apigw_doctor::aws::Aws, api: &str, policy: &str) {
         aws.apigateway
             .update_rest_api()
             .rest_api_id(api)
-            .patch_operations(
-                aws_sdk_apigateway::types::PatchOperation::builder()
-                    .op(aws_sdk_apigateway::types::Op::Replace)
-                    .path(path)
-                    .value(value)
-                    .build(),
-            )
+            .patch_operations(replace(path, value))
             .send()
             .await
             .expect("update the API");
@@ -766,22 +760,7 @@ async fn a_policy_change_on_two_stages_is_planned_and_applied_alike() {
     let ids = moto.seed(&["private"]);
     let api = id(&ids, "api_id");
     let aws = moto.aws().await;
-    let prod = aws
-        .apigateway
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("prod")
-        .send()
-        .await
-        .expect("prod");
-    aws.apigateway
-        .create_stage()
-        .rest_api_id(&api)
-        .stage_name("staging")
-        .deployment_id(prod.deployment_id().expect("deployment"))
-        .send()
-        .await
-        .expect("second stage");
+    stage_beside_prod(&aws, &api, "staging").await;
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
     change_policy(&aws, &api, policy).await;

@@ -508,3 +508,49 @@ pub async fn foreign_lock(aws: &Aws, table: &str, action: Action, target: &str, 
         .await
         .expect("lock item");
 }
+
+/// Replaces one setting of a REST stage (`UpdateStage`, one `replace` patch).
+pub async fn replace_on_stage(aws: &Aws, api: &str, stage: &str, path: &str, value: &str) {
+    aws.apigateway
+        .update_stage()
+        .rest_api_id(api)
+        .stage_name(stage)
+        .patch_operations(replace(path, value))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateStage {stage} {path}: {e:?}"));
+}
+
+/// One API Gateway `replace` patch operation.
+pub fn replace(path: &str, value: &str) -> aws_sdk_apigateway::types::PatchOperation {
+    aws_sdk_apigateway::types::PatchOperation::builder()
+        .op(aws_sdk_apigateway::types::Op::Replace)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+/// Adds stage `name` serving prod's deployment; returns prod as it was read.
+pub async fn stage_beside_prod(
+    aws: &Aws,
+    api: &str,
+    name: &str,
+) -> aws_sdk_apigateway::operation::get_stage::GetStageOutput {
+    let prod = aws
+        .apigateway
+        .get_stage()
+        .rest_api_id(api)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("prod");
+    aws.apigateway
+        .create_stage()
+        .rest_api_id(api)
+        .stage_name(name)
+        .deployment_id(prod.deployment_id().expect("deployment"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateStage {name}: {e:?}"));
+    prod
+}
