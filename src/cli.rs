@@ -68,7 +68,11 @@ enum Command {
         event: String,
     },
     /// Diagnose every API in the region.
-    Sweep,
+    Sweep {
+        /// Continue an unfinished sweep from the `cursor` its report gave.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -260,7 +264,13 @@ async fn execute(cli: Cli) -> Result<i32, Unusable> {
         Command::Diagnose(args) => {
             serde_json::to_vec(&args.to_event()?).map_err(|e| Unusable(e.to_string()))?
         }
-        Command::Sweep => br#"{"sweep": true}"#.to_vec(),
+        Command::Sweep { cursor } => {
+            let mut event = json!({ "sweep": true });
+            if let Some(cursor) = cursor {
+                event["cursor"] = json!(cursor);
+            }
+            event.to_string().into_bytes()
+        }
         Command::Invoke { event } => read_event(event)?,
     };
     let snapshot_in = common.snapshot_in.as_ref().map(read_snapshot).transpose()?;
@@ -277,15 +287,12 @@ async fn execute(cli: Cli) -> Result<i32, Unusable> {
         account: common.account.clone(),
         ..Invocation::default()
     };
-    let Outcome {
-        report,
-        snapshot,
-        fatal,
-    } = handler::handle(&doctor, &event, invocation)
+    let outcome: Outcome = handler::handle(&doctor, &event, invocation)
         .await
         .map_err(|e| Unusable(format!("invalid event: {e}")))?;
     if let Some(path) = &common.snapshot_out {
-        let text = serde_json::to_string_pretty(&snapshot).map_err(|e| Unusable(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&outcome.snapshot).map_err(|e| Unusable(e.to_string()))?;
         std::fs::write(path, text)
             .map_err(|e| Unusable(format!("cannot write snapshot {}: {e}", path.display())))?;
     }
@@ -295,14 +302,18 @@ async fn execute(cli: Cli) -> Result<i32, Unusable> {
         Format::Json
     });
     match format {
+        // What the Lambda function would answer: the report, or its summary when asked.
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| Unusable(e.to_string()))?
+            outcome
+                .answer()
+                .and_then(|answer| serde_json::to_string_pretty(&answer))
+                .map_err(|e| Unusable(e.to_string()))?
         ),
-        Format::Text => print!("{}", report.to_text()),
+        Format::Text => print!("{}", outcome.report.to_text()),
     }
-    match fatal {
+    match outcome.fatal {
         Some(reason) => Err(Unusable(reason)),
-        None => Ok(report.exit_code()),
+        None => Ok(outcome.report.exit_code()),
     }
 }

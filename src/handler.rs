@@ -6,7 +6,7 @@ use crate::aws::{Aws, CallFailure, SweepShare};
 use crate::checks;
 use crate::config::{Config, Mode};
 use crate::gather;
-use crate::intake::{self, Incident, IntakeSettings, InvalidEvent, Scope};
+use crate::intake::{self, Incident, IntakeSettings, InvalidEvent, Reply, Scope};
 use crate::lock::LockTable;
 use crate::member;
 use crate::plan::{self, Context};
@@ -46,6 +46,18 @@ pub struct Outcome {
     pub snapshot: Snapshot,
     /// A one-line reason for exit status 2 (the target could not be read, no endpoint…).
     pub fatal: Option<String>,
+    /// What the event asked to be answered with.
+    pub reply: Reply,
+}
+
+impl Outcome {
+    /// What the function answers: the report, or its summary when the event asked for one.
+    pub fn answer(&self) -> serde_json::Result<Value> {
+        match self.reply {
+            Reply::Report => serde_json::to_value(&self.report),
+            Reply::Summary => serde_json::to_value(self.report.summary(self.fatal.as_deref())),
+        }
+    }
 }
 
 /// Diagnoses one event. `Err` only for a malformed event.
@@ -151,6 +163,7 @@ pub async fn handle(
             report,
             snapshot,
             fatal,
+            reply: incident.reply,
         })
     }
     .instrument(span)
@@ -256,12 +269,20 @@ async fn read(
         _ => None,
     };
     let aws = member.as_ref().unwrap_or(aws);
+    if let Some(reason) = incident
+        .cursor
+        .as_ref()
+        .and_then(|cursor| cursor.mismatch(snapshot.account.as_deref(), &aws.region))
+    {
+        return (snapshot, Some(reason), None);
+    }
     let sweep_share = SweepShare::new(doctor.config.sweep_rate());
     let session = match incident.scope {
         Scope::Sweep => aws.session(deadline).sweeping(&sweep_share),
         _ => aws.session(deadline),
     };
-    let resolution = match Box::pin(resolve::resolve(session, &incident.scope)).await {
+    let after = incident.cursor.as_ref().map(|cursor| cursor.after.as_str());
+    let resolution = match Box::pin(resolve::resolve(session, &incident.scope, after)).await {
         Ok(resolution) => resolution,
         Err(failure) => return fail(snapshot, failure),
     };
@@ -279,6 +300,9 @@ async fn read(
         logs: matches!(incident.scope, Scope::Named(_)).then_some(incident.window),
         // Only when the person asked; the core refuses a sweep and anything but a REST method.
         probe: incident.probe.then_some(incident),
+        sweep: (incident.scope == Scope::Sweep).then_some(gather::SweepBatch {
+            max_apis: doctor.config.sweep_batch,
+        }),
     };
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);

@@ -43,7 +43,7 @@ pub async fn serve(config: Config) -> Result<(), lambda_runtime::Error> {
                 if let Some(reason) = &outcome.fatal {
                     tracing::error!(%reason, "diagnosis could not be made");
                 }
-                serde_json::to_value(&outcome.report).map_err(|e| Diagnostic {
+                outcome.answer().map_err(|e| Diagnostic {
                     error_type: "ReportError".to_string(),
                     error_message: e.to_string(),
                 })

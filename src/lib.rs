@@ -18,5 +18,5 @@ pub mod throttle;
 
 pub use apigw_doctor_core::{
     action, catalog, checks, config, failure, finding, intake, logs, notify, partition, plan,
-    policy, probe, report, snapshot,
+    policy, probe, report, snapshot, sweep,
 };

@@ -268,7 +268,51 @@ fn values(inline: &str, below: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Every statement (`- Sid: …` list item) of every policy in the template.
+/// Roles of the template that are not the function's; what they grant is tested with what they
+/// serve (`every_trigger_can_invoke_the_function_and_nothing_else_can`).
+const OTHER_ROLES: [&str; 1] = ["SweepScheduleRole"];
+
+/// Whether line `at` is inside a role's trust policy (`AssumeRolePolicyDocument`), which says
+/// who may assume the role, not what the role may do.
+fn in_trust_policy(lines: &[&str], at: usize) -> bool {
+    let mut column = indent(lines[at]);
+    for line in lines[..at].iter().rev().filter(|l| is_meaningful(l)) {
+        if indent(line) < column {
+            if line.trim() == "AssumeRolePolicyDocument:" {
+                return true;
+            }
+            column = indent(line);
+            if column <= 2 {
+                return false;
+            }
+        }
+    }
+    false
+}
+
+/// The top-level entry (resource) line `at` belongs to: the last two-space key above it.
+fn holder_of(lines: &[&str], at: usize) -> usize {
+    (0..at)
+        .rev()
+        .find(|&i| indent(lines[i]) == 2 && lines[i].trim().ends_with(':'))
+        .expect("a statement inside a resource")
+}
+
+/// Whether line `at` grants the function nothing: in a trust policy or in another role.
+fn not_the_function_s(lines: &[&str], at: usize) -> bool {
+    let holder = lines[holder_of(lines, at)].trim().trim_end_matches(':');
+    in_trust_policy(lines, at) || OTHER_ROLES.contains(&holder)
+}
+
+/// How many policy statements grant the function something (`Effect:` lines).
+fn granting_statements(template: &str) -> usize {
+    let lines: Vec<&str> = template.lines().collect();
+    (0..lines.len())
+        .filter(|&i| lines[i].contains("Effect:") && !not_the_function_s(&lines, i))
+        .count()
+}
+
+/// Every statement (`- Sid: …` list item) that grants the function something.
 fn statements(template: &str) -> Vec<Statement> {
     let lines: Vec<&str> = template.lines().collect();
     let mut found = Vec::new();
@@ -276,6 +320,9 @@ fn statements(template: &str) -> Vec<Statement> {
         let Some(sid) = line.trim().strip_prefix("- Sid:") else {
             continue;
         };
+        if not_the_function_s(&lines, start) {
+            continue;
+        }
         let dash = indent(line);
         let end = (start + 1..lines.len())
             .find(|&i| is_meaningful(lines[i]) && indent(lines[i]) <= dash)
@@ -302,11 +349,7 @@ fn statements(template: &str) -> Vec<Statement> {
             );
         }
         let list = |name: &str| key(name).map_or_else(Vec::new, |(i, below)| values(&i, &below));
-        // The resource that holds the statement: the last two-space key above it.
-        let holder = (0..start)
-            .rev()
-            .find(|&i| indent(lines[i]) == 2 && lines[i].trim().ends_with(':'))
-            .expect("a statement inside a resource");
+        let holder = holder_of(&lines, start);
         let resource_condition = (holder + 1..start)
             .take_while(|&i| !is_meaningful(lines[i]) || indent(lines[i]) > 2)
             .find_map(|i| {
@@ -373,7 +416,7 @@ fn the_template_grants_exactly_the_writes_the_code_makes() {
     let statements = statements(&template);
     assert_eq!(
         statements.len(),
-        template.matches("Effect:").count(),
+        granting_statements(&template),
         "every policy statement must start with `- Sid:` so this test reads it"
     );
     let mut granted = BTreeSet::new();
@@ -761,6 +804,68 @@ fn resources_of(template: &str, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// The sweep's state machine is a well-formed graph (moto's interpreter, which runs it in
+/// e2e `sweep::`, checks a state's references only when it reaches them): it starts at a state,
+/// every `Next` and `Default` names a state, every state is reached, every state but the
+/// terminal ones goes on, and its one task invokes the function the substitution names.
+#[test]
+fn the_sweep_state_machine_is_a_well_formed_loop() {
+    let template = template();
+    let lines = block(&template, "SweepStateMachine");
+    let at = lines
+        .iter()
+        .position(|l| l.trim() == "States:")
+        .expect("States:");
+    let state_indent = indent(lines[at + 1]);
+    let mut states: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in lines[at + 1..].iter().filter(|l| is_meaningful(l)) {
+        if indent(line) < state_indent {
+            break;
+        }
+        if indent(line) == state_indent {
+            states.push((line.trim().trim_end_matches(':').to_string(), Vec::new()));
+        } else if let Some((_, body)) = states.last_mut() {
+            body.push(line.trim());
+        }
+    }
+    let names: BTreeSet<&str> = states.iter().map(|(n, _)| n.as_str()).collect();
+    let start = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("StartAt:"))
+        .map(str::trim)
+        .expect("StartAt");
+    let mut reached = BTreeSet::from([start]);
+    for (name, body) in &states {
+        let targets: Vec<&str> = body
+            .iter()
+            .filter_map(|l| {
+                l.strip_prefix("Next:")
+                    .or_else(|| l.strip_prefix("Default:"))
+                    .or_else(|| l.strip_prefix("- Next:"))
+            })
+            .map(str::trim)
+            .collect();
+        let terminal = body
+            .iter()
+            .any(|l| *l == "Type: Succeed" || *l == "Type: Fail" || *l == "End: true");
+        assert!(terminal || !targets.is_empty(), "{name} goes nowhere");
+        for target in targets {
+            assert!(
+                names.contains(target),
+                "{name} goes to {target}, no such state"
+            );
+            reached.insert(target);
+        }
+    }
+    assert!(names.contains(start), "StartAt {start}");
+    assert_eq!(reached, names, "every state is reached");
+    let entry = entry(&template, "SweepStateMachine");
+    assert!(entry.contains("DoctorFunctionArn: !GetAtt DoctorFunction.Arn"));
+    assert!(entry.contains(
+        "Resource: arn:aws:states:::lambda:invoke\n            Parameters:\n              FunctionName: ${DoctorFunctionArn}\n              Payload.$: $"
+    ));
+}
+
 /// Each action's write policy is attached in apply mode only while that action may run: the
 /// statements under `IsApplyWith<Action>` grant exactly what that action's calls need
 /// (`ACTION_WRITES`), and the condition is true when `Actions` lists the action or, for the
@@ -869,8 +974,9 @@ fn the_function_is_packaged_as_specified() {
     assert!(entry(&template, "DoctorLogGroup").contains("RetentionInDays: !Ref LogRetentionInDays"));
 }
 
-/// Every rule invokes the function under a permission for exactly that rule; the alarm action's
-/// permission is for this account's alarms named with the prefix.
+/// Every rule but the schedule invokes the function under a permission for exactly that rule;
+/// the schedule starts the sweep's state machine, which alone may invoke the function besides;
+/// the alarm action's permission is for this account's alarms named with the prefix.
 #[test]
 fn every_trigger_can_invoke_the_function_and_nothing_else_can() {
     let template = template();
@@ -880,8 +986,8 @@ fn every_trigger_can_invoke_the_function_and_nothing_else_can() {
         ["AlarmStateChangeRule", "SweepScheduleRule", "ApiChangeRule"]
     );
     let permissions = resources_of(&template, "AWS::Lambda::Permission");
-    assert_eq!(permissions.len(), rules.len() + 1, "{permissions:?}");
-    for rule in &rules {
+    assert_eq!(permissions.len(), rules.len(), "{permissions:?}");
+    for rule in rules.iter().filter(|r| *r != "SweepScheduleRule") {
         let text = entry(&template, rule);
         assert!(
             text.contains(
@@ -909,6 +1015,30 @@ fn every_trigger_can_invoke_the_function_and_nothing_else_can() {
             "{rule} and {permission} exist together"
         );
     }
+    let schedule = entry(&template, "SweepScheduleRule");
+    assert!(
+        schedule.contains(
+            "Targets:\n        - Id: apigw-doctor-sweep\n          Arn: !Ref SweepStateMachine\n          RoleArn: !GetAtt SweepScheduleRole.Arn"
+        ),
+        "{schedule}"
+    );
+    let role = entry(&template, "SweepScheduleRole");
+    for needle in [
+        "Principal: { Service: events.amazonaws.com }",
+        "aws:SourceAccount: !Ref AWS::AccountId",
+        "Action: states:StartExecution\n                Resource: !Ref SweepStateMachine",
+    ] {
+        assert!(role.contains(needle), "{needle:?} in\n{role}");
+    }
+    assert_eq!(
+        condition_of(&template, "SweepScheduleRole").as_deref(),
+        Some("HasSweepSchedule")
+    );
+    let machine = entry(&template, "SweepStateMachine");
+    assert!(
+        machine.contains("- LambdaInvokePolicy:\n            FunctionName: !Ref DoctorFunction"),
+        "{machine}"
+    );
     let alarm_action = entry(&template, "AlarmActionInvokePermission");
     for needle in [
         "Action: lambda:InvokeFunction",
@@ -975,7 +1105,21 @@ fn the_rules_match_what_the_intake_diagnoses() {
     assert!(
         entry(&template, "SweepScheduleRule").contains("ScheduleExpression: !Ref SweepSchedule")
     );
-    // What a scheduled rule sends is a sweep to the intake.
+    // The schedule starts the state machine, whose events are sweeps asking for the summary.
+    let machine = entry(&template, "SweepStateMachine");
+    assert!(machine.contains("Result: { sweep: true, reply: summary }"));
+    assert!(machine.contains("Parameters:\n              sweep: true\n              reply: summary\n              cursor.$: $.cursor"));
+    for event in [
+        serde_json::json!({ "sweep": true, "reply": "summary" }),
+        serde_json::json!({ "sweep": true, "reply": "summary", "cursor": "123456789012:us-east-1:a1b2c3d4e5" }),
+    ] {
+        let incident = intake::parse(&event, settings).expect("parses");
+        assert_eq!(
+            (incident.scope, incident.reply),
+            (Scope::Sweep, intake::Reply::Summary)
+        );
+    }
+    // A scheduled event invoking the function directly is a sweep too.
     let schedule: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("events/schedule.json")).expect("schedule.json"),
     )

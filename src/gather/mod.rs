@@ -104,6 +104,98 @@ pub struct Asked<'a> {
     /// The incident whose request a person asked to reproduce (`TestInvokeMethod`): run when
     /// `crate::probe::target` allows it, after the REST APIs are read.
     pub probe: Option<&'a Incident>,
+    /// A sweep: read the APIs a chunk at a time and stop for the deadline or the batch size.
+    pub sweep: Option<SweepBatch>,
+}
+
+/// How much of a sweep one invocation reads (SPEC §4 `cursor`).
+#[derive(Debug, Clone, Copy)]
+pub struct SweepBatch {
+    /// At most this many APIs (`APIGW_DOCTOR_SWEEP_BATCH`); `None`: as many as the deadline
+    /// allows.
+    pub max_apis: Option<usize>,
+}
+
+/// What `rest_details` and `v2_details` return: the API, its wanted stages that do not exist,
+/// and the reads that failed.
+type Details<A> = (A, Vec<String>, Vec<Incomplete>);
+
+/// An API not read yet, in a sweep's id order.
+enum Unread {
+    Rest(RestApi),
+    V2(V2Api),
+}
+
+impl Unread {
+    fn id(&self) -> &str {
+        match self {
+            Unread::Rest(api) => &api.id,
+            Unread::V2(api) => &api.id,
+        }
+    }
+}
+
+/// Every API's own reads, concurrently. A sweep reads them a chunk of
+/// `apigw_doctor_core::sweep::CHUNK_APIS` at a time in id order and stops when its batch is
+/// done or the next chunk might not finish before the deadline; the id of the last API read is
+/// then returned, for the cursor.
+async fn api_details(
+    session: Session<'_>,
+    rest_apis: Vec<RestApi>,
+    v2_apis: Vec<V2Api>,
+    wanted: &BTreeMap<String, Option<BTreeSet<String>>>,
+    history: (bool, bool),
+    sweep: Option<SweepBatch>,
+) -> (Vec<Details<RestApi>>, Vec<Details<V2Api>>, Option<String>) {
+    use apigw_doctor_core::sweep::{room_for_another, CHUNK_APIS};
+    let (policy_history, definition_history) = history;
+    let read_all = |rest_apis: Vec<RestApi>, v2_apis: Vec<V2Api>| {
+        let rest_reads = rest_apis.into_iter().map(|api| {
+            let stages = wanted.get(&api.id).cloned().flatten();
+            Box::pin(rest_details(session, api, stages, policy_history))
+        });
+        let v2_reads = v2_apis.into_iter().map(|api| {
+            let stages = wanted.get(&api.id).cloned().flatten();
+            Box::pin(v2_details(session, api, stages, definition_history))
+        });
+        futures::future::join(
+            futures::future::join_all(rest_reads),
+            futures::future::join_all(v2_reads),
+        )
+    };
+    let Some(batch) = sweep else {
+        let (rest, v2) = read_all(rest_apis, v2_apis).await;
+        return (rest, v2, None);
+    };
+    let mut unread: Vec<Unread> = rest_apis
+        .into_iter()
+        .map(Unread::Rest)
+        .chain(v2_apis.into_iter().map(Unread::V2))
+        .collect();
+    unread.sort_by(|a, b| a.id().cmp(b.id()));
+    let total = unread.len();
+    let limit = batch.max_apis.unwrap_or(usize::MAX).min(total);
+    let (mut rest, mut v2) = (Vec::new(), Vec::new());
+    let mut unread = unread.into_iter();
+    let (mut done, mut last, mut slowest) = (0, None, std::time::Duration::ZERO);
+    while done < limit && (done == 0 || room_for_another(slowest, session.time_left())) {
+        let chunk: Vec<Unread> = unread.by_ref().take(CHUNK_APIS.min(limit - done)).collect();
+        done += chunk.len();
+        last = chunk.last().map(|api| api.id().to_string());
+        let (mut chunk_rest, mut chunk_v2) = (Vec::new(), Vec::new());
+        for api in chunk {
+            match api {
+                Unread::Rest(api) => chunk_rest.push(api),
+                Unread::V2(api) => chunk_v2.push(api),
+            }
+        }
+        let started = std::time::Instant::now();
+        let (read_rest, read_v2) = read_all(chunk_rest, chunk_v2).await;
+        slowest = slowest.max(started.elapsed());
+        rest.extend(read_rest);
+        v2.extend(read_v2);
+    }
+    (rest, v2, last.filter(|_| done < total))
 }
 
 /// Reads the details of every resolved API and, when any check needs it, the network.
@@ -122,6 +214,7 @@ pub async fn gather(
         usage_plans,
         logs: log_window,
         probe: reproduce,
+        sweep,
     } = asked;
     snapshot.lookups = resolution.lookups;
     // Execution logging of REST and WebSocket stages depends on the account's CloudWatch role.
@@ -134,15 +227,14 @@ pub async fn gather(
             None
         }
     };
-    let wanted = &resolution.stages;
-    let rest_reads = resolution.rest_apis.into_iter().map(|api| {
-        let stages = wanted.get(&api.id).cloned().flatten();
-        Box::pin(rest_details(session, api, stages, policy_history))
-    });
-    let v2_reads = resolution.v2_apis.into_iter().map(|api| {
-        let stages = wanted.get(&api.id).cloned().flatten();
-        Box::pin(v2_details(session, api, stages, definition_history))
-    });
+    let details = api_details(
+        session,
+        resolution.rest_apis,
+        resolution.v2_apis,
+        &resolution.stages,
+        (policy_history, definition_history),
+        sweep,
+    );
     let domains = async {
         if domain_names {
             Some(domains::domain_names(session).await)
@@ -150,12 +242,24 @@ pub async fn gather(
             None
         }
     };
-    let (rest_apis, v2_apis, account, domains) = futures::join!(
-        futures::future::join_all(rest_reads),
-        futures::future::join_all(v2_reads),
-        account,
-        domains
-    );
+    let ((rest_apis, v2_apis, stopped_after), account, domains) =
+        futures::join!(Box::pin(details), account, domains);
+    if let Some(after) = stopped_after {
+        let read: BTreeSet<&str> = rest_apis
+            .iter()
+            .map(|(api, _, _)| api.id.as_str())
+            .chain(v2_apis.iter().map(|(api, _, _)| api.id.as_str()))
+            .collect();
+        for lookup in &mut snapshot.lookups {
+            lookup.api_ids.retain(|id| read.contains(id.as_str()));
+        }
+        let cursor = apigw_doctor_core::sweep::Cursor {
+            account: snapshot.account.clone().unwrap_or_default(),
+            region: snapshot.region.clone(),
+            after,
+        };
+        snapshot.cursor = Some(cursor.to_string());
+    }
     let mut failures = Failures::default();
     match domains {
         Some(Ok((domains, incomplete))) => {

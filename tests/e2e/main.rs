@@ -15,6 +15,7 @@ mod public_from_vpc;
 mod remediation;
 mod resource_policy;
 mod support;
+mod sweep;
 mod targets;
 mod v2_deployments;
 mod vpc_link_repair;

@@ -232,6 +232,34 @@ models, because the client under test is the real AWS SDK for Rust):
     at the server instead of estimating them. A malformed body is a 400. The throttle is
     plumbing, not configuration an action changes, so the state dump (gap 5) leaves it out.
 
+31. Lambda ``Invoke`` runs a local custom runtime. Moto runs a function's code in Docker, which
+    the test machines lack (Invoke then answers "error running docker: ..."). A function whose
+    environment variables hold ``MOTO_EXT_LOCAL_BOOTSTRAP`` (the absolute path of an executable:
+    the ``bootstrap`` of a ``provided.al2023`` function) is run on this machine instead, for a
+    ``RequestResponse`` Invoke: a Runtime API of its own (the 2018-06-01 interface,
+    tests/lambda/runtime_api.py) on a free loopback port serves the event to that one invocation
+    (``Lambda-Runtime-Deadline-Ms``: when it is fetched + the function's Timeout), and the
+    executable runs in its own directory as a new process group with only the function's
+    variables (less that one), ``AWS_LAMBDA_RUNTIME_API``, ``AWS_LAMBDA_FUNCTION_NAME``,
+    ``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``, ``AWS_LAMBDA_FUNCTION_VERSION=$LATEST`` and ``PATH``.
+    Its stdout and stderr go to the server's stderr, each line prefixed ``[lambda <name>]``; the
+    last 4 KB are the ``LogResult`` of a ``LogType: Tail`` call. Invoke answers as Lambda does:
+    200 with the posted response as the payload, or with ``X-Amz-Function-Error: Unhandled``
+    and the posted body for a posted invocation or init error; ``{"errorType", "errorMessage"}``
+    with ``Runtime.ExitError`` for a process that exits without answering,
+    ``Runtime.InvalidEntrypoint`` for one that cannot start, and ``Sandbox.Timedout`` when no
+    answer came by the Timeout + 3 s. The process group is then killed and reaped. Other
+    functions, and other invocation types, are moto's as before.
+
+32. Step Functions executions run. Moto interprets a state machine's definition only when its
+    ``stepfunctions.execute_state_machine`` config is on; it is off by default, and an execution
+    then runs no state at all. ``install()`` turns it on. The interpreter calls the services its
+    tasks name (``arn:aws:states:::lambda:invoke`` is a Lambda Invoke, so gap 31) with boto3 at
+    ``http://localhost:$MOTO_PORT``: ``serving_on(port)`` sets ``MOTO_PORT`` once the server
+    knows its port (server.py and ext_check.py call it). A StartExecution without a name was
+    named ``None`` (``...:execution:<machine>:None``, so a second one of the same machine is
+    ExecutionAlreadyExists); it now gets a UUID, as on AWS and in moto's non-executing backend.
+
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
 PutItem, and for ACM DescribeCertificate of an imported certificate (its DomainName,
@@ -248,11 +276,18 @@ import dataclasses
 import datetime
 import hashlib
 import importlib
+import importlib.util
+import inspect
 import itertools
 import json
 import math
+import os
+import queue
 import re
+import signal
 import string
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -1209,6 +1244,130 @@ def _throttle_route(request: Any, full_url: str, headers: Any) -> tuple[int, dic
     return 200, {"Content-Type": "application/json"}, body
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Gap 31: Lambda Invoke runs a local custom runtime.
+
+LOCAL_BOOTSTRAP_VAR = "MOTO_EXT_LOCAL_BOOTSTRAP"
+# Seconds past the function's Timeout before an invocation without an answer is timed out.
+TIMEOUT_GRACE_SECONDS = 3
+LOG_TAIL_BYTES = 4096
+RUNTIME_API_SCRIPT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, "lambda", "runtime_api.py"
+)
+# tests/lambda/runtime_api.py, loaded by install().
+_runtime_api: Any = None
+
+
+def _load_runtime_api() -> Any:
+    """tests/lambda/runtime_api.py as a module: the Runtime API each local invocation gets."""
+    spec = importlib.util.spec_from_file_location("apigw_doctor_runtime_api", RUNTIME_API_SCRIPT)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(RUNTIME_API_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # before it runs: its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _lambda_error(error_type: str, message: str) -> bytes:
+    """The payload Lambda answers for an invocation the runtime did not answer itself."""
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _forward_output(stream: Any, function_name: str) -> tuple[threading.Thread, bytearray]:
+    """Copies a function's output to the server's stderr line by line, keeping the last 4 KB."""
+    tail = bytearray()
+
+    def copy_lines() -> None:
+        for line in iter(stream.readline, b""):
+            sys.stderr.write(f"[lambda {function_name}] {line.decode(errors='replace').rstrip()}\n")
+            sys.stderr.flush()
+            tail.extend(line)
+            del tail[:-LOG_TAIL_BYTES]
+        stream.close()
+
+    thread = threading.Thread(target=copy_lines, daemon=True)
+    thread.start()
+    return thread, tail
+
+
+def _await_answer(
+    api: Any, process: subprocess.Popen[bytes], request_id: str, timeout: float
+) -> tuple[bytes, str | None]:
+    """The invocation's payload and FunctionError (None, or "Unhandled"), as Lambda answers it."""
+    give_up = time.monotonic() + timeout + TIMEOUT_GRACE_SECONDS
+    exited_at = None
+    while True:
+        try:
+            answer = api.answers.get(timeout=0.1)
+        except queue.Empty:
+            now = time.monotonic()
+            if process.poll() is not None:
+                exited_at = exited_at or now  # a POST sent just before exiting may still land
+                if now - exited_at > 0.5:
+                    code = process.returncode
+                    status = f"exit status {code}" if code >= 0 else f"signal {-code}"
+                    message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
+                    return _lambda_error("Runtime.ExitError", message), "Unhandled"
+            if now > give_up:
+                message = f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
+                return _lambda_error("Sandbox.Timedout", message), "Unhandled"
+            continue
+        ours = answer.request_id == request_id and answer.kind in ("response", "error")
+        if ours or answer.kind == "init_error":
+            return answer.body, None if answer.kind == "response" else "Unhandled"
+
+
+def invoke_local(fn: Any, event: bytes, bootstrap: str) -> tuple[bytes, str | None, bytes]:
+    """Runs one invocation of moto's LambdaFunction `fn` with a local bootstrap on a Runtime API
+    of its own: (payload, FunctionError or None, the last 4 KB of its output)."""
+    api = _runtime_api.RuntimeApi(function_arn=fn.function_arn)
+    request_id = str(uuid.uuid4())
+    timeout = float(fn.timeout)
+    api.offer(request_id, event, int(timeout * 1000))
+    env = {k: str(v) for k, v in fn.environment_vars.items() if k != LOCAL_BOOTSTRAP_VAR}
+    env.update({
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.port}",
+        "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "PATH": os.environ.get("PATH", os.defpath),
+    })
+    try:
+        if not os.path.isabs(bootstrap) or not os.access(bootstrap, os.X_OK):
+            raise OSError(f"{LOCAL_BOOTSTRAP_VAR} is not the absolute path of an executable: {bootstrap}")
+        # Its own directory, as /var/task is on Lambda; its own group, so all of it can be killed.
+        process = subprocess.Popen([bootstrap], env=env, cwd=os.path.dirname(bootstrap),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as err:
+        api.close()
+        message = f"RequestId: {request_id} Error: {err}"
+        return _lambda_error("Runtime.InvalidEntrypoint", message), "Unhandled", b""
+    reader, tail = _forward_output(process.stdout, fn.function_name)
+    try:
+        payload, error = _await_answer(api, process, request_id, timeout)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the bootstrap and any child it started
+        except OSError:
+            pass  # all gone already
+        process.wait()
+        api.close()
+        reader.join(timeout=2)
+    return payload, error, bytes(tail)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gap 32: Step Functions executions run.
+
+
+def serving_on(port: int) -> None:
+    """Tells moto's own clients (the Step Functions interpreter's) the port this server serves."""
+    os.environ["MOTO_PORT"] = str(port)
+
+
 def _module(name: str) -> Any:
     try:
         return importlib.import_module(name)
@@ -1223,7 +1382,7 @@ def _wrap(owner: type, name: str, make: Callable[[Callable[..., Any]], Callable[
 
 def install() -> None:
     """Patches moto in-process; call before the server handles its first request."""
-    global _installed, _default_account_json
+    global _installed, _default_account_json, _runtime_api
     import moto
 
     if moto.__version__ != PINNED_MOTO:
@@ -1389,6 +1548,27 @@ def install() -> None:
     ActionResult = _require(core_responses, "ActionResult")
     ElbListener = _require(elbv2_models, "FakeListener")
     _require(ElbListener, "Certificates", absent=True)
+
+    LambdaFunction = _require(_module("moto.awslambda.models"), "LambdaFunction")
+    _require(LambdaFunction, "_invoke_lambda")  # the Docker run gap 31 stands in for
+    if list(inspect.signature(_require(LambdaFunction, "invoke")).parameters) != [
+        "self", "body", "request_headers", "response_headers"
+    ]:
+        raise MotoExtensionOutdated("LambdaFunction.invoke's parameters changed")
+    user_config = _require(_module("moto.core.config"), "default_user_config")
+    sfn_config = user_config.get("stepfunctions")
+    if not isinstance(sfn_config, dict) or sfn_config.get("execute_state_machine") is not False:
+        raise MotoExtensionOutdated("moto's stepfunctions.execute_state_machine is no longer off by default")
+    _require(_module("moto.stepfunctions.responses"), "get_backend")
+    SfnParserBackend = _require(_module("moto.stepfunctions.parser.models"), "StepFunctionsParserBackend")
+    if list(inspect.signature(_require(SfnParserBackend, "start_execution")).parameters)[:4] != [
+        "self", "state_machine_arn", "name", "execution_input"
+    ]:
+        raise MotoExtensionOutdated("StepFunctionsParserBackend.start_execution's parameters changed")
+    # The interpreter reaches this server at localhost:MOTO_PORT (serving_on sets it).
+    _require(_module("moto.stepfunctions.parser.asl.utils.boto_client"), "moto_server_port")
+    from moto.moto_api._internal import mock_random
+    runtime_api = _load_runtime_api()
 
     # Built without calling the class, whose metaclass would track it in /moto-api/data.json.
     pristine = Account.__new__(Account)
@@ -1949,5 +2129,37 @@ def install() -> None:
 
     _wrap(BaseResponse, "call_action", wrap_throttled_call_action)
     moto_api_paths["{0}" + THROTTLE_PATH] = _throttle_route
+
+    # Gap 31 ------------------------------------------------------------------------------
+    def wrap_lambda_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
+        def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
+            bootstrap = (self.environment_vars or {}).get(LOCAL_BOOTSTRAP_VAR)
+            invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
+            if not bootstrap or invocation_type != "RequestResponse":
+                return original(self, body, request_headers, response_headers)
+            event = body.encode() if isinstance(body, str) else bytes(body or b"")
+            payload, error, log = invoke_local(self, event or b"{}", bootstrap)
+            if error:
+                response_headers["x-amz-function-error"] = error
+            response_headers["x-amz-log-result"] = base64.b64encode(log).decode()
+            return payload
+
+        return invoke
+
+    _runtime_api = runtime_api
+    _wrap(LambdaFunction, "invoke", wrap_lambda_invoke)
+
+    # Gap 32 ------------------------------------------------------------------------------
+    def wrap_start_execution(original: Callable[..., Any]) -> Callable[..., Any]:
+        def start_execution(
+            self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any
+        ) -> Any:
+            name = name or str(mock_random.uuid4())
+            return original(self, state_machine_arn, name, *args, **kwargs)
+
+        return start_execution
+
+    sfn_config["execute_state_machine"] = True
+    _wrap(SfnParserBackend, "start_execution", wrap_start_execution)
 
     _installed = True

@@ -7,15 +7,19 @@ dump. Exits 0 on success; otherwise prints which check failed and exits 1.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import io
 import json
 import os
 import re
 import sys
+import tempfile
 import time
 import traceback
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +35,8 @@ os.environ.update(
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
+        # Moto's own Docker Lambda (what gap 31 stands in for) never reaches a daemon.
+        "DOCKER_HOST": "unix:///nonexistent/apigw-doctor-ext-check.sock",
     }
 )
 os.environ.pop("AWS_PROFILE", None)
@@ -1264,6 +1270,175 @@ def check_acm_imported_certificates(h: Harness) -> None:
     expect(detail["NotAfter"] < now, f"NotAfter from the certificate: {detail['NotAfter']}")
 
 
+# A custom runtime for gap 31: one invocation (GET next, then POST), steered by the event.
+LOCAL_RUNTIME = """#!{python}
+import json, os, sys, time, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+with urllib.request.urlopen(api + "/invocation/next") as got:
+    request_id, headers, event = got.headers["Lambda-Runtime-Aws-Request-Id"], dict(got.headers), json.load(got)
+print("local runtime got", json.dumps(event), file=sys.stderr, flush=True)
+with open("pid", "w") as f:  # the cwd is this script's directory
+    f.write(str(os.getpid()))
+if event.get("exit"):
+    sys.exit(7)
+if event.get("hang"):
+    time.sleep(600)
+kind, body = "response", {{"marker": "local-runtime", "echo": event, "env": dict(os.environ), "headers": headers,
+                           "now_ms": int(time.time() * 1000)}}
+if event.get("fail") or (event.get("flaky") and not os.path.exists("flaky")):
+    open("flaky", "w").close()
+    kind, body = "error", {{"errorType": "Flaky" if event.get("flaky") else "Boom", "errorMessage": "asked to fail"}}
+posted = json.dumps(body).encode()
+urllib.request.urlopen(urllib.request.Request(f"{{api}}/invocation/{{request_id}}/{{kind}}", posted, method="POST")).read()
+"""
+
+
+def local_function(h: Harness, name: str, directory: str, timeout: int = 10, local: bool = True) -> str:
+    """A Lambda function running LOCAL_RUNTIME through gap 31 (or, not local, moto's Docker path)."""
+    bootstrap = os.path.join(directory, "bootstrap")
+    with open(bootstrap, "w", encoding="utf-8") as f:
+        f.write(LOCAL_RUNTIME.format(python=sys.executable))
+    os.chmod(bootstrap, 0o755)
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role = h.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust))
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("bootstrap", "")
+    variables = {"PROBE": "from-function"}
+    if local:
+        variables[ext.LOCAL_BOOTSTRAP_VAR] = bootstrap
+    created = h.client("lambda").create_function(
+        FunctionName=name, Runtime="provided.al2023", Handler="bootstrap", Role=role["Role"]["Arn"],
+        Code={"ZipFile": package.getvalue()}, Timeout=timeout, MemorySize=256,
+        Environment={"Variables": variables})
+    return str(created["FunctionArn"])
+
+
+def invoke(h: Harness, name: str, event: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+    """Lambda Invoke: (the response, its payload parsed)."""
+    answer = h.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode(), **kwargs)
+    return answer, json.loads(answer["Payload"].read())
+
+
+def gone(pid_file: str) -> bool:
+    """Whether the process whose pid the runtime wrote is gone, and reaped."""
+    with open(pid_file, encoding="utf-8") as f:
+        pid = int(f.read())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def check_lambda_local_runtime(h: Harness) -> None:
+    """Gap 31: answers, errors, exits and timeouts of a local runtime; moto's own Invoke needs Docker."""
+    with tempfile.TemporaryDirectory() as directory:
+        arn = local_function(h, "local-runtime", directory)
+        answer, payload = invoke(h, "local-runtime", {"hello": "world"}, LogType="Tail")
+        expect_equal((answer["StatusCode"], answer.get("FunctionError")), (200, None), "a response")
+        expect_equal((payload["marker"], payload["echo"]), ("local-runtime", {"hello": "world"}), "its payload")
+        env, headers = payload["env"], payload["headers"]
+        expect_equal({key: env.get(key) for key in ("PROBE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
+                                                     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")},
+                     {"PROBE": "from-function", "AWS_LAMBDA_FUNCTION_NAME": "local-runtime",
+                      "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"},
+                     "the function's environment")
+        expect(env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:") and env.get("PATH"), f"runtime API, PATH: {env}")
+        for absent in (ext.LOCAL_BOOTSTRAP_VAR, "AWS_SECRET_ACCESS_KEY", "DOCKER_HOST"):
+            expect(absent not in env, f"{absent} leaked into the function's clean environment")
+        expect_equal(headers["Lambda-Runtime-Invoked-Function-Arn"], arn, "the invoked function's ARN")
+        expect(headers["Lambda-Runtime-Trace-Id"].startswith("Root=") and headers["Lambda-Runtime-Aws-Request-Id"],
+               f"request id and trace id: {headers}")
+        left = int(headers["Lambda-Runtime-Deadline-Ms"]) - payload["now_ms"]
+        expect(5_000 < left <= 10_000, f"the deadline is the Timeout away: {left} ms")
+        log = base64.b64decode(answer["LogResult"]).decode()
+        expect('local runtime got {"hello": "world"}' in log, f"the output's tail is the LogResult: {log!r}")
+
+        answer, payload = invoke(h, "local-runtime", {"fail": True})
+        expect_equal((answer["StatusCode"], answer.get("FunctionError"), payload["errorType"]),
+                     (200, "Unhandled", "Boom"), "a posted error")
+        answer, payload = invoke(h, "local-runtime", {"exit": True})
+        expect_equal((answer.get("FunctionError"), payload["errorType"]), ("Unhandled", "Runtime.ExitError"),
+                     "exited without answering")
+        expect("exit status 7" in payload["errorMessage"], f"the exit status: {payload}")
+
+        local_function(h, "local-runtime-hangs", directory, timeout=1)
+        grace, ext.TIMEOUT_GRACE_SECONDS = ext.TIMEOUT_GRACE_SECONDS, 0.5
+        try:
+            answer, payload = invoke(h, "local-runtime-hangs", {"hang": True})
+        finally:
+            ext.TIMEOUT_GRACE_SECONDS = grace
+        expect_equal((answer.get("FunctionError"), payload["errorType"]), ("Unhandled", "Sandbox.Timedout"),
+                     "no answer by the Timeout")
+        expect(gone(os.path.join(directory, "pid")), "the timed-out process was killed and reaped")
+
+        # The gap: without the variable moto runs the function in Docker, which is not there.
+        local_function(h, "docker-runtime", directory, local=False)
+        answer = h.client("lambda").invoke(FunctionName="docker-runtime", Payload=b"{}")
+        payload = answer["Payload"].read().decode()
+        expect(answer.get("FunctionError") and payload.startswith("error running docker"),
+               f"moto's own Invoke needs Docker: {answer.get('FunctionError')} {payload!r}")
+
+
+def execution_events(sfn: Any, execution_arn: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """DescribeExecution once it has ended, and its history."""
+    for _ in range(100):
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described, sfn.get_execution_history(executionArn=execution_arn)["events"]
+        time.sleep(0.1)
+    raise CheckFailed(f"{execution_arn} still RUNNING: {described}")
+
+
+def check_step_functions(h: Harness) -> None:
+    """Gap 32: moto's own executions run nothing; now a lambda:invoke task runs, and is retried."""
+    from moto.core.config import default_user_config
+
+    sfn = h.client("stepfunctions")
+    role = f"arn:aws:iam::{ACCOUNT}:role/sfn"
+    fails = json.dumps({"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Stopped"}}})
+    # The gap: moto's own backend runs no state at all (a canned history, RUNNING forever).
+    default_user_config["stepfunctions"]["execute_state_machine"] = False
+    try:
+        machine = sfn.create_state_machine(name="not-run", definition=fails, roleArn=role)["stateMachineArn"]
+        started = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        time.sleep(0.2)
+        expect_equal(sfn.describe_execution(executionArn=started)["status"], "RUNNING", "moto's own execution")
+        events = sfn.get_execution_history(executionArn=started)["events"]
+        expect(not any(e["type"] == "FailStateEntered" for e in events), f"moto's own execution ran: {events}")
+    finally:
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+
+    with tempfile.TemporaryDirectory() as directory:
+        arn = local_function(h, "machine-runtime", directory)
+        definition = {"StartAt": "Call", "States": {
+            "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": arn, "Payload.$": "$"},
+                     "ResultSelector": {"marker.$": "$.Payload.marker", "sent.$": "$.Payload.echo"},
+                     "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                     "Next": "Done"},
+            "Done": {"Type": "Succeed"}}}
+        machine = sfn.create_state_machine(name="local-runtime", definition=json.dumps(definition),
+                                           roleArn=role)["stateMachineArn"]
+        first = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"flaky": True}))["executionArn"]
+        described, events = execution_events(sfn, first)
+        expect_equal((described["status"], json.loads(described["output"])),
+                     ("SUCCEEDED", {"marker": "local-runtime", "sent": {"flaky": True}}),
+                     "the execution, retried once, through the local runtime")
+        expect_equal([e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e],
+                     ["Call", "Done"], "states entered")
+        tasks = [(e["type"], (e.get("taskFailedEventDetails") or {}).get("error")) for e in events
+                 if e["type"] in ("TaskScheduled", "TaskFailed", "TaskSucceeded")]
+        expect_equal(tasks, [("TaskScheduled", None), ("TaskFailed", "Flaky"), ("TaskScheduled", None),
+                             ("TaskSucceeded", None)], "lambda:invoke tasks in the history")
+        second = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        expect(not first.endswith(":None") and not second.endswith(":None") and first != second,
+               f"unnamed executions get names of their own: {first} {second}")
+        expect_equal(execution_events(sfn, second)[0]["status"], "SUCCEEDED", "a second unnamed execution")
+
+
 CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("REST GetDeployment embed=apisummary", check_rest_api_summary),
     ("REST behaviour moto already has", check_rest_relied_on),
@@ -1285,6 +1460,8 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("DescribeListeners names the default certificate only", check_listener_certificates),
     ("ACM DescribeCertificate of an imported certificate (moto already has it)", check_acm_imported_certificates),
     ("opt-in API Gateway throttle: 429 with Retry-After, counted per operation", check_throttle),
+    ("Lambda Invoke runs a local custom runtime", check_lambda_local_runtime),
+    ("Step Functions executions run, lambda:invoke through the local runtime", check_step_functions),
 ]
 
 
@@ -1307,6 +1484,7 @@ def main() -> int:
     server.start()
     try:
         host, port = server.get_host_and_port()
+        ext.serving_on(port)
         harness = Harness(f"http://{host}:{port}")
         for name, check in CHECKS:
             try:

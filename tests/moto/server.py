@@ -3,7 +3,9 @@
 Prints the port on the first line of stdout, then serves until standard input closes (tests:
 the server dies with the test process that holds the pipe) or, with --forever, until killed.
 Moto is extended in-process by ext.py (see its docstring for the gaps it closes and the
-GET /moto-api/apigw-doctor/state dump); `python tests/moto/ext_check.py` proves it.
+GET /moto-api/apigw-doctor/state dump); `python tests/moto/ext_check.py` proves it. State machine
+executions run here, and a Lambda function with MOTO_EXT_LOCAL_BOOTSTRAP runs on this machine
+(gaps 31 and 32); tests/moto/sweep_machine.py drives the template's sweep state machine.
 """
 
 import argparse
@@ -38,6 +40,8 @@ def main() -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
+    # Before the first request: the Step Functions interpreter calls Lambda on this port (gap 32).
+    ext.serving_on(port)
     print(port, flush=True)
     try:
         if args.forever:

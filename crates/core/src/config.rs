@@ -51,6 +51,9 @@ pub struct Config {
     /// The percentage of API Gateway's account quota a sweep may use, so the account's own
     /// deployment pipelines are never throttled by one.
     pub sweep_rate_share: u8,
+    /// At most this many APIs per invocation of a sweep (`None`: as many as the deadline
+    /// allows); the rest continue from the report's cursor.
+    pub sweep_batch: Option<usize>,
 }
 
 /// API Gateway's control-plane quota per account: 10 requests per second, burst 40
@@ -170,6 +173,15 @@ impl Config {
             1..=100,
             "a whole percentage between 1 and 100",
         )?;
+        let sweep_batch = match get("APIGW_DOCTOR_SWEEP_BATCH") {
+            None => None,
+            Some(_) => Some(number(
+                "APIGW_DOCTOR_SWEEP_BATCH",
+                0,
+                1..=1_000_000,
+                "a whole number of APIs between 1 and 1000000",
+            )?),
+        };
         if member_external_id.is_some() && member_role_name.is_none() {
             return Err(ConfigError {
                 variable: "APIGW_DOCTOR_MEMBER_EXTERNAL_ID",
@@ -191,6 +203,7 @@ impl Config {
             member_external_id,
             // Bounded to 1..=100 above.
             sweep_rate_share: u8::try_from(sweep_rate_share).unwrap_or(100),
+            sweep_batch: sweep_batch.and_then(|n| usize::try_from(n).ok()),
         })
     }
 }
@@ -282,6 +295,19 @@ mod tests {
         assert_eq!(config.log_lookback_minutes, 30);
         assert!(!config.actions.contains(&Action::EnablePrivateDns));
         assert_eq!(config.sweep_rate_share, 50);
+        assert_eq!(config.sweep_batch, None);
+    }
+
+    #[test]
+    fn a_sweep_batch_is_a_positive_number_of_apis() {
+        let batch = |value: &str| {
+            Config::from_vars(&vars(&[("APIGW_DOCTOR_SWEEP_BATCH", value)])).map(|c| c.sweep_batch)
+        };
+        assert_eq!(batch("25"), Ok(Some(25)));
+        for wrong in ["0", "-3", "ten", "1.5", "1000001"] {
+            let error = batch(wrong).expect_err(wrong);
+            assert_eq!(error.variable, "APIGW_DOCTOR_SWEEP_BATCH");
+        }
     }
 
     #[test]

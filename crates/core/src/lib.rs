@@ -23,3 +23,4 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod snapshot;
+pub mod sweep;

@@ -56,9 +56,60 @@ pub struct Report {
     pub actions: Vec<ActionRow>,
     pub incomplete: Vec<Incomplete>,
     pub stats: Stats,
+    /// Where an unfinished sweep continues: pass it back as the event's `cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
+/// The answer to an event that asks for `"reply": "summary"` (the sweep's state machine): the
+/// report's counts, why it could not be made, and the cursor, small whatever the report's size
+/// (a Step Functions state holds at most 256 KiB). `cursor` and `not_diagnosed` are always
+/// present, `null` when the sweep finished or the run was made, so a state machine can test them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplySummary {
+    pub schema: &'static str,
+    pub incident: String,
+    pub targets: usize,
+    /// Findings by severity: `error`, `warning`, `info`, each always present.
+    pub findings: std::collections::BTreeMap<&'static str, usize>,
+    /// Actions by status (`planned`, `applied`, …), only the statuses that occur.
+    pub actions: std::collections::BTreeMap<&'static str, usize>,
+    pub incomplete: usize,
+    pub not_diagnosed: Option<String>,
+    pub stats: Stats,
+    pub cursor: Option<String>,
+}
+
+pub const SUMMARY_SCHEMA: &str = "apigw-doctor/summary/v1";
+
 impl Report {
+    /// The summary answer; `not_diagnosed` is the one-line reason the run could not be made.
+    pub fn summary(&self, not_diagnosed: Option<&str>) -> ReplySummary {
+        let mut findings: std::collections::BTreeMap<&'static str, usize> =
+            [Severity::Error, Severity::Warning, Severity::Info]
+                .into_iter()
+                .map(|s| (s.into(), 0))
+                .collect();
+        for finding in &self.findings {
+            *findings.entry(finding.severity.into()).or_default() += 1;
+        }
+        let mut actions = std::collections::BTreeMap::new();
+        for row in &self.actions {
+            *actions.entry(row.status.into()).or_default() += 1;
+        }
+        ReplySummary {
+            schema: SUMMARY_SCHEMA,
+            incident: self.incident.id.clone(),
+            targets: self.targets.len(),
+            findings,
+            actions,
+            incomplete: self.incomplete.len(),
+            not_diagnosed: not_diagnosed.map(str::to_string),
+            stats: self.stats.clone(),
+            cursor: self.cursor.clone(),
+        }
+    }
+
     /// A run that could not be made (another account or region, no such API, an unreadable
     /// scope): the reason goes into the incident's notes and `incomplete`, so the report never
     /// looks like a clean bill of health.
@@ -122,6 +173,7 @@ impl Report {
                 aws_calls: 0,
                 duration_ms: 0,
             },
+            cursor: snapshot.cursor.clone(),
         }
     }
 
@@ -286,6 +338,12 @@ impl Report {
             self.stats.aws_calls,
             self.stats.duration_ms
         );
+        if let Some(cursor) = &self.cursor {
+            let _ = writeln!(
+                out,
+                "The sweep stopped before its last API: continue it with the event {{\"sweep\": true, \"cursor\": \"{cursor}\"}}"
+            );
+        }
         out
     }
 }
@@ -381,6 +439,38 @@ mod tests {
             text.contains("Could not check:\n- ec2:DescribeVpcEndpoints"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_summary_counts_what_the_report_holds_and_always_names_the_cursor() {
+        let mut report = empty_report();
+        report.findings = vec![
+            Finding::new(Code::VpcEndpointPrivateDnsDisabled, "private DNS off"),
+            Finding::new(Code::ErrorResponseExplained, "an invalid API key"),
+            Finding::new(Code::VpcEndpointSgBlocksHttps, "no 443"),
+        ];
+        let finished = serde_json::to_value(report.summary(None)).expect("json");
+        assert_eq!(finished["schema"], SUMMARY_SCHEMA);
+        assert_eq!(
+            finished["findings"],
+            json!({ "error": 2, "warning": 0, "info": 1 })
+        );
+        assert_eq!(finished["cursor"], Value::Null, "present, and null");
+        assert_eq!(finished["not_diagnosed"], Value::Null, "present, and null");
+        assert!(!report.to_text().contains("cursor"));
+
+        report.cursor = Some("123456789012:us-east-1:k3x9q2w7e1".to_string());
+        let unfinished =
+            serde_json::to_value(report.summary(Some("no credentials"))).expect("json");
+        assert_eq!(unfinished["cursor"], "123456789012:us-east-1:k3x9q2w7e1");
+        assert_eq!(unfinished["not_diagnosed"], "no credentials");
+        assert_eq!(
+            serde_json::to_value(&report).expect("json")["cursor"],
+            "123456789012:us-east-1:k3x9q2w7e1"
+        );
+        assert!(report
+            .to_text()
+            .contains(r#"{"sweep": true, "cursor": "123456789012:us-east-1:k3x9q2w7e1"}"#));
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub struct Snapshot {
     /// integration, so nothing was read).
     #[serde(default)]
     pub private_path: Option<PrivatePath>,
+    /// Where an unfinished sweep continues (`crate::sweep::Cursor`, written out): the sweep
+    /// read the APIs up to it and stopped before the deadline or at the batch size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
     /// Reads that failed; the checks that need them report nothing rather than guess.
     pub incomplete: Vec<Incomplete>,
 }

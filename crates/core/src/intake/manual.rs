@@ -1,6 +1,6 @@
 //! What a person types in the Lambda console (SPEC §1.1): strict, every field named on error.
 
-use super::{invalid, Incident, IntakeSettings, InvalidEvent, Scope, Source, TargetRef};
+use super::{invalid, Incident, IntakeSettings, InvalidEvent, Reply, Scope, Source, TargetRef};
 use crate::action::Action;
 use crate::catalog::Symptom;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,8 @@ struct ManualEvent {
     account: Option<String>,
     #[serde(default)]
     probe: bool,
+    cursor: Option<String>,
+    reply: Option<String>,
 }
 
 pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, InvalidEvent> {
@@ -116,6 +118,27 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
         }
     }
 
+    let cursor =
+        match &manual.cursor {
+            Some(_) if !manual.sweep => return Err(invalid(
+                "manual event: field `cursor`: continues a sweep, so it needs `\"sweep\": true`",
+            )),
+            Some(text) => Some(
+                crate::sweep::Cursor::parse(text)
+                    .map_err(|reason| invalid(format!("manual event: field `cursor`: {reason}")))?,
+            ),
+            None => None,
+        };
+    let reply = match &manual.reply {
+        None => Reply::Report,
+        Some(name) => name.parse::<Reply>().map_err(|_| {
+            let known: Vec<&str> = Reply::iter().map(<&str>::from).collect();
+            invalid(format!(
+                "manual event: field `reply`: unknown reply {name:?}, expected one of {}",
+                known.join(", ")
+            ))
+        })?,
+    };
     let scope = match (&manual.api_id, &manual.api_name, manual.sweep) {
         (None, None, true) => Scope::Sweep,
         (None, None, false) => {
@@ -154,6 +177,8 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     incident.dry_run = manual.dry_run;
     incident.actions = manual.actions.map(|_| actions);
     incident.probe = manual.probe;
+    incident.cursor = cursor;
+    incident.reply = reply;
     Ok(incident)
 }
 

@@ -127,6 +127,34 @@ pub struct Incident {
     /// A person asked to reproduce the request with `TestInvokeMethod` (SPEC §1.1), which calls
     /// the backend: only a manual event (or the CLI's `--probe`) can, never an alarm.
     pub probe: bool,
+    /// Where a sweep continues (a manual event's `cursor`, from an earlier report).
+    #[serde(skip)]
+    pub cursor: Option<crate::sweep::Cursor>,
+    /// What the function answers with: the report, or its summary (SPEC §1.1 `reply`).
+    pub reply: Reply,
+}
+
+/// What the function answers an invocation with. The report always goes to the configured
+/// topic and bus whole; `Summary` keeps the answer small for a caller with a size limit, such
+/// as a Step Functions state (256 KiB).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Reply {
+    #[default]
+    Report,
+    Summary,
 }
 
 /// Settings intake needs from the configuration.
@@ -159,6 +187,8 @@ impl Incident {
             dry_run: None,
             actions: None,
             probe: false,
+            cursor: None,
+            reply: Reply::Report,
         }
     }
 }

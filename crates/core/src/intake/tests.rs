@@ -29,6 +29,7 @@ const CLOUDTRAIL_UPDATE_REST_API_POLICY: &str =
     include_str!("../../../../events/cloudtrail-update-rest-api-policy.json");
 const MANUAL_PRIVATE_403: &str = include_str!("../../../../events/manual-private-403.json");
 const MANUAL_SWEEP: &str = include_str!("../../../../events/manual-sweep.json");
+const MANUAL_SWEEP_CONTINUE: &str = include_str!("../../../../events/manual-sweep-continue.json");
 const MANUAL_WEBSOCKET_410: &str = include_str!("../../../../events/manual-websocket-410.json");
 
 /// Every sample, by file name: `every_sample_file_is_covered` checks this list against `events/`.
@@ -62,6 +63,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ),
     ("manual-private-403.json", MANUAL_PRIVATE_403),
     ("manual-sweep.json", MANUAL_SWEEP),
+    ("manual-sweep-continue.json", MANUAL_SWEEP_CONTINUE),
     ("manual-websocket-410.json", MANUAL_WEBSOCKET_410),
 ];
 
@@ -662,6 +664,25 @@ fn sample_manual_sweep() {
     assert_eq!(incident.scope, Scope::Sweep);
     assert_eq!(incident.symptom, None);
     assert_eq!(incident.window, default_window());
+    assert_eq!((&incident.cursor, incident.reply), (&None, Reply::Report));
+    assert_no_notes(&incident);
+}
+
+/// What the sweep's state machine sends after the first batch (template.yaml `NextBatch`).
+#[test]
+fn sample_manual_sweep_continue() {
+    let incident = parse_ok(&sample(MANUAL_SWEEP_CONTINUE));
+    assert_eq!(incident.scope, Scope::Sweep);
+    let cursor = incident.cursor.as_ref().expect("a cursor");
+    assert_eq!(
+        (
+            cursor.account.as_str(),
+            cursor.region.as_str(),
+            cursor.after.as_str()
+        ),
+        ("123456789012", "us-east-1", "k3x9q2w7e1")
+    );
+    assert_eq!(incident.reply, Reply::Summary);
     assert_no_notes(&incident);
 }
 
@@ -1286,6 +1307,45 @@ fn manual_sweep_with_a_target_is_invalid() {
             message.contains("sweep"),
             "{event}: names sweep: {message:?}"
         );
+        assert_one_line(&message);
+    }
+}
+
+#[test]
+fn manual_cursor_continues_only_a_sweep_and_must_be_one() {
+    for (event, says) in [
+        (
+            json!({ "api_id": "a1b2c3d4e5", "cursor": "123456789012:us-east-1:a1b2c3d4e5" }),
+            "sweep",
+        ),
+        (
+            json!({ "sweep": true, "cursor": "a1b2c3d4e5" }),
+            "not a cursor",
+        ),
+        (json!({ "sweep": true, "cursor": 7 }), "string"),
+        (
+            json!({ "sweep": true, "cursor": "12:us-east-1:a1b2c3d4e5" }),
+            "12-digit",
+        ),
+    ] {
+        let message = parse_err(&event);
+        assert!(
+            message.contains("cursor") && message.contains(says),
+            "{event}: {message:?}"
+        );
+        assert_one_line(&message);
+    }
+}
+
+#[test]
+fn manual_reply_is_report_or_summary() {
+    let named = parse_ok(&json!({ "api_id": "a1b2c3d4e5", "reply": "summary" }));
+    assert_eq!(named.reply, Reply::Summary);
+    let report = parse_ok(&json!({ "sweep": true, "reply": "report" }));
+    assert_eq!(report.reply, Reply::Report);
+    for wrong in [json!("full"), json!(true), json!("Summary")] {
+        let message = parse_err(&json!({ "sweep": true, "reply": wrong }));
+        assert!(message.contains("reply"), "{wrong}: {message:?}");
         assert_one_line(&message);
     }
 }
