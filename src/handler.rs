@@ -226,13 +226,27 @@ async fn read(
         snapshot.incomplete.push(failure.incomplete());
         (snapshot, Some(reason), None)
     };
-    let caller = match session
-        .call(
-            "sts:GetCallerIdentity",
-            aws.sts.get_caller_identity().send(),
-        )
-        .await
-    {
+    let sweep_share = SweepShare::new(doctor.config.sweep_rate());
+    let after = incident.cursor.as_ref().map(|cursor| cursor.after.as_str());
+    let identity = session.call(
+        "sts:GetCallerIdentity",
+        aws.sts.get_caller_identity().send(),
+    );
+    // In the function's own account and region, who the caller is and what the targets are do
+    // not depend on each other, so both are asked at once (a cursor is checked against the
+    // account first: it may belong to another one).
+    let own_here = incident.account.is_none()
+        && incident.cursor.is_none()
+        && incident.region.as_ref().is_none_or(|r| *r == aws.region);
+    let (identity, resolved) = if own_here {
+        let targets = targets_session(aws, &incident.scope, deadline, &sweep_share);
+        let resolution = Box::pin(resolve::resolve(targets, &incident.scope, after));
+        let (identity, resolution) = futures::join!(identity, resolution);
+        (identity, Some(resolution))
+    } else {
+        (identity.await, None)
+    };
+    let caller = match identity {
         Ok(identity) => identity.account().map(str::to_string),
         Err(failure) => return fail(snapshot, failure),
     };
@@ -276,13 +290,12 @@ async fn read(
     {
         return (snapshot, Some(reason), None);
     }
-    let sweep_share = SweepShare::new(doctor.config.sweep_rate());
-    let session = match incident.scope {
-        Scope::Sweep => aws.session(deadline).sweeping(&sweep_share),
-        _ => aws.session(deadline),
+    let session = targets_session(aws, &incident.scope, deadline, &sweep_share);
+    let resolved = match resolved {
+        Some(resolved) => resolved,
+        None => Box::pin(resolve::resolve(session, &incident.scope, after)).await,
     };
-    let after = incident.cursor.as_ref().map(|cursor| cursor.after.as_str());
-    let resolution = match Box::pin(resolve::resolve(session, &incident.scope, after)).await {
+    let resolution = match resolved {
         Ok(resolution) => resolution,
         Err(failure) => return fail(snapshot, failure),
     };
@@ -307,6 +320,19 @@ async fn read(
     let snapshot = Box::pin(gather::gather(session, snapshot, resolution, asked)).await;
     let fatal = nothing_found(&snapshot);
     (snapshot, fatal, member)
+}
+
+/// The session the targets are read in: a sweep's takes only its share of API Gateway's quota.
+fn targets_session<'a>(
+    aws: &'a Aws,
+    scope: &Scope,
+    deadline: Option<tokio::time::Instant>,
+    share: &'a SweepShare,
+) -> crate::aws::Session<'a> {
+    match scope {
+        Scope::Sweep => aws.session(deadline).sweeping(share),
+        _ => aws.session(deadline),
+    }
 }
 
 /// When every target the incident named is missing, the run could not be made (exit 2); the

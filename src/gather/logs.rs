@@ -5,7 +5,7 @@
 
 use crate::aws::{CallFailure, Session};
 use crate::intake::Window;
-use crate::snapshot::{Snapshot, V2Api};
+use crate::snapshot::{Incomplete, Snapshot, V2Api};
 use apigw_doctor_core::logs::{
     access_log_group, filter_pattern, rest_execution_group, websocket_execution_group, Bound,
     Bounds, LogEvent, LogKind, LogSearch, Progress,
@@ -57,14 +57,14 @@ pub fn targets(snapshot: &Snapshot) -> Vec<(String, String, LogKind, String)> {
 
 /// Searches every log group of the snapshot's stages, each group once however many stages
 /// write to it (one access-log group often takes several stages' lines; the checks tell them
-/// apart by the format's `$context.apiId` and `$context.stage`); a failed search lands in
-/// `incomplete` once.
+/// apart by the format's `$context.apiId` and `$context.stage`): a search per stage and log, and
+/// each failed search once, for `incomplete`.
 pub async fn search_all(
     session: Session<'_>,
-    snapshot: &mut Snapshot,
+    snapshot: &Snapshot,
     window: Window,
     bounds: Bounds,
-) {
+) -> (Vec<LogSearch>, Vec<Incomplete>) {
     let targets = targets(snapshot);
     let mut groups: Vec<(LogKind, String)> = Vec::new();
     for (_, _, kind, group) in &targets {
@@ -78,11 +78,12 @@ pub async fn search_all(
         search(session, group, pattern.as_deref(), window, bounds).await
     });
     let found = futures::future::join_all(searches).await;
+    let (mut log_searches, mut unread) = (Vec::new(), Vec::new());
     for ((kind, group), result) in groups.iter().zip(found) {
         let (exists, events, bound) = match result {
             Ok(found) => found,
             Err(failure) => {
-                snapshot.incomplete.push(failure.incomplete());
+                unread.push(failure.incomplete());
                 continue;
             }
         };
@@ -90,7 +91,7 @@ pub async fn search_all(
             .iter()
             .filter(|(_, _, k, g)| k == kind && g == group)
         {
-            snapshot.log_searches.push(LogSearch {
+            log_searches.push(LogSearch {
                 api_id: api_id.clone(),
                 stage: stage.clone(),
                 kind: *kind,
@@ -101,6 +102,7 @@ pub async fn search_all(
             });
         }
     }
+    (log_searches, unread)
 }
 
 /// One log group over the window (only the lines `pattern` matches, when given), page by page

@@ -57,7 +57,10 @@ pub mod vpc_links;
 use crate::aws::{CallFailure, Session};
 use crate::intake::{ClientHint, Incident, Window};
 use crate::resolve::Resolution;
-use crate::snapshot::{ApiStage, Incomplete, RestApi, Snapshot, V2Api};
+use crate::snapshot::{
+    ApiStage, ChangeHistory, Incomplete, NetworkAcl, PrefixList, RestApi, SecurityGroup, Snapshot,
+    Subnet, V2Api, Vpc, VpcEndpoint,
+};
 use aws_sdk_ec2::types::VpcAttributeName;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -144,19 +147,17 @@ async fn api_details(
     rest_apis: Vec<RestApi>,
     v2_apis: Vec<V2Api>,
     wanted: &BTreeMap<String, Option<BTreeSet<String>>>,
-    history: (bool, bool),
     sweep: Option<SweepBatch>,
 ) -> (Vec<Details<RestApi>>, Vec<Details<V2Api>>, Option<String>) {
     use apigw_doctor_core::sweep::{room_for_another, CHUNK_APIS};
-    let (policy_history, definition_history) = history;
     let read_all = |rest_apis: Vec<RestApi>, v2_apis: Vec<V2Api>| {
         let rest_reads = rest_apis.into_iter().map(|api| {
             let stages = wanted.get(&api.id).cloned().flatten();
-            Box::pin(rest_details(session, api, stages, policy_history))
+            Box::pin(rest_details(session, api, stages))
         });
         let v2_reads = v2_apis.into_iter().map(|api| {
             let stages = wanted.get(&api.id).cloned().flatten();
-            Box::pin(v2_details(session, api, stages, definition_history))
+            Box::pin(v2_details(session, api, stages))
         });
         futures::future::join(
             futures::future::join_all(rest_reads),
@@ -232,7 +233,6 @@ pub async fn gather(
         resolution.rest_apis,
         resolution.v2_apis,
         &resolution.stages,
-        (policy_history, definition_history),
         sweep,
     );
     let domains = async {
@@ -313,38 +313,57 @@ pub async fn gather(
         look_up_connection(session, &mut snapshot, connection_id).await;
     }
 
-    if let Some(window) = log_window {
-        logs::search_all(
-            session,
-            &mut snapshot,
-            window,
-            apigw_doctor_core::logs::BOUNDS,
-        )
-        .await;
-    }
-
-    if let Some(Ok(target)) =
-        reproduce.and_then(|incident| crate::probe::target(&snapshot, incident))
-    {
-        match probe::run(session, target).await {
-            Ok(run) => snapshot.probe = Some(run),
-            Err(failure) => snapshot.incomplete.push(failure.incomplete()),
-        }
-    }
-
+    // Independent of one another, so read in one round: the stages' logs, the probe, the
+    // network around the APIs, the path behind their VPC links and the APIs' change history.
+    // What failed lands in `incomplete` in that order.
     let has_targets = !snapshot.rest_apis.is_empty() || !snapshot.v2_apis.is_empty();
     let needs_surroundings = snapshot.rest_apis.iter().any(RestApi::is_private) || client.is_some();
-    if has_targets {
-        read_network(
-            session,
-            &mut snapshot,
-            client,
-            needs_surroundings,
-            &mut failures,
-        )
-        .await;
+    let read = &snapshot;
+    let logs = async move {
+        match log_window {
+            Some(window) => {
+                logs::search_all(session, read, window, apigw_doctor_core::logs::BOUNDS).await
+            }
+            None => Default::default(),
+        }
+    };
+    let probe = async move {
+        match reproduce.and_then(|incident| crate::probe::target(read, incident)) {
+            Some(Ok(target)) => Some(probe::run(session, target).await),
+            _ => None,
+        }
+    };
+    let network = async move {
+        if has_targets {
+            Some(read_network(session, read, client, needs_surroundings).await)
+        } else {
+            None
+        }
+    };
+    let (logs, probe, network, (path, path_failures), histories) = futures::join!(
+        logs,
+        probe,
+        network,
+        Box::pin(vpc_links::path(session, read)),
+        histories(session, read, (policy_history, definition_history)),
+    );
+    let (log_searches, logs_unread) = logs;
+    snapshot.log_searches.extend(log_searches);
+    snapshot.incomplete.extend(logs_unread);
+    match probe {
+        Some(Ok(run)) => snapshot.probe = Some(run),
+        Some(Err(failure)) => snapshot.incomplete.push(failure.incomplete()),
+        None => {}
     }
-    vpc_links::read(session, &mut snapshot, &mut failures).await;
+    if let Some(network) = network {
+        network.record(&mut snapshot, &mut failures);
+    }
+    failures.0.extend(path_failures.0);
+    record_histories(&mut snapshot, histories, &mut failures);
+    if let Some(path) = path {
+        vpc_links::read_surroundings(session, &mut snapshot, &path, &mut failures).await;
+        snapshot.private_path = Some(path);
+    }
     snapshot.incomplete.extend(failures.0);
     snapshot
 }
@@ -427,7 +446,6 @@ async fn rest_details(
     session: Session<'_>,
     mut api: RestApi,
     wanted: Option<BTreeSet<String>>,
-    policy_history: bool,
 ) -> (RestApi, Vec<String>, Vec<Incomplete>) {
     let (stages, deployments, resources) = futures::join!(
         rest::stages(session, &api.id),
@@ -458,21 +476,6 @@ async fn rest_details(
             (deployment.api_summary, deployment.api_key_methods) = summary.unzip();
         }
     }
-    // When the resource policy changed, if no trigger said so: only changes after the oldest
-    // deployment a stage serves matter.
-    let oldest_in_use = api
-        .deployments
-        .iter()
-        .filter(|d| in_use.contains(&d.id))
-        .filter_map(|d| d.created_date)
-        .min();
-    if let (true, Some(_), Some(since)) = (policy_history, &api.policy, oldest_in_use) {
-        api.last_policy_change = rest::last_policy_change(session, &api.id, since)
-            .await
-            .map_err(|f| failures.0.push(f.incomplete()))
-            .ok()
-            .flatten();
-    }
     (api, missing, failures.0)
 }
 
@@ -480,7 +483,6 @@ async fn v2_details(
     session: Session<'_>,
     mut api: V2Api,
     wanted: Option<BTreeSet<String>>,
-    history: bool,
 ) -> (V2Api, Vec<String>, Vec<Incomplete>) {
     let mut failures = Failures::default();
     let websocket = api.is_websocket();
@@ -523,39 +525,120 @@ async fn v2_details(
     } else {
         Vec::new()
     };
-    // When routes or integrations last changed: only changes after the oldest deployment a
-    // stage without auto-deploy serves matter (an auto-deploying stage follows every change).
-    let oldest_in_use = api
-        .stages
-        .iter()
-        .filter(|s| !s.auto_deploy)
-        .filter_map(|s| s.deployment_id.as_deref())
-        .filter_map(|id| api.deployments.iter().find(|d| d.id == id))
-        .filter_map(|d| d.created_date)
-        .min();
-    if let (true, Some(since)) = (history, oldest_in_use) {
-        api.last_definition_change = v2::last_definition_change(session, &api.id, since)
-            .await
-            .map_err(|f| failures.0.push(f.incomplete()))
-            .ok();
-    }
     (api, missing, failures.0)
+}
+
+/// When each target last changed, from CloudTrail, if no trigger said so: a REST API's
+/// resource policy (only changes after the oldest deployment a stage serves matter), an HTTP or
+/// WebSocket API's routes and integrations (after the oldest deployment a stage without
+/// auto-deploy serves: an auto-deploying stage follows every change). Recorded by
+/// `record_histories`.
+async fn histories(
+    session: Session<'_>,
+    snapshot: &Snapshot,
+    (policy_history, definition_history): (bool, bool),
+) -> Vec<(String, Result<Option<ChangeHistory>, CallFailure>)> {
+    let rest = snapshot.rest_apis.iter().filter_map(|api| {
+        let in_use: Vec<&str> = api
+            .stages
+            .iter()
+            .filter_map(|s| s.deployment_id.as_deref())
+            .collect();
+        let since = api
+            .deployments
+            .iter()
+            .filter(|d| in_use.contains(&d.id.as_str()))
+            .filter_map(|d| d.created_date)
+            .min()?;
+        (policy_history && api.policy.is_some()).then_some(async move {
+            let read = rest::last_policy_change(session, &api.id, since).await;
+            (api.id.clone(), read)
+        })
+    });
+    let v2 = snapshot.v2_apis.iter().filter_map(|api| {
+        let since = api
+            .stages
+            .iter()
+            .filter(|s| !s.auto_deploy)
+            .filter_map(|s| s.deployment_id.as_deref())
+            .filter_map(|id| api.deployments.iter().find(|d| d.id == id))
+            .filter_map(|d| d.created_date)
+            .min()?;
+        definition_history.then_some(async move {
+            let read = v2::last_definition_change(session, &api.id, since).await;
+            (api.id.clone(), read.map(Some))
+        })
+    });
+    let (rest, v2) = futures::join!(
+        futures::future::join_all(rest),
+        futures::future::join_all(v2)
+    );
+    rest.into_iter().chain(v2).collect()
+}
+
+/// Puts each API's change history on it; a failed read goes to `failures`.
+fn record_histories(
+    snapshot: &mut Snapshot,
+    read: Vec<(String, Result<Option<ChangeHistory>, CallFailure>)>,
+    failures: &mut Failures,
+) {
+    for (api_id, history) in read {
+        let history = history
+            .map_err(|f| failures.0.push(f.incomplete()))
+            .ok()
+            .flatten();
+        if let Some(api) = snapshot.rest_apis.iter_mut().find(|a| a.id == api_id) {
+            api.last_policy_change = history;
+        } else if let Some(api) = snapshot.v2_apis.iter_mut().find(|a| a.id == api_id) {
+            api.last_definition_change = history;
+        }
+    }
+}
+
+/// What `read_network` found, for the snapshot.
+#[derive(Default)]
+struct Network {
+    vpc_endpoints: Vec<VpcEndpoint>,
+    security_groups: Vec<SecurityGroup>,
+    prefix_lists: Vec<PrefixList>,
+    network_acls: Vec<NetworkAcl>,
+    subnets: Vec<Subnet>,
+    vpcs: Vec<Vpc>,
+    failures: Failures,
+}
+
+impl Network {
+    /// Puts what was read into the snapshot, and what failed into `failures`.
+    fn record(self, snapshot: &mut Snapshot, failures: &mut Failures) {
+        snapshot.network_read = true;
+        snapshot.vpc_endpoints = self.vpc_endpoints;
+        snapshot.security_groups = self.security_groups;
+        snapshot.prefix_lists = self.prefix_lists;
+        snapshot.network_acls = self.network_acls;
+        snapshot.subnets = self.subnets;
+        snapshot.vpcs = self.vpcs;
+        failures.0.extend(self.failures.0);
+    }
 }
 
 /// Endpoints always (public APIs can be shadowed by private DNS); their surroundings when needed.
 async fn read_network(
     session: Session<'_>,
-    snapshot: &mut Snapshot,
+    snapshot: &Snapshot,
     client: Option<&ClientHint>,
     needs_surroundings: bool,
-    failures: &mut Failures,
-) {
-    snapshot.network_read = true;
-    snapshot.vpc_endpoints = failures.keep(network::vpc_endpoints(session, &[]).await);
+) -> Network {
+    let mut read = Network::default();
+    let failures = &mut read.failures;
+    read.vpc_endpoints = failures.keep(network::vpc_endpoints(session, &[]).await);
     if !needs_surroundings {
-        return;
+        return read;
     }
-    let endpoints: Vec<_> = snapshot.execute_api_endpoints().cloned().collect();
+    let endpoints: Vec<&VpcEndpoint> = read
+        .vpc_endpoints
+        .iter()
+        .filter(|e| e.serves_execute_api())
+        .collect();
     let client = client.cloned().unwrap_or_default();
     let group_ids: Vec<String> = unique(
         endpoints
@@ -593,8 +676,8 @@ async fn read_network(
         network::subnets(session, &subnet_ids),
         network::vpcs(session, &vpc_ids),
     );
-    snapshot.security_groups = failures.keep(groups);
-    let prefix_list_ids = unique(snapshot.security_groups.iter().flat_map(|g| {
+    read.security_groups = failures.keep(groups);
+    let prefix_list_ids = unique(read.security_groups.iter().flat_map(|g| {
         g.ingress
             .iter()
             .chain(&g.egress)
@@ -606,24 +689,25 @@ async fn read_network(
             .map(|id| network::prefix_list(session, id)),
     )
     .await;
-    snapshot.prefix_lists = lists
+    read.prefix_lists = lists
         .into_iter()
         .filter_map(|list| list.map_err(|f| failures.0.push(f.incomplete())).ok())
         .collect();
-    snapshot.network_acls = failures.keep(acls);
-    snapshot.subnets = failures.keep(subnets);
-    snapshot.vpcs = failures.keep(vpcs);
-    let attribute_reads = snapshot.vpcs.iter().map(|vpc| async move {
+    read.network_acls = failures.keep(acls);
+    read.subnets = failures.keep(subnets);
+    read.vpcs = failures.keep(vpcs);
+    let attribute_reads = read.vpcs.iter().map(|vpc| async move {
         futures::join!(
             network::vpc_dns_attribute(session, &vpc.id, VpcAttributeName::EnableDnsSupport),
             network::vpc_dns_attribute(session, &vpc.id, VpcAttributeName::EnableDnsHostnames),
         )
     });
     let attributes = futures::future::join_all(attribute_reads).await;
-    for (vpc, (support, hostnames)) in snapshot.vpcs.iter_mut().zip(attributes) {
+    for (vpc, (support, hostnames)) in read.vpcs.iter_mut().zip(attributes) {
         vpc.dns_support = support.map_err(|f| failures.0.push(f.incomplete())).ok();
         vpc.dns_hostnames = hostnames.map_err(|f| failures.0.push(f.incomplete())).ok();
     }
+    read
 }
 
 fn unique(items: impl Iterator<Item = String>) -> Vec<String> {

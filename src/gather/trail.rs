@@ -109,7 +109,10 @@ pub async fn last_change(
         limit,
         ..ChangeHistory::default()
     };
-    for call in calls {
+    // Each name's lookup is independent: they run together, as fast as the account's
+    // LookupEvents quota lets them (the session's limiter), and merge in the order of `calls`.
+    let evidence = &evidence;
+    let lookups = calls.iter().map(|call| async move {
         let mut unreadable = Vec::new();
         let lookup = newest(session, call, from, |event| {
             let record = recorded(call, event, from);
@@ -123,6 +126,10 @@ pub async fn last_change(
             }
         })
         .await?;
+        Ok::<_, CallFailure>((lookup, unreadable))
+    });
+    for looked_up in futures::future::join_all(lookups).await {
+        let (lookup, unreadable) = looked_up?;
         merge(&mut history, lookup, unreadable);
     }
     let newest = history.newest.as_ref().map_or(i64::MIN, |c| c.event_time);

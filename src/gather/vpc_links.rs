@@ -487,10 +487,15 @@ async fn certificate(session: Session<'_>, arn: &str) -> Result<Certificate, Cal
     })
 }
 
-/// Reads the path behind every private integration of the snapshot's target stages into
-/// `snapshot.private_path` (left `None` when there is none), with the security groups,
-/// subnets and VPCs a v2 link's path crosses that the snapshot does not hold yet.
-pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures: &mut Failures) {
+/// Reads the path behind every private integration of the snapshot's target stages (`None`
+/// when there is none): the links, load balancers, target groups, certificates and endpoint
+/// services. The network a v2 link's path crosses is read after the rest of the network
+/// (`read_surroundings`), so that nothing is read twice.
+pub(super) async fn path(
+    session: Session<'_>,
+    snapshot: &Snapshot,
+) -> (Option<PrivatePath>, Failures) {
+    let mut failures = Failures::default();
     // What no stage serves is never judged, so its path is not read.
     let integrations: Vec<_> = snapshot
         .private_integrations()
@@ -498,7 +503,7 @@ pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures
         .filter(|i| i.served != Served::No)
         .collect();
     if integrations.is_empty() {
-        return;
+        return (None, failures);
     }
     let link_ids = unique(
         integrations
@@ -587,13 +592,12 @@ pub(super) async fn read(session: Session<'_>, snapshot: &mut Snapshot, failures
         .collect();
     path.endpoint_services =
         services.and_then(|s| s.map_err(|f| failures.0.push(f.incomplete())).ok());
-    read_surroundings(session, snapshot, &path, failures).await;
-    snapshot.private_path = Some(path);
+    (Some(path), failures)
 }
 
 /// The security groups of v2 links and of their load balancers, the links' subnets and the
 /// load balancers' VPCs, for VPC_LINK_SG_BLOCKS: only those the snapshot does not hold yet.
-async fn read_surroundings(
+pub(super) async fn read_surroundings(
     session: Session<'_>,
     snapshot: &mut Snapshot,
     path: &PrivatePath,

@@ -130,6 +130,8 @@ models, because the client under test is the real AWS SDK for Rust):
     the case of a write that may have taken effect. It answers 200 with every delay in force,
     ``{operation: ms}``; ``GET`` lists them; a malformed body is a 400. Delays are test
     plumbing, not configuration an action changes, so the state dump (gap 5) leaves them out.
+    ``"*:*"`` is the delay of every operation without one of its own: a uniform per-call
+    latency, as a real region adds to each call (the benchmark's diagnosis at the floor).
 
 15. REST custom domain names with mutual TLS. Moto's CreateDomainName drops
     ``mutualTlsAuthentication``; it is now kept (``truststoreUri``, ``truststoreVersion`` as sent)
@@ -259,6 +261,14 @@ models, because the client under test is the real AWS SDK for Rust):
     knows its port (server.py and ext_check.py call it). A StartExecution without a name was
     named ``None`` (``...:execution:<machine>:None``, so a second one of the same machine is
     ExecutionAlreadyExists); it now gets a UUID, as on AWS and in moto's non-executing backend.
+
+33. A request timeline, for the benchmark's critical path (issue 15). Off by default.
+    ``POST /moto-api/apigw-doctor/timeline`` with ``{"record": true}`` empties the timeline and
+    records every later AWS request (``/moto-api`` plumbing is not one) as ``{"operation",
+    "start_ms", "end_ms"}``: when the server began handling it and when its answer was ready, a
+    gap 14 delay included, in milliseconds of one monotonic clock; ``{"record": false}`` stops.
+    It answers ``{"recording": bool, "requests": [...]}`` in start order, as ``GET`` does; a
+    malformed body is a 400. Plumbing, so the state dump (gap 5) leaves it out.
 
 Moto already does what the project relies on for REST UpdateStage method settings, UpdateAccount
 cloudwatchRoleArn, TagResource on a stage ARN, CreateTags on a vpce id and DynamoDB conditional
@@ -864,17 +874,26 @@ _delays: dict[str, int] = {}
 _delays_lock = threading.Lock()
 
 
+def _operation(response: Any) -> str | None:
+    """``service:Operation`` of the request `response` (a moto BaseResponse) handles, if moto
+    can name it."""
+    try:
+        return f"{response.service_name}:{response._get_action()}"
+    except Exception:  # noqa: BLE001 - a request moto cannot name is neither delayed nor timed
+        return None
+
+
 def _delay_ms(response: Any) -> int:
-    """How long to hold the answer of the request `response` (a moto BaseResponse) handles."""
+    """How long to hold the answer of the request `response` handles: its operation's delay,
+    else the ``*:*`` one."""
     with _delays_lock:
         if not _delays:
             return 0
         delays = dict(_delays)
-    try:
-        operation = f"{response.service_name}:{response._get_action()}"
-    except Exception:  # noqa: BLE001 - a request moto cannot name is never delayed
+    operation = _operation(response)
+    if operation is None:
         return 0
-    return delays.get(operation, 0)
+    return delays.get(operation, delays.get("*:*", 0))
 
 
 def _valid_delay(params: Any) -> tuple[str, int] | None:
@@ -907,6 +926,46 @@ def _delays_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[
         return 405, {"Allow": "GET, POST"}, ""
     with _delays_lock:
         body = json.dumps(_delays, sort_keys=True)
+    return 200, {"Content-Type": "application/json"}, body
+
+
+# ---------------------------------------------------------------------------------------------
+# Gap 33: a request timeline.
+
+TIMELINE_PATH = "/moto-api/apigw-doctor/timeline"
+_timeline: list[dict[str, Any]] = []
+_timeline_recording = False
+_timeline_lock = threading.Lock()
+
+
+def _record_request(response: Any, started: float) -> None:
+    """Files the request `response` handled, begun at `started` (monotonic s), while recording."""
+    if not _timeline_recording:
+        return
+    operation = _operation(response)
+    if operation is None:
+        return
+    ended = time.monotonic()
+    with _timeline_lock:
+        _timeline.append({"operation": operation, "start_ms": started * 1000, "end_ms": ended * 1000})
+
+
+def _timeline_route(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Starts or stops recording (POST ``{"record": bool}``, emptying the timeline), or lists it."""
+    global _timeline_recording
+    if request.method == "POST":
+        params = _request_json(request)
+        if not isinstance(params, dict) or not isinstance(params.get("record"), bool):
+            return 400, {}, json.dumps({"message": 'expected {"record": true|false}'})
+        with _timeline_lock:
+            _timeline_recording = params["record"]
+            if _timeline_recording:
+                _timeline.clear()
+    elif request.method != "GET":
+        return 405, {"Allow": "GET, POST"}, ""
+    with _timeline_lock:
+        requests = sorted(_timeline, key=lambda r: r["start_ms"])
+        body = json.dumps({"recording": _timeline_recording, "requests": requests})
     return 200, {"Content-Type": "application/json"}, body
 
 
@@ -1902,20 +1961,23 @@ def install() -> None:
     mgmt_url_paths[ROUTABLE_STAGE_CONNECTIONS_URL] = MgmtResponse.connect_to_apigateway
     moto_api_paths["{0}" + WS_CONNECTIONS_PATH] = _seed_connection_route
 
-    # Gap 14 ------------------------------------------------------------------------------
+    # Gap 14 and gap 33 ----------------------------------------------------------------------
     def wrap_call_action(original: Callable[..., Any]) -> Callable[..., Any]:
         def call_action(self: Any) -> Any:
+            started = time.monotonic()
             try:
                 return original(self)
             finally:
                 delay = _delay_ms(self)
                 if delay:
                     time.sleep(delay / 1000)
+                _record_request(self, started)
 
         return call_action
 
     _wrap(BaseResponse, "call_action", wrap_call_action)
     moto_api_paths["{0}" + DELAYS_PATH] = _delays_route
+    moto_api_paths["{0}" + TIMELINE_PATH] = _timeline_route
 
     # Gap 15 ------------------------------------------------------------------------------
     def wrap_create_domain_name(original: Callable[..., Any]) -> Callable[..., Any]:

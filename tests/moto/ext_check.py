@@ -923,6 +923,35 @@ def check_delays(h: Harness) -> None:
     expect("delays" not in json.loads(h.state()), "delays are not in the state dump")
 
 
+def check_timeline(h: Harness) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=h.endpoint)
+    timeline = lambda body=None, method="POST": plumbing(h, ext.TIMELINE_PATH, body, method)  # noqa: E731
+    ec2.describe_vpcs()
+    expect_equal(timeline(None, "GET"), (200, {"recording": False, "requests": []}),
+                 "nothing is recorded unless asked")
+    expect_equal(timeline({"record": True})[0], 200, "recording starts")
+    # Every operation without a delay of its own is held 150 ms; DescribeVpcs keeps its own.
+    expect_equal(set_delay(h, {"operation": "*:*", "ms": 150})[0], 200, "a delay for every operation")
+    expect_equal(set_delay(h, {"operation": "ec2:DescribeVpcs", "ms": 10})[0], 200, "an operation's own")
+    ec2.describe_subnets()
+    ec2.describe_vpcs()
+    for body in ({"operation": "*:*", "ms": 0}, {"operation": "ec2:DescribeVpcs", "ms": 0}):
+        set_delay(h, body)
+    status, answer = timeline({"record": False})
+    expect_equal(status, 200, "recording stops")
+    requests = answer["requests"]
+    expect_equal([r["operation"] for r in requests], ["ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+                 "the AWS requests, in start order, no plumbing")
+    subnets, vpcs = (r["end_ms"] - r["start_ms"] for r in requests)
+    expect(150 <= subnets < 1000, f"the *:* delay is in DescribeSubnets' time: {subnets} ms")
+    expect(10 <= vpcs < 150, f"DescribeVpcs kept its own delay: {vpcs} ms")
+    expect(requests[1]["start_ms"] >= requests[0]["end_ms"], "one after the other")
+    ec2.describe_vpcs()
+    expect_equal(len(timeline(None, "GET")[1]["requests"]), 2, "nothing recorded after the stop")
+    expect_equal(timeline({"record": "yes"})[0], 400, "a malformed body")
+    expect("timeline" not in json.loads(h.state()), "the timeline is not in the state dump")
+
+
 def set_throttle(h: Harness, body: Any, method: str = "POST") -> tuple[int, Any]:
     return plumbing(h, ext.THROTTLE_PATH, body, method)
 
@@ -1451,6 +1480,7 @@ CHECKS: list[tuple[str, Callable[[Harness], None]]] = [
     ("CloudTrail LookupEvents for UpdateRestApi", check_cloudtrail),
     ("WebSocket connections: live when seeded, 410 GoneException otherwise", check_ws_connections),
     ("opt-in slow answers: handled at once, answer held", check_delays),
+    ("a request timeline, and one delay for every operation", check_timeline),
     ("REST custom domain names keep mutual TLS and truststore warnings", check_mtls_domain_names),
     ("REST TestInvokeMethod answers a seeded execution log", check_test_invoke),
     ("REST private integrations keep connectionId and integrationTarget", check_rest_private_integration),

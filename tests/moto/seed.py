@@ -460,20 +460,35 @@ def scenario_vpc_link(ec2, apigw, apigwv2, args):
     connection = "${stageVariables.link}" if args.link_stage_variable else ids["vpc_link_id"]
     host = args.tls_host or "backend.internal"
     uri = f"https://{host}/items" if args.tls else f"http://{host}/items"
-    api = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    if args.private:
+        # Reached through an execute-api endpoint in a VPC of its own, which the policy admits.
+        ids.update({f"client_{k}": v for k, v in network(ec2, args).items()})
+        vpce_ids = [ids["client_vpce_id"]]
+        api = apigw.create_rest_api(name=args.name, policy=private_policy(vpce_ids),
+                                    endpointConfiguration={"types": ["PRIVATE"], "vpcEndpointIds": vpce_ids})["id"]
+    else:
+        api = apigw.create_rest_api(name=args.name, endpointConfiguration={"types": ["REGIONAL"]})["id"]
     root = next(r for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/")
-    items = apigw.create_resource(restApiId=api, parentId=root["id"], pathPart="items")["id"]
-    apigw.put_method(restApiId=api, resourceId=items, httpMethod="GET", authorizationType="NONE")
     target = {"integrationTarget": nlb} if args.link_version == "v2" else {}
-    apigw.put_integration(restApiId=api, resourceId=items, httpMethod="GET", type="HTTP_PROXY",
-                          integrationHttpMethod="GET", uri=uri, connectionType="VPC_LINK",
-                          connectionId=connection, **target)
+    # GET /items, and with --resources N, N - 1 more GET resources through the same link.
+    resource_ids = []
+    for n in range(max(args.resources, 1)):
+        part = "items" if n == 0 else f"items{n}"
+        resource = apigw.create_resource(restApiId=api, parentId=root["id"], pathPart=part)["id"]
+        resource_ids.append(resource)
+        apigw.put_method(restApiId=api, resourceId=resource, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api, resourceId=resource, httpMethod="GET", type="HTTP_PROXY",
+                              integrationHttpMethod="GET", uri=uri.replace("/items", f"/{part}"),
+                              connectionType="VPC_LINK", connectionId=connection, **target)
+    items = resource_ids[0]
     if args.direct_post:
         apigw.put_method(restApiId=api, resourceId=items, httpMethod="POST", authorizationType="NONE")
         apigw.put_integration(restApiId=api, resourceId=items, httpMethod="POST", type="HTTP_PROXY",
                               integrationHttpMethod="POST", uri=uri, connectionType="VPC_LINK",
                               connectionId=ids["vpc_link_id"], **target)
     stages = {"prod": ids["vpc_link_id"]}
+    if args.beta:
+        stages["beta"] = ids["vpc_link_id"]
     if args.link_stage_variable:
         ids["beta_vpc_link_id"] = link("orders-beta")
         stages["beta"] = ids["beta_vpc_link_id"]
@@ -649,6 +664,10 @@ def main():
                         help="a line the execution log of each REST method's test invocation carries (repeatable)")
     parser.add_argument("--custom-domain", metavar="BASE_PATH",
                         help="custom domain name <name>.example.com maps stage prod at BASE_PATH ('/': the root)")
+    parser.add_argument("--private", action="store_true",
+                        help="vpc-link: the REST API is PRIVATE, admitted through an execute-api endpoint")
+    parser.add_argument("--resources", type=int, default=1, help="vpc-link: this many GET resources through the link")
+    parser.add_argument("--beta", action="store_true", help="vpc-link: stage beta beside prod, on the same deployment")
     parser.add_argument("--link-version", choices=["v1", "v2"], default="v1", help="vpc-link: the link's kind")
     parser.add_argument("--link-status", metavar="STATUS[:MESSAGE]",
                         help="vpc-link: the link reports this status (FAILED, INACTIVE, PENDING, ...)")

@@ -558,6 +558,11 @@ impl VpcEndpoint {
     pub fn is_available(&self) -> bool {
         self.state.eq_ignore_ascii_case("available")
     }
+
+    /// An execute-api endpoint that still exists (any state but `deleted`).
+    pub fn serves_execute_api(&self) -> bool {
+        self.is_execute_api() && !self.state.eq_ignore_ascii_case("deleted")
+    }
 }
 
 /// A security group and its rules.
@@ -709,9 +714,7 @@ impl Snapshot {
 
     /// Execute-api interface endpoints that are not deleted.
     pub fn execute_api_endpoints(&self) -> impl Iterator<Item = &VpcEndpoint> {
-        self.vpc_endpoints
-            .iter()
-            .filter(|e| e.is_execute_api() && !e.state.eq_ignore_ascii_case("deleted"))
+        self.vpc_endpoints.iter().filter(|e| e.serves_execute_api())
     }
 
     /// Whether the account's VPC endpoints were read: the checks of private APIs, and the plan's
