@@ -78,9 +78,18 @@ pub async fn handle(
     if incident.account.is_none() {
         incident.account.clone_from(&invocation.account);
     }
+    // A cursor names the account its sweep works in: continuing it needs no `account` field.
+    if let (None, Some(cursor)) = (&incident.account, &incident.cursor) {
+        incident.account = Some(cursor.account.clone());
+    }
     if let Some(narrowed) = &invocation.actions {
         let actions = incident.actions.get_or_insert_with(|| narrowed.clone());
         actions.retain(|a| narrowed.contains(a));
+    }
+    if incident.cursor.is_some() && incident.actions.as_ref().is_some_and(|a| !a.is_empty()) {
+        return Err(InvalidEvent(
+            "--actions: a sweep continued from a cursor applies nothing (each batch would have its own change budget); leave --actions out".to_string(),
+        ));
     }
     let span = tracing::info_span!("diagnosis", incident = %incident.id);
     async move {

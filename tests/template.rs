@@ -860,9 +860,9 @@ fn the_sweep_state_machine_is_a_well_formed_loop() {
     assert!(names.contains(start), "StartAt {start}");
     assert_eq!(reached, names, "every state is reached");
     let entry = entry(&template, "SweepStateMachine");
-    assert!(entry.contains("DoctorFunctionArn: !GetAtt DoctorFunction.Arn"));
+    assert!(entry.contains("SweepFunctionArn: !GetAtt SweepFunction.Arn"));
     assert!(entry.contains(
-        "Resource: arn:aws:states:::lambda:invoke\n            Parameters:\n              FunctionName: ${DoctorFunctionArn}\n              Payload.$: $"
+        "Resource: arn:aws:states:::lambda:invoke\n            Parameters:\n              FunctionName: ${SweepFunctionArn}\n              Payload.$: $"
     ));
 }
 
@@ -944,7 +944,26 @@ fn each_action_s_writes_are_attached_only_when_it_may_run() {
 fn the_function_is_packaged_as_specified() {
     let template = template();
     let functions = resources_of(&template, "AWS::Serverless::Function");
-    assert_eq!(functions, ["DoctorFunction"]);
+    assert_eq!(functions, ["DoctorFunction", "SweepFunction"]);
+    // The sweep's function: the same build and role, a slot of its own, never applying.
+    let sweep = entry(&template, "SweepFunction");
+    for needle in [
+        "BuildMethod: rust-cargolambda",
+        "Binary: apigw-doctor",
+        "Runtime: provided.al2023",
+        "Architectures: [arm64]",
+        "ReservedConcurrentExecutions: 1",
+        "Role: !GetAtt DoctorFunctionRole.Arn",
+        "LogGroup: !Ref DoctorLogGroup",
+        "APIGW_DOCTOR_MODE: dry-run",
+        "APIGW_DOCTOR_ACTIONS: \"\"",
+        "APIGW_DOCTOR_SWEEP_RATE_SHARE: !Ref SweepRateShare",
+    ] {
+        assert!(sweep.contains(needle), "SweepFunction lacks {needle:?}");
+    }
+    for absent in ["Policies:", "Events:", "APIGW_DOCTOR_LOCK_TABLE"] {
+        assert!(!sweep.contains(absent), "SweepFunction has {absent:?}");
+    }
     let function = entry(&template, "DoctorFunction");
     for needle in [
         "BuildMethod: rust-cargolambda",
@@ -975,7 +994,7 @@ fn the_function_is_packaged_as_specified() {
 }
 
 /// Every rule but the schedule invokes the function under a permission for exactly that rule;
-/// the schedule starts the sweep's state machine, which alone may invoke the function besides;
+/// the schedule starts the sweep's state machine, which alone invokes the sweep's function;
 /// the alarm action's permission is for this account's alarms named with the prefix.
 #[test]
 fn every_trigger_can_invoke_the_function_and_nothing_else_can() {
@@ -1036,9 +1055,15 @@ fn every_trigger_can_invoke_the_function_and_nothing_else_can() {
     );
     let machine = entry(&template, "SweepStateMachine");
     assert!(
-        machine.contains("- LambdaInvokePolicy:\n            FunctionName: !Ref DoctorFunction"),
+        machine.contains("- LambdaInvokePolicy:\n            FunctionName: !Ref SweepFunction"),
         "{machine}"
     );
+    // Besides, it may only tell FailedInvocationQueue of a failed batch.
+    assert!(
+        machine.contains("- SQSSendMessagePolicy:\n            QueueName: !GetAtt FailedInvocationQueue.QueueName"),
+        "{machine}"
+    );
+    assert!(machine.contains("FailedInvocationQueueUrl: !Ref FailedInvocationQueue"));
     let alarm_action = entry(&template, "AlarmActionInvokePermission");
     for needle in [
         "Action: lambda:InvokeFunction",
@@ -1108,7 +1133,7 @@ fn the_rules_match_what_the_intake_diagnoses() {
     // The schedule starts the state machine, whose events are sweeps asking for the summary.
     let machine = entry(&template, "SweepStateMachine");
     assert!(machine.contains("Result: { sweep: true, reply: summary }"));
-    assert!(machine.contains("Parameters:\n              sweep: true\n              reply: summary\n              cursor.$: $.cursor"));
+    assert!(machine.contains("Parameters:\n              sweep: true\n              reply: summary\n              cursor.$: $.result.cursor"));
     for event in [
         serde_json::json!({ "sweep": true, "reply": "summary" }),
         serde_json::json!({ "sweep": true, "reply": "summary", "cursor": "123456789012:us-east-1:a1b2c3d4e5" }),

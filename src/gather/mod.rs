@@ -149,7 +149,7 @@ async fn api_details(
     wanted: &BTreeMap<String, Option<BTreeSet<String>>>,
     sweep: Option<SweepBatch>,
 ) -> (Vec<Details<RestApi>>, Vec<Details<V2Api>>, Option<String>) {
-    use apigw_doctor_core::sweep::{room_for_another, CHUNK_APIS};
+    use apigw_doctor_core::sweep::{first_left, room_for_another, CHUNK_APIS};
     let read_all = |rest_apis: Vec<RestApi>, v2_apis: Vec<V2Api>| {
         let rest_reads = rest_apis.into_iter().map(|api| {
             let stages = wanted.get(&api.id).cloned().flatten();
@@ -181,8 +181,6 @@ async fn api_details(
     let (mut done, mut last, mut slowest) = (0, None, std::time::Duration::ZERO);
     while done < limit && (done == 0 || room_for_another(slowest, session.time_left())) {
         let chunk: Vec<Unread> = unread.by_ref().take(CHUNK_APIS.min(limit - done)).collect();
-        done += chunk.len();
-        last = chunk.last().map(|api| api.id().to_string());
         let (mut chunk_rest, mut chunk_v2) = (Vec::new(), Vec::new());
         for api in chunk {
             match api {
@@ -191,10 +189,37 @@ async fn api_details(
             }
         }
         let started = std::time::Instant::now();
-        let (read_rest, read_v2) = read_all(chunk_rest, chunk_v2).await;
+        let (mut read_rest, mut read_v2) = read_all(chunk_rest, chunk_v2).await;
         slowest = slowest.max(started.elapsed());
+        // An API whose reads the deadline cut short is left, with every later one, to the next
+        // batch (`first_left`).
+        let cut = |incomplete: &[Incomplete]| incomplete.iter().any(|i| i.error == "Deadline");
+        let chunk_ids: Vec<(&str, bool)> = read_rest
+            .iter()
+            .map(|(api, _, incomplete)| (api.id.as_str(), cut(incomplete)))
+            .chain(
+                read_v2
+                    .iter()
+                    .map(|(api, _, incomplete)| (api.id.as_str(), cut(incomplete))),
+            )
+            .collect();
+        let cut_short = chunk_ids.iter().any(|(_, cut)| *cut);
+        if let Some(left) = first_left(&chunk_ids, done).map(str::to_string) {
+            read_rest.retain(|(api, _, _)| api.id < left);
+            read_v2.retain(|(api, _, _)| api.id < left);
+        }
+        done += read_rest.len() + read_v2.len();
+        last = read_rest
+            .iter()
+            .map(|(api, _, _)| api.id.clone())
+            .chain(read_v2.iter().map(|(api, _, _)| api.id.clone()))
+            .max()
+            .or(last);
         rest.extend(read_rest);
         v2.extend(read_v2);
+        if cut_short {
+            break;
+        }
     }
     (rest, v2, last.filter(|_| done < total))
 }

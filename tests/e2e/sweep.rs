@@ -133,18 +133,23 @@ async fn a_batch_ends_when_another_chunk_might_not_finish_before_the_deadline() 
 async fn a_cursor_from_another_account_or_region_continues_nothing() {
     let moto = Moto::start();
     mixed_region(&moto);
-    for cursor in [
-        "111122223333:us-east-1:a1b2c3d4e5",
-        "123456789012:eu-west-1:a1b2c3d4e5",
+    // The cursor names its account, which is the run's when the event names none: another
+    // account needs the member role; another region is refused outright.
+    for (cursor, says) in [
+        (
+            "111122223333:us-east-1:a1b2c3d4e5",
+            "account 111122223333 is not this account",
+        ),
+        (
+            "123456789012:eu-west-1:a1b2c3d4e5",
+            "the cursor continues a sweep of account 123456789012 region eu-west-1",
+        ),
     ] {
         let outcome = moto
             .handle(&json!({ "sweep": true, "cursor": cursor }))
             .await;
         let reason = outcome.fatal.as_deref().expect("not diagnosed");
-        assert!(
-            reason.starts_with("the cursor continues a sweep of"),
-            "{reason}"
-        );
+        assert!(reason.starts_with(says), "{reason}");
         assert!(outcome.report.targets.is_empty());
         let summary =
             serde_json::to_value(outcome.report.summary(outcome.fatal.as_deref())).expect("json");
@@ -188,15 +193,32 @@ fn the_command_line_continues_a_sweep_and_answers_a_summary() {
         next.get("cursor").cloned().unwrap_or(Value::Null)
     );
     assert_eq!(summary["not_diagnosed"], Value::Null);
+
+    // Only a sweep's first run may apply: a continued one with actions is refused, unchanged.
+    let before = moto.state();
+    let refused = run_binary(
+        &env,
+        &[
+            "sweep",
+            "--cursor",
+            cursor,
+            "--apply",
+            "--actions",
+            "redeploy_stage",
+        ],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let reason = String::from_utf8_lossy(&refused.stderr);
+    assert!(reason.contains("change budget"), "{reason}");
+    assert_eq!(moto.state(), before);
 }
 
-/// The sweep's state machine (template.yaml `SweepStateMachine`), run by the emulator's Step
-/// Functions interpreter, invoking the real binary through the Lambda Runtime API (moto
-/// extension): three batches of two, each continuing from the last one's cursor.
-#[test]
-fn the_state_machine_sweeps_batch_after_batch_until_the_cursor_runs_out() {
-    let moto = Moto::start();
-    mixed_region(&moto);
+/// Runs the sweep's state machine (template.yaml `SweepStateMachine`) on the emulator's Step
+/// Functions interpreter, its Lambda task invoking the real binary through the Lambda Runtime
+/// API with the test environment and `env` (moto extension gaps 31 and 32); what
+/// `tests/moto/sweep_machine.py` prints.
+fn run_state_machine(moto: &Moto, env: &[(&'static str, &str)]) -> Value {
     let mut args: Vec<String> = vec![
         repo("tests/moto/sweep_machine.py").display().to_string(),
         "--endpoint".into(),
@@ -206,9 +228,9 @@ fn the_state_machine_sweeps_batch_after_batch_until_the_cursor_runs_out() {
         "--bootstrap".into(),
         env!("CARGO_BIN_EXE_apigw-doctor").to_string(),
     ];
-    let mut env = moto.env();
-    env.push(("APIGW_DOCTOR_SWEEP_BATCH", "2".to_string()));
-    for (key, value) in env {
+    let mut variables = moto.env();
+    variables.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
+    for (key, value) in variables {
         args.push("--env".into());
         args.push(format!("{key}={value}"));
     }
@@ -221,8 +243,17 @@ fn the_state_machine_sweeps_batch_after_batch_until_the_cursor_runs_out() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let run: Value = serde_json::from_slice(&output.stdout).expect("the driver's JSON");
+    serde_json::from_slice(&output.stdout).expect("the driver's JSON")
+}
+
+/// Three batches of two or so, each continuing from the last one's cursor, then done.
+#[test]
+fn the_state_machine_sweeps_batch_after_batch_until_the_cursor_runs_out() {
+    let moto = Moto::start();
+    mixed_region(&moto);
+    let run = run_state_machine(&moto, &[("APIGW_DOCTOR_SWEEP_BATCH", "2")]);
     assert_eq!(run["status"], "SUCCEEDED", "{run:#}");
+    assert_eq!(run["queue"], json!([]), "{run:#}");
     let invocations = run["invocations"].as_array().expect("invocations");
     let targets: u64 = invocations
         .iter()
@@ -247,4 +278,87 @@ fn the_state_machine_sweeps_batch_after_batch_until_the_cursor_runs_out() {
         (&last["cursor"], &last["not_diagnosed"]),
         (&Value::Null, &Value::Null)
     );
+}
+
+/// A batch whose function fails (here its configuration is refused at start) ends the sweep as
+/// failed, and FailedInvocationQueue says which event failed and why, as for the function's
+/// failed asynchronous invocations.
+#[test]
+fn a_failed_batch_ends_the_sweep_and_lands_in_the_failure_queue() {
+    let moto = Moto::start();
+    mixed_region(&moto);
+    let run = run_state_machine(&moto, &[("APIGW_DOCTOR_MODE", "repair-everything")]);
+    assert_eq!(
+        (&run["status"], &run["error"]),
+        (&json!("FAILED"), &json!("SweepBatchFailed")),
+        "{run:#}"
+    );
+    assert_eq!(
+        run["invocations"].as_array().map(Vec::len),
+        Some(1),
+        "{run:#}"
+    );
+    let queued = run["queue"].as_array().expect("queue");
+    assert_eq!(queued.len(), 1, "{run:#}");
+    assert_eq!(queued[0]["sweep"], true);
+    assert_eq!(queued[0]["reply"], "summary");
+    // The function refuses its configuration before it serves: Lambda's word for that.
+    assert_eq!(queued[0]["error"]["Error"], "Runtime.ExitError", "{run:#}");
+}
+
+/// A batch that could not be made (here AWS cannot be reached) ends the sweep the same way,
+/// with the one-line reason the function answered.
+#[test]
+fn a_batch_not_diagnosed_ends_the_sweep_with_its_reason_in_the_failure_queue() {
+    let moto = Moto::start();
+    let run = run_state_machine(&moto, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]);
+    assert_eq!(run["error"], "SweepBatchFailed", "{run:#}");
+    let queued = run["queue"].as_array().expect("queue");
+    assert_eq!(queued.len(), 1, "{run:#}");
+    let reason = queued[0]["result"]["not_diagnosed"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.starts_with("could not read sts:GetCallerIdentity"),
+        "{run:#}"
+    );
+    assert_eq!(queued[0]["result"]["cursor"], Value::Null);
+}
+
+/// A batch whose every read the deadline cut short still moves the sweep on: its APIs are in
+/// `incomplete`, never left to a next batch that would be cut the same way, forever.
+#[tokio::test]
+async fn a_batch_cut_short_everywhere_still_moves_the_sweep_on() {
+    let moto = Moto::start();
+    let aws = moto.aws().await;
+    for n in 0..2 {
+        aws.apigateway
+            .create_rest_api()
+            .name(format!("slow-{n}"))
+            .send()
+            .await
+            .expect("create a REST API");
+    }
+    moto.delay("apigateway:GetStages", 5_000);
+    let doctor = Doctor {
+        config: config(&[]),
+        aws: Some(aws),
+    };
+    let invocation = Invocation {
+        deadline: Some(tokio::time::Instant::now() + Duration::from_secs(2)),
+        ..Invocation::default()
+    };
+    let outcome = handler::handle(&doctor, &json!({ "sweep": true }), invocation)
+        .await
+        .expect("a valid event");
+    let report = serde_json::to_value(&outcome.report).expect("json");
+    assert_eq!(target_ids(&report).len(), 2, "{report:#}");
+    assert_eq!(report.get("cursor"), None, "{report:#}");
+    let cut: Vec<&Value> = report["incomplete"]
+        .as_array()
+        .expect("incomplete")
+        .iter()
+        .filter(|i| i["step"] == "apigateway:GetStages" && i["error"] == "Deadline")
+        .collect();
+    assert_eq!(cut.len(), 2, "{report:#}");
 }

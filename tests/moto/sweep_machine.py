@@ -7,14 +7,16 @@ Creates an IAM role and the Lambda function ``apigw-doctor`` (provided.al2023, 2
 Timeout, default 60; its environment the --env pairs plus MOTO_EXT_LOCAL_BOOTSTRAP, so the
 server runs the bootstrap on this machine: ext.py gap 31; a second run on the same server
 updates it), creates the state machine from ``Resources.SweepStateMachine.Properties.Definition``
-with ``${DoctorFunctionArn}`` replaced by the function's ARN, starts one execution with input ``{}`` (executions run: gap 32) and waits
+with its ``DefinitionSubstitutions`` made (the function's ARN, a new queue standing for
+FailedInvocationQueue), starts one execution with input ``{}`` (executions run: gap 32) and waits
 for it to end (at most 300 s). Prints one JSON object on stdout:
 
     {"status": "SUCCEEDED"|"FAILED"|..., "output": <the execution's output, parsed> | null,
      "error": str | null, "cause": str | null,
      "invocations": [{"input": <the payload sent>, "output": <the payload answered> | null,
                       "error": <the error name> | null}],
-     "states": [<the name of each state entered, in order>]}
+     "states": [<the name of each state entered, in order>],
+     "queue": [<each message the execution sent to the queue, parsed>]}
 
 Exits 0 whatever the execution's status; non-zero only when it could not be run or ended.
 """
@@ -75,12 +77,15 @@ def _inert(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, A
 TemplateLoader.add_multi_constructor("!", _inert)
 
 
-def sweep_definition(template_path: str, function_arn: str) -> str:
-    """The sweep state machine's definition as JSON, with the function's ARN substituted."""
+def sweep_definition(template_path: str, substitutions: dict[str, str]) -> str:
+    """The sweep state machine's definition as JSON, with its DefinitionSubstitutions made."""
     with open(template_path, encoding="utf-8") as f:
         template = yaml.load(f, Loader=TemplateLoader)  # noqa: S506 - a SafeLoader subclass
-    definition = template["Resources"]["SweepStateMachine"]["Properties"]["Definition"]
-    return json.dumps(definition).replace("${DoctorFunctionArn}", function_arn)
+    properties = template["Resources"]["SweepStateMachine"]["Properties"]
+    text = json.dumps(properties["Definition"])
+    for name in properties["DefinitionSubstitutions"]:
+        text = text.replace("${" + name + "}", substitutions[name])
+    return text
 
 
 def bootstrap_zip() -> bytes:
@@ -140,7 +145,7 @@ def main() -> int:
     def client(service: str) -> Any:
         return boto3.client(service, region_name="us-east-1", endpoint_url=args.endpoint)
 
-    iam, lam, sfn = client("iam"), client("lambda"), client("stepfunctions")
+    iam, lam, sfn, sqs = client("iam"), client("lambda"), client("stepfunctions"), client("sqs")
     suffix = uuid.uuid4().hex[:8]
     # Moto's CreateFunction refuses a role that does not exist in IAM.
     role_arn = iam.create_role(RoleName=f"apigw-doctor-sweep-{suffix}",
@@ -151,8 +156,10 @@ def main() -> int:
                                            Code={"ZipFile": bootstrap_zip()}, **config)["FunctionArn"]
     except lam.exceptions.ResourceConflictException:  # a second run on the same server
         function_arn = lam.update_function_configuration(FunctionName=FUNCTION_NAME, **config)["FunctionArn"]
+    queue_url = sqs.create_queue(QueueName=f"apigw-doctor-failed-{suffix}")["QueueUrl"]
+    substitutions = {"SweepFunctionArn": function_arn, "FailedInvocationQueueUrl": queue_url}
     machine_arn = sfn.create_state_machine(
-        name=f"apigw-doctor-sweep-{suffix}", definition=sweep_definition(args.template, function_arn),
+        name=f"apigw-doctor-sweep-{suffix}", definition=sweep_definition(args.template, substitutions),
         roleArn=role_arn,
     )["stateMachineArn"]
     execution_arn = sfn.start_execution(stateMachineArn=machine_arn, name=f"sweep-{suffix}", input="{}")["executionArn"]
@@ -170,6 +177,8 @@ def main() -> int:
         "cause": described.get("cause"),
         "invocations": invocations(events),
         "states": [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e],
+        "queue": [parsed(m["Body"]) for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+                  .get("Messages", [])],
     }))
     return 0
 

@@ -75,12 +75,29 @@ pub struct ReplySummary {
     /// Actions by status (`planned`, `applied`, …), only the statuses that occur.
     pub actions: std::collections::BTreeMap<&'static str, usize>,
     pub incomplete: usize,
+    /// The `error` findings (the first `SUMMARY_ERRORS`), so a summary alone says what to fix.
+    pub errors: Vec<SummaryFinding>,
+    /// Each step that could not be read or checked, once.
+    pub incomplete_steps: Vec<String>,
     pub not_diagnosed: Option<String>,
     pub stats: Stats,
     pub cursor: Option<String>,
 }
 
+/// An `error` finding in a summary: what and where, without the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryFinding {
+    pub code: crate::catalog::Code,
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
+    pub resource: Option<String>,
+}
+
 pub const SUMMARY_SCHEMA: &str = "apigw-doctor/summary/v1";
+
+/// At most this many `error` findings are listed in a summary (about 100 bytes each, so the
+/// summary stays far below a Step Functions state's 256 KiB); `findings.error` counts them all.
+pub const SUMMARY_ERRORS: usize = 200;
 
 impl Report {
     /// The summary answer; `not_diagnosed` is the one-line reason the run could not be made.
@@ -104,6 +121,24 @@ impl Report {
             findings,
             actions,
             incomplete: self.incomplete.len(),
+            errors: self
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .take(SUMMARY_ERRORS)
+                .map(|f| SummaryFinding {
+                    code: f.code,
+                    api_id: f.api_id.clone(),
+                    stage: f.stage.clone(),
+                    resource: f.resource.clone(),
+                })
+                .collect(),
+            incomplete_steps: self.incomplete.iter().fold(Vec::new(), |mut steps, i| {
+                if !steps.contains(&i.step) {
+                    steps.push(i.step.clone());
+                }
+                steps
+            }),
             not_diagnosed: not_diagnosed.map(str::to_string),
             stats: self.stats.clone(),
             cursor: self.cursor.clone(),
@@ -455,15 +490,39 @@ mod tests {
             finished["findings"],
             json!({ "error": 2, "warning": 0, "info": 1 })
         );
+        assert_eq!(
+            finished["errors"],
+            json!([
+                { "code": "VPC_ENDPOINT_PRIVATE_DNS_DISABLED", "api_id": null, "stage": null, "resource": null },
+                { "code": "VPC_ENDPOINT_SG_BLOCKS_HTTPS", "api_id": null, "stage": null, "resource": null },
+            ])
+        );
+        assert_eq!(finished["incomplete_steps"], json!([]));
         assert_eq!(finished["cursor"], Value::Null, "present, and null");
         assert_eq!(finished["not_diagnosed"], Value::Null, "present, and null");
         assert!(!report.to_text().contains("cursor"));
 
+        for step in [
+            "logs:FilterLogEvents",
+            "ec2:DescribeVpcs",
+            "logs:FilterLogEvents",
+        ] {
+            report.incomplete.push(Incomplete {
+                step: step.into(),
+                error: "AccessDenied".into(),
+                detail: String::new(),
+            });
+        }
         report.cursor = Some("123456789012:us-east-1:k3x9q2w7e1".to_string());
         let unfinished =
             serde_json::to_value(report.summary(Some("no credentials"))).expect("json");
         assert_eq!(unfinished["cursor"], "123456789012:us-east-1:k3x9q2w7e1");
         assert_eq!(unfinished["not_diagnosed"], "no credentials");
+        assert_eq!(unfinished["incomplete"], 3);
+        assert_eq!(
+            unfinished["incomplete_steps"],
+            json!(["logs:FilterLogEvents", "ec2:DescribeVpcs"])
+        );
         assert_eq!(
             serde_json::to_value(&report).expect("json")["cursor"],
             "123456789012:us-east-1:k3x9q2w7e1"

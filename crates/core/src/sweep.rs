@@ -82,6 +82,21 @@ pub fn room_for_another(slowest_chunk: Duration, time_left: Option<Duration>) ->
     time_left.is_none_or(|left| left > slowest_chunk * 2 + RESERVE)
 }
 
+/// Where a batch stops within a chunk it read: of the chunk's APIs (id, whether the deadline cut
+/// its reads short), the first cut one, which the batch leaves with every later one to the
+/// next (the cursor stops before it). `None`: keep the whole chunk, when nothing was cut, or
+/// when leaving the cut ones would leave the batch with nothing read (`read_before` APIs before
+/// this chunk), so that a sweep always moves on; the cut reads are then in `incomplete`.
+pub fn first_left<'a>(chunk: &[(&'a str, bool)], read_before: usize) -> Option<&'a str> {
+    let first_cut = chunk
+        .iter()
+        .filter(|(_, cut)| *cut)
+        .map(|(id, _)| *id)
+        .min()?;
+    let whole_before = chunk.iter().filter(|(id, _)| *id < first_cut).count();
+    (read_before + whole_before > 0).then_some(first_cut)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +138,25 @@ mod tests {
         let other_account = cursor.mismatch(Some("210987654321"), "us-east-1");
         assert!(other_account.is_some_and(|m| m.contains("account 210987654321")));
         assert!(cursor.mismatch(None, "us-east-1").is_some());
+    }
+
+    #[test]
+    fn a_batch_leaves_what_the_deadline_cut_to_the_next_one_but_always_moves_on() {
+        let chunk = [
+            ("b2", false),
+            ("a1", false),
+            ("d4", true),
+            ("c3", true),
+            ("e5", false),
+        ];
+        // In id order a1 b2 c3 d4 e5: c3 is the first cut, so c3, d4 and e5 are left.
+        assert_eq!(first_left(&chunk, 0), Some("c3"));
+        let nothing_cut = [("a1", false), ("b2", false)];
+        assert_eq!(first_left(&nothing_cut, 0), None);
+        // The first API read is cut: left only when an earlier chunk moved the batch on.
+        let first_cut = [("a1", true), ("b2", false)];
+        assert_eq!(first_left(&first_cut, 0), None);
+        assert_eq!(first_left(&first_cut, 10), Some("a1"));
     }
 
     #[test]

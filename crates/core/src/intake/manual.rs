@@ -129,6 +129,13 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
             ),
             None => None,
         };
+    // SPEC §7's change budget is one run's; a sweep cut in batches would get one per batch, as
+    // many as the deadlines make, so only its first run may apply.
+    if cursor.is_some() && !actions.is_empty() {
+        return Err(invalid(
+            "manual event: field `actions`: a sweep continued from a cursor applies nothing (each batch would have its own change budget); leave `actions` out",
+        ));
+    }
     let reply = match &manual.reply {
         None => Reply::Report,
         Some(name) => name.parse::<Reply>().map_err(|_| {

@@ -1338,6 +1338,21 @@ fn manual_cursor_continues_only_a_sweep_and_must_be_one() {
 }
 
 #[test]
+fn manual_cursor_never_applies() {
+    let cursor = "123456789012:us-east-1:a1b2c3d4e5";
+    let message =
+        parse_err(&json!({ "sweep": true, "cursor": cursor, "actions": ["redeploy_stage"] }));
+    assert!(
+        message.contains("actions") && message.contains("change budget"),
+        "{message:?}"
+    );
+    assert_one_line(&message);
+    // Narrowing to nothing is no change at all.
+    let incident = parse_ok(&json!({ "sweep": true, "cursor": cursor, "actions": [] }));
+    assert_eq!(incident.actions, Some(Vec::new()));
+}
+
+#[test]
 fn manual_reply_is_report_or_summary() {
     let named = parse_ok(&json!({ "api_id": "a1b2c3d4e5", "reply": "summary" }));
     assert_eq!(named.reply, Reply::Summary);
