@@ -140,8 +140,8 @@ impl Unread {
 
 /// Every API's own reads, concurrently. A sweep reads them a chunk of
 /// `apigw_doctor_core::sweep::CHUNK_APIS` at a time in id order and stops when its batch is
-/// done or the next chunk might not finish before the deadline; the id of the last API read is
-/// then returned, for the cursor.
+/// done, when the next chunk might not finish before the deadline, or when the deadline cut a
+/// chunk short; the id of the last API read in full is then returned, for the cursor.
 async fn api_details(
     session: Session<'_>,
     rest_apis: Vec<RestApi>,
