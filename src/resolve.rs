@@ -45,7 +45,7 @@ impl Resolution {
 }
 
 /// Resolves every target; a read that fails for any reason but "not found" is fatal (exit 2).
-/// A sweep's APIs come in id order, from the first id after `after` (a cursor's) when given.
+/// A sweep's APIs are those whose ids sort after `after` (a cursor's) when given.
 pub async fn resolve(
     session: Session<'_>,
     scope: &Scope,
@@ -61,14 +61,11 @@ pub async fn resolve(
             let (mut rest_apis, mut v2_apis) = (rest_apis?, v2_apis?);
             rest_apis.retain(|a| not_done(&a.id));
             v2_apis.retain(|a| not_done(&a.id));
-            rest_apis.sort_by(|a, b| a.id.cmp(&b.id));
-            v2_apis.sort_by(|a, b| a.id.cmp(&b.id));
-            let ids: Vec<String> = unique_sorted(
-                rest_apis
-                    .iter()
-                    .map(|a| a.id.clone())
-                    .chain(v2_apis.iter().map(|a| a.id.clone())),
-            );
+            let ids: Vec<String> = rest_apis
+                .iter()
+                .map(|a| a.id.clone())
+                .chain(v2_apis.iter().map(|a| a.id.clone()))
+                .collect();
             rest_apis.into_iter().for_each(|a| resolution.add_rest(a));
             v2_apis.into_iter().for_each(|a| resolution.add_v2(a));
             for id in &ids {
@@ -162,11 +159,6 @@ async fn find_by_id(
     } else {
         not_found(as_v2(id.to_string()).await)
     }
-}
-
-/// The ids in order, once each.
-fn unique_sorted(ids: impl Iterator<Item = String>) -> Vec<String> {
-    ids.collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 /// API Gateway strips non-ASCII characters from the `ApiName` metric dimension.

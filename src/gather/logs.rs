@@ -66,12 +66,11 @@ pub async fn search_all(
     bounds: Bounds,
 ) -> (Vec<LogSearch>, Vec<Incomplete>) {
     let targets = targets(snapshot);
-    let mut groups: Vec<(LogKind, String)> = Vec::new();
-    for (_, _, kind, group) in &targets {
-        if !groups.contains(&(*kind, group.clone())) {
-            groups.push((*kind, group.clone()));
-        }
-    }
+    let groups = super::unique(
+        targets
+            .iter()
+            .map(|(_, _, kind, group)| (*kind, group.clone())),
+    );
     let searches = groups.iter().map(|(kind, group)| async move {
         // An access line of any status counts toward ACCESS_LOG_ERRORS's totals.
         let pattern = (*kind == LogKind::Execution).then(filter_pattern);

@@ -176,13 +176,16 @@ async fn api_details(
     unread.sort_by(|a, b| a.id().cmp(b.id()));
     let total = unread.len();
     let limit = batch.max_apis.unwrap_or(usize::MAX).min(total);
-    let (mut rest, mut v2) = (Vec::new(), Vec::new());
+    let (mut rest, mut v2): (Vec<Details<RestApi>>, Vec<Details<V2Api>>) = (Vec::new(), Vec::new());
     let mut unread = unread.into_iter();
-    let (mut done, mut last, mut slowest) = (0, None, std::time::Duration::ZERO);
-    while done < limit && (done == 0 || room_for_another(slowest, session.time_left())) {
-        let chunk: Vec<Unread> = unread.by_ref().take(CHUNK_APIS.min(limit - done)).collect();
+    let mut slowest = std::time::Duration::ZERO;
+    loop {
+        let done = rest.len() + v2.len();
+        if done == limit || (done > 0 && !room_for_another(slowest, session.time_left())) {
+            break;
+        }
         let (mut chunk_rest, mut chunk_v2) = (Vec::new(), Vec::new());
-        for api in chunk {
+        for api in unread.by_ref().take(CHUNK_APIS.min(limit - done)) {
             match api {
                 Unread::Rest(api) => chunk_rest.push(api),
                 Unread::V2(api) => chunk_v2.push(api),
@@ -192,9 +195,9 @@ async fn api_details(
         let (mut read_rest, mut read_v2) = read_all(chunk_rest, chunk_v2).await;
         slowest = slowest.max(started.elapsed());
         // An API whose reads the deadline cut short is left, with every later one, to the next
-        // batch (`first_left`).
+        // batch (`first_left`); the batch ends there.
         let cut = |incomplete: &[Incomplete]| incomplete.iter().any(|i| i.error == "Deadline");
-        let chunk_ids: Vec<(&str, bool)> = read_rest
+        let chunk: Vec<(&str, bool)> = read_rest
             .iter()
             .map(|(api, _, incomplete)| (api.id.as_str(), cut(incomplete)))
             .chain(
@@ -203,25 +206,32 @@ async fn api_details(
                     .map(|(api, _, incomplete)| (api.id.as_str(), cut(incomplete))),
             )
             .collect();
-        let cut_short = chunk_ids.iter().any(|(_, cut)| *cut);
-        if let Some(left) = first_left(&chunk_ids, done).map(str::to_string) {
+        let cut_short = chunk.iter().any(|(_, cut)| *cut);
+        if let Some(left) = first_left(&chunk, done).map(str::to_string) {
             read_rest.retain(|(api, _, _)| api.id < left);
             read_v2.retain(|(api, _, _)| api.id < left);
         }
-        done += read_rest.len() + read_v2.len();
-        last = read_rest
-            .iter()
-            .map(|(api, _, _)| api.id.clone())
-            .chain(read_v2.iter().map(|(api, _, _)| api.id.clone()))
-            .max()
-            .or(last);
         rest.extend(read_rest);
         v2.extend(read_v2);
         if cut_short {
             break;
         }
     }
-    (rest, v2, last.filter(|_| done < total))
+    // The cursor: the greatest id read, when some are left.
+    let after = (rest.len() + v2.len() < total)
+        .then(|| ids_of(&rest, &v2).max().map(str::to_string))
+        .flatten();
+    (rest, v2, after)
+}
+
+/// The ids of read REST and v2 APIs, REST first.
+fn ids_of<'a>(
+    rest: &'a [Details<RestApi>],
+    v2: &'a [Details<V2Api>],
+) -> impl Iterator<Item = &'a str> {
+    rest.iter()
+        .map(|(api, _, _)| api.id.as_str())
+        .chain(v2.iter().map(|(api, _, _)| api.id.as_str()))
 }
 
 /// Reads the details of every resolved API and, when any check needs it, the network.
@@ -270,11 +280,7 @@ pub async fn gather(
     let ((rest_apis, v2_apis, stopped_after), account, domains) =
         futures::join!(Box::pin(details), account, domains);
     if let Some(after) = stopped_after {
-        let read: BTreeSet<&str> = rest_apis
-            .iter()
-            .map(|(api, _, _)| api.id.as_str())
-            .chain(v2_apis.iter().map(|(api, _, _)| api.id.as_str()))
-            .collect();
+        let read: BTreeSet<&str> = ids_of(&rest_apis, &v2_apis).collect();
         for lookup in &mut snapshot.lookups {
             lookup.api_ids.retain(|id| read.contains(id.as_str()));
         }
@@ -735,7 +741,8 @@ async fn read_network(
     read
 }
 
-fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
+/// Each item once, in the order first seen.
+fn unique<T: Ord + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut seen = BTreeSet::new();
     items.filter(|i| seen.insert(i.clone())).collect()
 }
