@@ -86,10 +86,12 @@ pub async fn handle(
         let actions = incident.actions.get_or_insert_with(|| narrowed.clone());
         actions.retain(|a| narrowed.contains(a));
     }
-    if incident.cursor.is_some() && incident.actions.as_ref().is_some_and(|a| !a.is_empty()) {
-        return Err(InvalidEvent(
-            "--actions: a sweep continued from a cursor applies nothing (each batch would have its own change budget); leave --actions out".to_string(),
-        ));
+    if let Some(reason) = crate::sweep::Cursor::refuses_actions(
+        incident.cursor.as_ref(),
+        incident.actions.as_deref(),
+        "--actions",
+    ) {
+        return Err(InvalidEvent(reason));
     }
     let span = tracing::info_span!("diagnosis", incident = %incident.id);
     async move {

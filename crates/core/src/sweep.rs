@@ -5,6 +5,7 @@
 //! is done), the report carries a cursor, and the next invocation (`"cursor"` in the event,
 //! from the state machine in `template.yaml`) reads the APIs whose ids sort after it.
 
+use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
@@ -18,7 +19,8 @@ pub const RESERVE: Duration = Duration::from_secs(15);
 /// Where an unfinished sweep continues: the APIs of `account` and `region` whose ids sort after
 /// `after`. API ids are unique across REST, HTTP and WebSocket APIs in a region (they share the
 /// `{api-id}.execute-api.{region}.amazonaws.com` host names), so one order covers all three.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Cursor {
     pub account: String,
     pub region: String,
@@ -28,6 +30,14 @@ pub struct Cursor {
 impl fmt::Display for Cursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.account, self.region, self.after)
+    }
+}
+
+impl TryFrom<String> for Cursor {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Cursor::parse(&text)
     }
 }
 
@@ -59,6 +69,20 @@ impl Cursor {
             account: (*account).to_string(),
             region: (*region).to_string(),
             after: (*after).to_string(),
+        })
+    }
+
+    /// Why a run that continues from `cursor` and lists `actions` is refused, if it is: only a
+    /// sweep's first run may apply, since SPEC §7's change budget is one run's and a sweep cut in
+    /// batches would get one per batch, as many as the deadlines make. `field` names where the
+    /// actions came from.
+    pub fn refuses_actions<T>(
+        cursor: Option<&Cursor>,
+        actions: Option<&[T]>,
+        field: &str,
+    ) -> Option<String> {
+        (cursor.is_some() && actions.is_some_and(|a| !a.is_empty())).then(|| {
+            format!("{field}: a sweep continued from a cursor applies nothing (each batch would have its own change budget); leave it out")
         })
     }
 

@@ -56,8 +56,9 @@ struct ManualEvent {
     account: Option<String>,
     #[serde(default)]
     probe: bool,
-    cursor: Option<String>,
-    reply: Option<String>,
+    cursor: Option<crate::sweep::Cursor>,
+    #[serde(default)]
+    reply: Reply,
 }
 
 pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, InvalidEvent> {
@@ -118,34 +119,18 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
         }
     }
 
-    let cursor =
-        match &manual.cursor {
-            Some(_) if !manual.sweep => return Err(invalid(
-                "manual event: field `cursor`: continues a sweep, so it needs `\"sweep\": true`",
-            )),
-            Some(text) => Some(
-                crate::sweep::Cursor::parse(text)
-                    .map_err(|reason| invalid(format!("manual event: field `cursor`: {reason}")))?,
-            ),
-            None => None,
-        };
-    // SPEC §7's change budget is one run's; a sweep cut in batches would get one per batch, as
-    // many as the deadlines make, so only its first run may apply.
-    if cursor.is_some() && !actions.is_empty() {
+    if manual.cursor.is_some() && !manual.sweep {
         return Err(invalid(
-            "manual event: field `actions`: a sweep continued from a cursor applies nothing (each batch would have its own change budget); leave `actions` out",
+            "manual event: field `cursor`: continues a sweep, so it needs `\"sweep\": true`",
         ));
     }
-    let reply = match &manual.reply {
-        None => Reply::Report,
-        Some(name) => name.parse::<Reply>().map_err(|_| {
-            let known: Vec<&str> = Reply::iter().map(<&str>::from).collect();
-            invalid(format!(
-                "manual event: field `reply`: unknown reply {name:?}, expected one of {}",
-                known.join(", ")
-            ))
-        })?,
-    };
+    if let Some(reason) = crate::sweep::Cursor::refuses_actions(
+        manual.cursor.as_ref(),
+        Some(&actions),
+        "manual event: field `actions`",
+    ) {
+        return Err(invalid(reason));
+    }
     let scope = match (&manual.api_id, &manual.api_name, manual.sweep) {
         (None, None, true) => Scope::Sweep,
         (None, None, false) => {
@@ -184,8 +169,8 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
     incident.dry_run = manual.dry_run;
     incident.actions = manual.actions.map(|_| actions);
     incident.probe = manual.probe;
-    incident.cursor = cursor;
-    incident.reply = reply;
+    incident.cursor = manual.cursor;
+    incident.reply = manual.reply;
     Ok(incident)
 }
 

@@ -8,7 +8,7 @@ use crate::action::Action;
 use crate::catalog::Symptom;
 use crate::json;
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use cloudtrail::{definition_evidence, history_evidence, ChangeEvidence};
@@ -137,20 +137,8 @@ pub struct Incident {
 /// What the function answers an invocation with. The report always goes to the configured
 /// topic and bus whole; `Summary` keeps the answer small for a caller with a size limit, such
 /// as a Step Functions state (256 KiB).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Serialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::EnumIter,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum Reply {
     #[default]
     Report,
