@@ -15,73 +15,22 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PREFIX = "/2018-06-01/runtime"
-
-
-def serve(events):
-    """A runtime API serving `events` in order; returns (port, log, done-event)."""
-    log = {"next": [], "answer": []}
-    pending = list(enumerate(events))
-    lock = threading.Lock()
-    done = threading.Event()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body=b"", headers=()):
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self):
-            now = time.monotonic()
-            with lock:
-                item = pending.pop(0) if pending else None
-                log["next"].append(now)
-            if item is None:
-                done.set()
-                time.sleep(30)
-                return self.reply(500)
-            index, event = item
-            self.reply(200, json.dumps(event).encode(), [
-                ("Lambda-Runtime-Aws-Request-Id", f"request-{index}"),
-                ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 900_000)),
-                ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:apigw-doctor"),
-                ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"),
-                ("Content-Type", "application/json"),
-            ])
-
-        def do_POST(self):
-            now = time.monotonic()
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with lock:
-                log["answer"].append((now, self.path, json.loads(body or b"null")))
-            self.reply(202, b"{}")
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server.server_address[1], log, done
+sys.path.insert(0, os.path.join(ROOT, "tests", "lambda"))
+from runtime_api import RuntimeApi  # noqa: E402  (the Runtime API the tests serve)
 
 
 def run(binary, endpoint, events, memory_mb):
-    port, log, done = serve(events)
+    api = RuntimeApi()
+    for index, event in enumerate(events):
+        api.offer(f"request-{index}", json.dumps(event).encode(), 900_000)
     env = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+        "AWS_ENDPOINT_URL": endpoint, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.port}",
         "AWS_LAMBDA_FUNCTION_NAME": "apigw-doctor", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb), "RUST_LOG": "info",
     }
@@ -89,23 +38,25 @@ def run(binary, endpoint, events, memory_mb):
     process = subprocess.Popen(
         [binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    done.wait(timeout=600)
+    answers = [api.answers.get(timeout=600) for _ in events]
     # The peak resident set of the process so far (VmHWM), read before it is stopped.
     with open(f"/proc/{process.pid}/status") as status:
         rss = [line.split()[1] for line in status if line.startswith("VmHWM:")]
     process.terminate()
     process.wait()
+    api.close()
     invocations = []
-    for index, (answered, path, body) in enumerate(log["answer"]):
-        report = body if isinstance(body, dict) else {}
+    for answer in answers:
+        report = json.loads(answer.body or b"null")
+        report = report if isinstance(report, dict) else {}
         invocations.append({
-            "ms": round((answered - log["next"][index]) * 1000, 1),
+            "ms": round((answer.posted_at - answer.fetched_at) * 1000, 1),
             "report_ms": report.get("stats", {}).get("duration_ms"),
             "aws_calls": report.get("stats", {}).get("aws_calls"),
-            "kind": path.rsplit("/", 1)[-1],
+            "kind": answer.kind,
         })
     return {
-        "cold_start_ms": round((log["next"][0] - started) * 1000, 1),
+        "cold_start_ms": round((answers[0].fetched_at - started) * 1000, 1),
         "peak_rss_kib": int(rss[-1]) if rss and rss[-1].isdigit() else None,
         "invocations": invocations,
     }

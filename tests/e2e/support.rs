@@ -69,18 +69,28 @@ impl Moto {
 
     /// Runs tests/moto/seed.py against this server; returns the ids it created.
     pub fn seed(&self, args: &[&str]) -> Value {
+        self.script("seed.py", args)
+    }
+
+    /// Runs the script `name` of tests/moto with `args` against this server (`--endpoint`);
+    /// returns the JSON it printed.
+    pub fn script<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(
+        &self,
+        name: &str,
+        args: &[S],
+    ) -> Value {
         let output = Command::new(python())
-            .arg(repo("tests/moto/seed.py"))
+            .arg(repo(&format!("tests/moto/{name}")))
             .args(args)
             .args(["--endpoint", &self.endpoint])
             .output()
-            .expect("run seed.py");
+            .unwrap_or_else(|e| panic!("run {name}: {e}"));
         assert!(
             output.status.success(),
-            "seed.py {args:?} failed: {}",
+            "{name} {args:?} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        serde_json::from_slice(&output.stdout).expect("seed.py prints JSON")
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{name} prints JSON: {e}"))
     }
 
     /// The server's loopback URL.
@@ -224,18 +234,7 @@ impl Moto {
     /// Runs tests/moto/inbox.py with `args` (an SNS topic and an EventBridge bus, each read
     /// through an SQS queue) and returns what it printed.
     pub fn inbox(&self, args: &[&str]) -> Value {
-        let output = Command::new(python())
-            .arg(repo("tests/moto/inbox.py"))
-            .args(args)
-            .args(["--endpoint", &self.endpoint])
-            .output()
-            .expect("run inbox.py");
-        assert!(
-            output.status.success(),
-            "inbox.py failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("inbox.py prints JSON")
+        self.script("inbox.py", args)
     }
 
     /// Runs the handler in-process with `config` now; the report has `operations_sent`.

@@ -3,7 +3,7 @@
 //! a cursor only continues the account and region it came from; the state machine in
 //! `template.yaml` loops on the cursor through the real binary.
 
-use crate::support::{config, python, repo, run_binary, Moto};
+use crate::support::{config, repo, run_binary, Moto};
 use apigw_doctor::handler::{self, Doctor, Invocation};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -36,6 +36,18 @@ fn target_ids(report: &Value) -> Vec<String> {
         .iter()
         .filter_map(|t| t["api_id"].as_str().map(str::to_string))
         .collect()
+}
+
+/// `count` bare REST APIs named `<prefix>-<n>`.
+async fn create_rest_apis(aws: &apigw_doctor::aws::Aws, prefix: &str, count: usize) {
+    for n in 0..count {
+        aws.apigateway
+            .create_rest_api()
+            .name(format!("{prefix}-{n}"))
+            .send()
+            .await
+            .expect("create a REST API");
+    }
 }
 
 /// REST (private and regional, two of one name), HTTP and WebSocket APIs in one region.
@@ -88,15 +100,7 @@ async fn batches_from_cursor_to_cursor_read_every_api_once_and_find_what_one_swe
 async fn a_batch_ends_when_another_chunk_might_not_finish_before_the_deadline() {
     let moto = Moto::start();
     let aws = moto.aws().await;
-    let count = apigw_doctor::sweep::CHUNK_APIS + 2;
-    for n in 0..count {
-        aws.apigateway
-            .create_rest_api()
-            .name(format!("fleet-{n}"))
-            .send()
-            .await
-            .expect("create a REST API");
-    }
+    create_rest_apis(&aws, "fleet", apigw_doctor::sweep::CHUNK_APIS + 2).await;
     let doctor = Doctor {
         config: config(&[]),
         aws: Some(aws),
@@ -220,9 +224,6 @@ fn the_command_line_continues_a_sweep_and_answers_a_summary() {
 /// `tests/moto/sweep_machine.py` prints.
 fn run_state_machine(moto: &Moto, env: &[(&'static str, &str)]) -> Value {
     let mut args: Vec<String> = vec![
-        repo("tests/moto/sweep_machine.py").display().to_string(),
-        "--endpoint".into(),
-        moto.endpoint().to_string(),
         "--template".into(),
         repo("template.yaml").display().to_string(),
         "--bootstrap".into(),
@@ -234,16 +235,7 @@ fn run_state_machine(moto: &Moto, env: &[(&'static str, &str)]) -> Value {
         args.push("--env".into());
         args.push(format!("{key}={value}"));
     }
-    let output = std::process::Command::new(python())
-        .args(&args)
-        .output()
-        .expect("run the state machine driver");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the driver's JSON")
+    moto.script("sweep_machine.py", &args)
 }
 
 /// Three batches of two or so, each continuing from the last one's cursor, then done.
@@ -331,14 +323,7 @@ fn a_batch_not_diagnosed_ends_the_sweep_with_its_reason_in_the_failure_queue() {
 async fn a_batch_cut_short_everywhere_still_moves_the_sweep_on() {
     let moto = Moto::start();
     let aws = moto.aws().await;
-    for n in 0..2 {
-        aws.apigateway
-            .create_rest_api()
-            .name(format!("slow-{n}"))
-            .send()
-            .await
-            .expect("create a REST API");
-    }
+    create_rest_apis(&aws, "slow", 2).await;
     moto.delay("apigateway:GetStages", 5_000);
     let doctor = Doctor {
         config: config(&[]),

@@ -8,7 +8,7 @@ script's clock. Exits after the last answer. An argument `PATH@MS` gives that in
 deadline MS milliseconds away (default 60000).
 
 `RuntimeApi` is the server itself; tests/moto/ext.py (gap 31) runs one per Lambda Invoke of a
-function with a local bootstrap.
+function with a local bootstrap, and scripts/lambda-bench.py one per measured process.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class Answer:
     deadline_ms: int | None  # the deadline given to request_id, epoch ms
     posted_ms: int
     path: str
+    # time.monotonic() when the function fetched request_id (GET .../next), and when it posted.
+    fetched_at: float | None = None
+    posted_at: float = 0.0
 
 
 class _Server(ThreadingHTTPServer):
@@ -59,6 +62,7 @@ class RuntimeApi:
         self.answers: queue.Queue[Answer] = queue.Queue()
         self._pending: collections.deque[tuple[str, bytes, int]] = collections.deque()
         self._deadlines: dict[str, int] = {}  # request id -> the deadline given, epoch ms
+        self._fetched: dict[str, float] = {}  # request id -> when it was fetched, monotonic s
         self._changed = threading.Condition()
         self._closed = False
         self._server = _Server(("127.0.0.1", 0), self._handler(function_arn))
@@ -89,11 +93,12 @@ class RuntimeApi:
             request_id, event, deadline_in = self._pending.popleft()
             deadline_ms = int(time.time() * 1000) + deadline_in
             self._deadlines[request_id] = deadline_ms
+            self._fetched[request_id] = time.monotonic()
             return request_id, event, deadline_ms
 
     def _posted(self, path: str, body: bytes) -> None:
         """Files what the function posted to `path` in `answers`."""
-        posted_ms = int(time.time() * 1000)
+        posted_ms, posted_at = int(time.time() * 1000), time.monotonic()
         parts = path[len(PREFIX):].strip("/").split("/")
         request_id = None
         if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
@@ -104,7 +109,8 @@ class RuntimeApi:
             kind = "unexpected"
         with self._changed:
             deadline_ms = self._deadlines.get(request_id) if request_id else None
-        self.answers.put(Answer(kind, request_id, body, deadline_ms, posted_ms, path))
+            fetched_at = self._fetched.get(request_id) if request_id else None
+        self.answers.put(Answer(kind, request_id, body, deadline_ms, posted_ms, path, fetched_at, posted_at))
 
     def _handler(self, function_arn: str) -> type[BaseHTTPRequestHandler]:
         """The request handler class bound to this server."""

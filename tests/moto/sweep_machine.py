@@ -33,22 +33,8 @@ import uuid
 import zipfile
 from typing import Any
 
-# Dummy credentials and no metadata lookups, so nothing here can leave loopback.
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "NO_PROXY": "127.0.0.1,localhost",
-    "no_proxy": "127.0.0.1,localhost",
-})
-os.environ.pop("AWS_PROFILE", None)
-os.environ.pop("AWS_SESSION_TOKEN", None)
-
-import boto3  # noqa: E402
-import yaml  # noqa: E402
+import boto3
+import yaml
 
 FUNCTION_NAME = "apigw-doctor"
 LOCAL_BOOTSTRAP_VAR = "MOTO_EXT_LOCAL_BOOTSTRAP"  # ext.py gap 31
@@ -142,8 +128,12 @@ def main() -> int:
         variables[key] = value
     variables[LOCAL_BOOTSTRAP_VAR] = os.path.abspath(args.bootstrap)
 
+    # Dummy credentials of the session's own, as seed.py's: nothing is looked up elsewhere.
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                    region_name="us-east-1")
+
     def client(service: str) -> Any:
-        return boto3.client(service, region_name="us-east-1", endpoint_url=args.endpoint)
+        return session.client(service, endpoint_url=args.endpoint)
 
     iam, lam, sfn, sqs = client("iam"), client("lambda"), client("stepfunctions"), client("sqs")
     suffix = uuid.uuid4().hex[:8]
