@@ -10,6 +10,7 @@ use apigw_doctor_core::logs::{
     access_log_group, filter_pattern, rest_execution_group, websocket_execution_group, Bound,
     Bounds, LogEvent, LogKind, LogSearch, Progress,
 };
+use apigw_doctor_core::unique;
 use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError;
 
 /// Every log group of the snapshot's stages: a REST or WebSocket stage's execution log (HTTP
@@ -66,7 +67,7 @@ pub async fn search_all(
     bounds: Bounds,
 ) -> (Vec<LogSearch>, Vec<Incomplete>) {
     let targets = targets(snapshot);
-    let groups = super::unique(
+    let groups = unique(
         targets
             .iter()
             .map(|(_, _, kind, group)| (*kind, group.clone())),

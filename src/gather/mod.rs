@@ -61,6 +61,7 @@ use crate::snapshot::{
     ApiStage, ChangeHistory, Incomplete, NetworkAcl, PrefixList, RestApi, SecurityGroup, Snapshot,
     Subnet, V2Api, Vpc, VpcEndpoint,
 };
+use apigw_doctor_core::unique;
 use aws_sdk_ec2::types::VpcAttributeName;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -494,7 +495,11 @@ async fn rest_details(
         Vec::new()
     };
     // What each stage serves, for "changed but not deployed": one read per deployment in use.
-    let in_use: Vec<String> = unique(api.stages.iter().filter_map(|s| s.deployment_id.clone()));
+    let in_use: Vec<String> = api
+        .deployments_in_use()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let summaries = futures::future::join_all(
         in_use
             .iter()
@@ -570,11 +575,7 @@ async fn histories(
     (policy_history, definition_history): (bool, bool),
 ) -> Vec<(String, Result<Option<ChangeHistory>, CallFailure>)> {
     let rest = snapshot.rest_apis.iter().filter_map(|api| {
-        let in_use: Vec<&str> = api
-            .stages
-            .iter()
-            .filter_map(|s| s.deployment_id.as_deref())
-            .collect();
+        let in_use = api.deployments_in_use();
         let since = api
             .deployments
             .iter()
@@ -739,10 +740,4 @@ async fn read_network(
         vpc.dns_hostnames = hostnames.map_err(|f| failures.0.push(f.incomplete())).ok();
     }
     read
-}
-
-/// Each item once, in the order first seen.
-fn unique<T: Ord + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut seen = BTreeSet::new();
-    items.filter(|i| seen.insert(i.clone())).collect()
 }

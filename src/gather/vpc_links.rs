@@ -5,7 +5,7 @@
 //! with its connections, listener certificates (ACM), and the security groups, subnets and VPCs
 //! a v2 link's path crosses.
 
-use super::{epoch, network, tags, unique, Failures};
+use super::{epoch, network, tags, Failures};
 use crate::aws::{CallFailure, Session};
 use crate::failure::none_if_missing;
 use crate::snapshot::{
@@ -13,6 +13,7 @@ use crate::snapshot::{
     EndpointService, Incomplete, Listener, LoadBalancer, PrivatePath, Served, Snapshot,
     TargetGroup, TargetHealth, VpcLink, VpcLinkVersion,
 };
+use apigw_doctor_core::unique;
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_elasticloadbalancingv2::types::Action;
 
@@ -251,8 +252,8 @@ async fn listener(
         arn,
         port: listener.port(),
         protocol: listener.protocol().map(|p| p.as_str().to_string()),
-        certificate_arns: unique(certificate_arns.into_iter()),
-        target_group_arns: unique(groups.into_iter()),
+        certificate_arns: unique(certificate_arns),
+        target_group_arns: unique(groups),
         rules_unread,
         certificates_unread,
     };

@@ -24,3 +24,12 @@ pub mod probe;
 pub mod report;
 pub mod snapshot;
 pub mod sweep;
+
+/// Each item once, in the order first seen.
+pub fn unique<T: Ord + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut seen = std::collections::BTreeSet::new();
+    items
+        .into_iter()
+        .filter(|i| seen.insert(i.clone()))
+        .collect()
+}

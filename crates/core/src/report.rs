@@ -133,12 +133,7 @@ impl Report {
                     resource: f.resource.clone(),
                 })
                 .collect(),
-            incomplete_steps: self.incomplete.iter().fold(Vec::new(), |mut steps, i| {
-                if !steps.contains(&i.step) {
-                    steps.push(i.step.clone());
-                }
-                steps
-            }),
+            incomplete_steps: crate::unique(self.incomplete.iter().map(|i| i.step.clone())),
             not_diagnosed: not_diagnosed.map(str::to_string),
             stats: self.stats.clone(),
             cursor: self.cursor.clone(),

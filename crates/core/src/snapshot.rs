@@ -308,6 +308,15 @@ impl RestApi {
             })
             .collect()
     }
+
+    /// The deployments its stages serve, each once, in stage order.
+    pub fn deployments_in_use(&self) -> Vec<&str> {
+        crate::unique(
+            self.stages
+                .iter()
+                .filter_map(|s| s.deployment_id.as_deref()),
+        )
+    }
 }
 
 /// A stage of a REST API.
