@@ -522,28 +522,24 @@ async fn v2_details(
 ) -> (V2Api, Vec<String>, Vec<Incomplete>) {
     let mut failures = Failures::default();
     let websocket = api.is_websocket();
-    let websocket_parts = async {
+    let websocket_routes = async {
         if websocket {
-            futures::join!(
-                v2::routes(session, &api.id),
-                v2::authorizers(session, &api.id)
-            )
+            v2::routes(session, &api.id).await
         } else {
-            (Ok(Vec::new()), Ok(Vec::new()))
+            Ok(Vec::new())
         }
     };
     // Integrations of every API: an HTTP API's may go through a VPC link.
-    let (stages, deployments, integrations, (routes, authorizers)) = futures::join!(
+    let (stages, deployments, integrations, routes) = futures::join!(
         v2::stages(session, &api.id),
         v2::deployments(session, &api.id),
         v2::integrations(session, &api.id),
-        websocket_parts
+        websocket_routes
     );
     let stages_read = stages.is_ok();
     api.stages = failures.keep(stages);
     api.deployments = failures.keep(deployments);
     api.integrations = failures.keep(integrations);
-    api.authorizers = failures.keep(authorizers);
     // An HTTP API's routes tell which of its VPC-link integrations a request can reach.
     let through_vpc_link = api
         .integrations
@@ -556,6 +552,11 @@ async fn v2_details(
     };
     api.routes_read = routes.is_ok() && (websocket || through_vpc_link);
     api.routes = failures.keep(routes);
+    // A WebSocket API's authorizers describe only a route beyond `$connect` that names one: a
+    // sweep of healthy APIs sends no `GetAuthorizers`, and a diagnosis waits a round only then.
+    if api.needs_authorizers() {
+        api.authorizers = failures.keep(v2::authorizers(session, &api.id).await);
+    }
     let missing = if stages_read {
         select_stages(&mut api.stages, wanted, |s| &s.name)
     } else {

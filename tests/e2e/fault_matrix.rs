@@ -378,7 +378,14 @@ async fn prepare(moto: &Moto, scenario: Scenario, name: &str) -> (Value, Config)
             (event, apply())
         }
         Scenario::WebSocketHeader => {
-            let ids = moto.seed(&["v2", "--name", name, "--ws-no-connection-id"]);
+            // An authorizer beyond `$connect`: the only case its authorizers are read.
+            let ids = moto.seed(&[
+                "v2",
+                "--name",
+                name,
+                "--ws-no-connection-id",
+                "--ws-authorizer-on-route",
+            ]);
             (json!({ "api_id": id(&ids, "ws_api_id") }), apply())
         }
         Scenario::Sweep => {

@@ -126,6 +126,16 @@ impl Moto {
         serde_json::to_value(self.handle(event).await.report).expect("report serializes")
     }
 
+    /// The report on `event` with the default configuration, and the clients that counted the
+    /// operations it sent.
+    pub async fn report_counting(&self, event: &Value) -> (Value, Aws) {
+        let aws = self.aws().await;
+        let defaults = Config::from_vars(&Default::default()).expect("defaults");
+        let outcome = handle_with(aws.clone(), defaults, event).await;
+        let report = serde_json::to_value(outcome.report).expect("report serializes");
+        (report, aws)
+    }
+
     /// The environment the binary needs to talk to this server.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let mut env = test_env();

@@ -33,19 +33,6 @@ fn server_error(ids: &Value) -> Value {
     json!({ "api_id": id(ids, "api_id"), "symptom": "server-error" })
 }
 
-/// The report on `incident` with the default configuration, and the clients that counted the
-/// operations it sent.
-async fn report_counting(moto: &Moto, incident: &Value) -> (Value, apigw_doctor::aws::Aws) {
-    let aws = moto.aws().await;
-    let outcome = crate::support::handle_with(
-        aws.clone(),
-        apigw_doctor::config::Config::from_vars(&Default::default()).expect("defaults"),
-        incident,
-    )
-    .await;
-    (serde_json::to_value(outcome.report).expect("report"), aws)
-}
-
 /// Seeds `args` on a fresh emulator and diagnoses a 5xx on the API.
 async fn diagnose(args: &[&str]) -> (Value, Value) {
     let moto = Moto::start();
@@ -58,7 +45,7 @@ async fn diagnose(args: &[&str]) -> (Value, Value) {
 async fn a_healthy_v1_path_is_read_once_and_quiet() {
     let moto = Moto::start();
     let ids = moto.seed(&["vpc-link", "--unused-target"]);
-    let (report, aws) = report_counting(&moto, &server_error(&ids)).await;
+    let (report, aws) = moto.report_counting(&server_error(&ids)).await;
     assert_eq!(area(&report), Vec::<String>::new(), "{report:#}");
     assert_eq!(report["incomplete"], json!([]), "{report:#}");
     let sent = aws.operations_sent();
@@ -295,7 +282,7 @@ async fn an_http_api_integration_no_route_invokes_is_not_judged() {
     let moto = Moto::start();
     let ids = moto.seed(&["vpc-link", "--link-version", "v2", "--http-api"]);
     let incident = json!({ "api_id": id(&ids, "http_api_id"), "symptom": "server-error" });
-    let (report, aws) = report_counting(&moto, &incident).await;
+    let (report, aws) = moto.report_counting(&incident).await;
     assert_eq!(area(&report), Vec::<String>::new(), "{report:#}");
     assert_eq!(report["incomplete"], json!([]), "{report:#}");
     assert_eq!(

@@ -16,27 +16,52 @@ const ACCOUNT: &str = "123456789012";
 const LIVE: &str = "L0SM9cOFvHcCIhw=";
 const GET_CONNECTION: &str = "apigatewaymanagementapi:GetConnection";
 
+const GET_AUTHORIZERS: &str = "apigatewayv2:GetAuthorizers";
+
 #[tokio::test]
 async fn a_healthy_websocket_api_has_no_websocket_finding() {
     let moto = Moto::start();
     let ids = moto.seed(&["v2"]);
-    let report = moto
-        .report(&json!({ "api_id": id(&ids, "ws_api_id") }))
+    let (report, aws) = moto
+        .report_counting(&json!({ "api_id": id(&ids, "ws_api_id") }))
         .await;
     let found = codes(&report);
     assert!(!found.iter().any(|c| c.starts_with("WS_")), "{report:#}");
     assert_eq!(report["incomplete"], json!([]), "{report:#}");
+    // No route names an authorizer: nothing to describe.
+    assert_eq!(aws.operations_sent().get(GET_AUTHORIZERS), None);
+}
+
+/// The right place for a WebSocket authorizer, `$connect`, is no finding, and its authorizer is
+/// not read: only a route beyond `$connect` that names one is described
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html>).
+#[tokio::test]
+async fn an_authorizer_on_connect_is_quiet_and_not_read() {
+    let moto = Moto::start();
+    let ids = moto.seed(&["v2", "--ws-authorizer-on-connect"]);
+    let (report, aws) = moto
+        .report_counting(&json!({ "api_id": id(&ids, "ws_api_id") }))
+        .await;
+    let authorizer = findings(&report, "WS_AUTHORIZER_NOT_ON_CONNECT");
+    assert!(authorizer.is_empty(), "{report:#}");
+    assert_eq!(report["incomplete"], json!([]), "{report:#}");
+    assert_eq!(aws.operations_sent().get(GET_AUTHORIZERS), None);
+    assert_eq!(
+        aws.operations_sent().get("apigatewayv2:GetRoutes"),
+        Some(&1)
+    );
 }
 
 #[tokio::test]
 async fn an_authorizer_on_another_route_and_a_missing_connection_id_header_are_reported() {
     let moto = Moto::start();
     let ids = moto.seed(&["v2", "--ws-authorizer-on-route", "--ws-no-connection-id"]);
-    let report = moto
-        .report(&json!({ "api_id": id(&ids, "ws_api_id") }))
+    let (report, aws) = moto
+        .report_counting(&json!({ "api_id": id(&ids, "ws_api_id") }))
         .await;
     let authorizer = findings(&report, "WS_AUTHORIZER_NOT_ON_CONNECT");
     assert_eq!(authorizer.len(), 1, "{report:#}");
+    assert_eq!(aws.operations_sent().get(GET_AUTHORIZERS), Some(&1));
     assert_eq!(
         authorizer[0]["evidence"]["routes"][0]["route_key"],
         "sendMessage"

@@ -316,16 +316,18 @@ def websocket_routes(apigwv2, api, args, link):
         IntegrationUri="http://chat.internal.example/messages", ConnectionType="VPC_LINK",
         ConnectionId=link, RequestParameters=parameters)["IntegrationId"]
     target = f"integrations/{integration}"
-    apigwv2.create_route(ApiId=api, RouteKey="$connect", Target=target)
-    extra = {}
-    if args.ws_authorizer_on_route:
+    authorized = {}
+    if args.ws_authorizer_on_route or args.ws_authorizer_on_connect:
         authorizer = apigwv2.create_authorizer(
             ApiId=api, AuthorizerType="REQUEST", Name="tokens",
             AuthorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
                           f"arn:aws:lambda:{REGION}:123456789012:function:tokens/invocations",
             IdentitySource=["route.request.header.Authorization"])["AuthorizerId"]
-        extra = {"AuthorizationType": "CUSTOM", "AuthorizerId": authorizer}
-    apigwv2.create_route(ApiId=api, RouteKey="sendMessage", Target=target, **extra)
+        authorized = {"AuthorizationType": "CUSTOM", "AuthorizerId": authorizer}
+    on_connect = authorized if args.ws_authorizer_on_connect else {}
+    on_route = authorized if args.ws_authorizer_on_route else {}
+    apigwv2.create_route(ApiId=api, RouteKey="$connect", Target=target, **on_connect)
+    apigwv2.create_route(ApiId=api, RouteKey="sendMessage", Target=target, **on_route)
     return {"ws_integration_id": integration}
 
 
@@ -632,6 +634,8 @@ def main():
     parser.add_argument("--logging-off", action="store_true", help="stages write no execution logs")
     parser.add_argument("--ws-authorizer-on-route", action="store_true",
                         help="the WebSocket sendMessage route carries a Lambda authorizer")
+    parser.add_argument("--ws-authorizer-on-connect", action="store_true",
+                        help="the WebSocket $connect route carries a Lambda authorizer (where it runs)")
     parser.add_argument("--v2-undeployed-change", action="store_true",
                         help="a route is added to the HTTP API after its stage's deployment")
     parser.add_argument("--ws-route-logging", action="store_true",

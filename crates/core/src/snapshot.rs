@@ -405,7 +405,8 @@ pub struct V2Api {
     pub routes_read: bool,
     #[serde(default)]
     pub integrations: Vec<V2Integration>,
-    /// WebSocket APIs only: the authorizers routes may name.
+    /// WebSocket APIs only: the authorizers routes may name, read only when a route beyond
+    /// `$connect` names one ([`V2Api::needs_authorizers`]).
     #[serde(default)]
     pub authorizers: Vec<V2Authorizer>,
     /// What CloudTrail's event history says about route and integration writes since the oldest
@@ -502,6 +503,32 @@ const PARAMETER_HEADER: &str = "integration.request.header.";
 impl V2Api {
     pub fn is_websocket(&self) -> bool {
         self.protocol.eq_ignore_ascii_case("WEBSOCKET")
+    }
+
+    /// A WebSocket API's routes other than `$connect` that ask for authorization: API Gateway
+    /// authorizes only `$connect`, so it never runs on these
+    /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html>).
+    /// An explicit `NONE` wins over a leftover authorizer id: no authorizer runs.
+    pub fn authorized_beyond_connect(&self) -> Vec<&V2Route> {
+        if !self.is_websocket() {
+            return Vec::new();
+        }
+        self.routes
+            .iter()
+            .filter(|r| r.route_key != "$connect")
+            .filter(|r| match r.authorization_type.as_deref() {
+                Some(kind) => matches!(kind, "CUSTOM" | "AWS_IAM"),
+                None => r.authorizer_id.is_some(),
+            })
+            .collect()
+    }
+
+    /// Whether its authorizers are worth reading (`GetAuthorizers`): only the evidence about a
+    /// route [`Self::authorized_beyond_connect`] that names one describes them.
+    pub fn needs_authorizers(&self) -> bool {
+        self.authorized_beyond_connect()
+            .iter()
+            .any(|r| r.authorizer_id.is_some())
     }
 }
 

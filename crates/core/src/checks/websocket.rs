@@ -117,19 +117,9 @@ fn time(seconds: Option<i64>) -> String {
 }
 
 /// Only `$connect` is authorized on a WebSocket API: an authorizer or IAM authorization on any
-/// other route is never run
-/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-control-access.html>).
+/// other route is never run ([`V2Api::authorized_beyond_connect`]).
 fn authorizer_not_on_connect(snapshot: &Snapshot, api: &V2Api) -> Option<Finding> {
-    let authorized: Vec<_> = api
-        .routes
-        .iter()
-        .filter(|r| r.route_key != "$connect")
-        // An explicit `NONE` wins over a leftover authorizer id: no authorizer runs.
-        .filter(|r| match r.authorization_type.as_deref() {
-            Some(kind) => matches!(kind, "CUSTOM" | "AWS_IAM"),
-            None => r.authorizer_id.is_some(),
-        })
-        .collect();
+    let authorized = api.authorized_beyond_connect();
     if authorized.is_empty() {
         return None;
     }

@@ -79,6 +79,44 @@ fn an_authorizer_on_connect_is_how_it_should_be() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// The authorizers are read (`GetAuthorizers`) only for the evidence about a route beyond
+/// `$connect` that names one: not for `$connect`'s, a leftover id under `NONE`, IAM, or an
+/// HTTP API's routes.
+#[test]
+fn the_authorizers_are_needed_only_for_a_route_beyond_connect_that_names_one() {
+    let api = |protocol: &str, routes: Vec<V2Route>| V2Api {
+        protocol: protocol.into(),
+        routes,
+        ..V2Api::default()
+    };
+    let needs = |protocol: &str, routes| api(protocol, routes).needs_authorizers();
+    assert!(!needs(
+        "WEBSOCKET",
+        vec![route("$connect", "CUSTOM", Some("a"))]
+    ));
+    assert!(!needs(
+        "WEBSOCKET",
+        vec![route("sendMessage", "NONE", Some("a"))]
+    ));
+    assert!(!needs(
+        "WEBSOCKET",
+        vec![route("sendMessage", "AWS_IAM", None)]
+    ));
+    assert!(!needs(
+        "HTTP",
+        vec![route("GET /items", "CUSTOM", Some("a"))]
+    ));
+    assert!(needs(
+        "WEBSOCKET",
+        vec![route("sendMessage", "CUSTOM", Some("a"))]
+    ));
+    let unreported = V2Route {
+        authorization_type: None,
+        ..route("$default", "", Some("a"))
+    };
+    assert!(needs("WEBSOCKET", vec![unreported]));
+}
+
 #[test]
 fn an_authorizer_or_iam_on_another_route_names_the_routes_and_the_arn_form() {
     let found = websocket(
