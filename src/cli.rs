@@ -254,7 +254,7 @@ async fn execute(cli: Cli) -> Result<i32, Unusable> {
         })
         .transpose()?;
     if let Some(account) = &common.account {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !apigw_doctor_core::is_account_id(account) {
             return Err(Unusable(format!(
                 "--account: expected a 12-digit account id, got {account:?}"
             )));

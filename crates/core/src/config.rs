@@ -239,8 +239,7 @@ fn is_topic_arn(value: &str) -> bool {
     matches!(parts.as_slice(), ["arn", partition, "sns", region, account, topic]
         if partition.starts_with("aws")
             && !region.is_empty()
-            && account.len() == 12
-            && account.chars().all(|c| c.is_ascii_digit())
+            && crate::is_account_id(account)
             && chars_in(topic.strip_suffix(".fifo").unwrap_or(topic), 1..=256, "-_"))
 }
 
@@ -254,7 +253,7 @@ fn is_event_bus(value: &str) -> bool {
             matches!(parts.as_slice(), [partition, "events", region, account, resource]
                 if partition.starts_with("aws")
                     && !region.is_empty()
-                    && account.len() == 12
+                    && crate::is_account_id(account)
                     && resource
                         .strip_prefix("event-bus/")
                         .is_some_and(|name| chars_in(name, 1..=256, "/.-_")))
@@ -364,6 +363,10 @@ mod tests {
             (
                 "APIGW_DOCTOR_EVENT_BUS",
                 "arn:aws:events:us-east-1:123456789012:rule/x",
+            ),
+            (
+                "APIGW_DOCTOR_EVENT_BUS",
+                "arn:aws:events:us-east-1:account-id12:event-bus/ops",
             ),
             ("APIGW_DOCTOR_MEMBER_ROLE_NAME", "role/apigw-doctor"),
             ("APIGW_DOCTOR_MEMBER_ROLE_NAME", &"r".repeat(65)),

@@ -25,6 +25,11 @@ pub mod report;
 pub mod snapshot;
 pub mod sweep;
 
+/// Whether `text` is an AWS account id: exactly 12 digits.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Each item once, in the order first seen.
 pub fn unique<T: Ord + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut seen = std::collections::BTreeSet::new();

@@ -50,7 +50,7 @@ impl Cursor {
                 "{text:?} is not a cursor from a sweep's report (account:region:api-id)"
             ));
         };
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::is_account_id(account) {
             return Err(format!(
                 "{text:?}: the account is not a 12-digit account id"
             ));

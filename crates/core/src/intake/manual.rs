@@ -94,7 +94,7 @@ pub fn parse(event: &Value, settings: IntakeSettings) -> Result<Incident, Invali
         actions.push(action);
     }
     if let Some(account) = &manual.account {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::is_account_id(account) {
             return Err(invalid(format!(
                 "manual event: field `account`: expected a 12-digit account id, got {account:?}"
             )));

@@ -448,7 +448,7 @@ fn classify(entry: &str) -> Entry<'_> {
     if entry == "*" {
         return Entry::Everyone;
     }
-    if entry.len() == 12 && entry.bytes().all(|b| b.is_ascii_digit()) {
+    if crate::is_account_id(entry) {
         return Entry::Account(entry);
     }
     if let Some(arn) = Arn::parse(entry) {
