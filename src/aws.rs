@@ -430,7 +430,7 @@ fn deadline_failure(step: &str, detail: &str) -> CallFailure {
     CallFailure {
         step: step.to_string(),
         kind: FailureKind::Deadline,
-        code: "Deadline".to_string(),
+        code: crate::failure::DEADLINE_CODE.to_string(),
         detail: detail.to_string(),
     }
 }

@@ -197,7 +197,7 @@ async fn api_details(
         slowest = slowest.max(started.elapsed());
         // An API whose reads the deadline cut short is left, with every later one, to the next
         // batch (`first_left`); the batch ends there.
-        let cut = |incomplete: &[Incomplete]| incomplete.iter().any(|i| i.error == "Deadline");
+        let cut = |incomplete: &[Incomplete]| incomplete.iter().any(Incomplete::cut_by_deadline);
         let chunk: Vec<(&str, bool)> = read_rest
             .iter()
             .map(|(api, _, incomplete)| (api.id.as_str(), cut(incomplete)))

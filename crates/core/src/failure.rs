@@ -3,6 +3,9 @@
 
 use crate::snapshot::Incomplete;
 
+/// The `code` (and so the `incomplete` error) of a call the invocation's deadline stopped.
+pub const DEADLINE_CODE: &str = "Deadline";
+
 /// What went wrong with a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {

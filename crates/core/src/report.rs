@@ -8,6 +8,7 @@ use crate::snapshot::{Incomplete, Snapshot};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
+use strum::IntoEnumIterator;
 
 pub const REPORT_SCHEMA: &str = "apigw-doctor/report/v1";
 
@@ -103,10 +104,7 @@ impl Report {
     /// The summary answer; `not_diagnosed` is the one-line reason the run could not be made.
     pub fn summary(&self, not_diagnosed: Option<&str>) -> ReplySummary {
         let mut findings: std::collections::BTreeMap<&'static str, usize> =
-            [Severity::Error, Severity::Warning, Severity::Info]
-                .into_iter()
-                .map(|s| (s.into(), 0))
-                .collect();
+            Severity::iter().map(|s| (s.into(), 0)).collect();
         for finding in &self.findings {
             *findings.entry(finding.severity.into()).or_default() += 1;
         }

@@ -698,6 +698,13 @@ pub struct Incomplete {
     pub detail: String,
 }
 
+impl Incomplete {
+    /// Whether the invocation's deadline stopped this read, rather than AWS refusing it.
+    pub fn cut_by_deadline(&self) -> bool {
+        self.error == crate::failure::DEADLINE_CODE
+    }
+}
+
 impl Snapshot {
     pub fn new(region: &str, account: Option<String>) -> Self {
         Snapshot {
