@@ -152,11 +152,25 @@ impl Drop for Moto {
 }
 
 pub async fn handle_with(aws: Aws, config: Config, event: &Value) -> Outcome {
+    handle_within(aws, config, event, None).await
+}
+
+/// The same as an invocation that must end `within` from now (`None`: no deadline, as the CLI).
+pub async fn handle_within(
+    aws: Aws,
+    config: Config,
+    event: &Value,
+    within: Option<std::time::Duration>,
+) -> Outcome {
     let doctor = Doctor {
         config,
         aws: Some(aws),
     };
-    let outcome = handler::handle(&doctor, event, Invocation::default())
+    let invocation = Invocation {
+        deadline: within.map(|within| tokio::time::Instant::now() + within),
+        ..Invocation::default()
+    };
+    let outcome = handler::handle(&doctor, event, invocation)
         .await
         .expect("the event is valid");
     if let Some(aws) = &doctor.aws {

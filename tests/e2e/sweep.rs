@@ -3,8 +3,7 @@
 //! a cursor only continues the account and region it came from; the state machine in
 //! `template.yaml` loops on the cursor through the real binary.
 
-use crate::support::{config, repo, run_binary, Moto};
-use apigw_doctor::handler::{self, Doctor, Invocation};
+use crate::support::{config, handle_within, repo, run_binary, Moto};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -38,8 +37,10 @@ fn target_ids(report: &Value) -> Vec<String> {
         .collect()
 }
 
-/// `count` bare REST APIs named `<prefix>-<n>`.
-async fn create_rest_apis(aws: &apigw_doctor::aws::Aws, prefix: &str, count: usize) {
+/// `count` bare REST APIs named `<prefix>-<n>`, through clients of their own (the run's count
+/// only what the run sends).
+async fn create_rest_apis(moto: &Moto, prefix: &str, count: usize) {
+    let aws = moto.aws().await;
     for n in 0..count {
         aws.apigateway
             .create_rest_api()
@@ -99,21 +100,11 @@ async fn batches_from_cursor_to_cursor_read_every_api_once_and_find_what_one_swe
 #[tokio::test]
 async fn a_batch_ends_when_another_chunk_might_not_finish_before_the_deadline() {
     let moto = Moto::start();
+    create_rest_apis(&moto, "fleet", apigw_doctor::sweep::CHUNK_APIS + 2).await;
     let aws = moto.aws().await;
-    create_rest_apis(&aws, "fleet", apigw_doctor::sweep::CHUNK_APIS + 2).await;
-    let doctor = Doctor {
-        config: config(&[]),
-        aws: Some(aws),
-    };
     // Time for one chunk and the reserve, never for two chunks and the reserve.
     let room = apigw_doctor::sweep::RESERVE + Duration::from_secs(1);
-    let invocation = Invocation {
-        deadline: Some(tokio::time::Instant::now() + room),
-        ..Invocation::default()
-    };
-    let outcome = handler::handle(&doctor, &json!({ "sweep": true }), invocation)
-        .await
-        .expect("a valid event");
+    let outcome = handle_within(aws, config(&[]), &json!({ "sweep": true }), Some(room)).await;
     let first = serde_json::to_value(&outcome.report).expect("json");
     let ids = target_ids(&first);
     assert_eq!(ids.len(), apigw_doctor::sweep::CHUNK_APIS, "{first:#}");
@@ -322,20 +313,11 @@ fn a_batch_not_diagnosed_ends_the_sweep_with_its_reason_in_the_failure_queue() {
 #[tokio::test]
 async fn a_batch_cut_short_everywhere_still_moves_the_sweep_on() {
     let moto = Moto::start();
+    create_rest_apis(&moto, "slow", 2).await;
     let aws = moto.aws().await;
-    create_rest_apis(&aws, "slow", 2).await;
     moto.delay("apigateway:GetStages", 5_000);
-    let doctor = Doctor {
-        config: config(&[]),
-        aws: Some(aws),
-    };
-    let invocation = Invocation {
-        deadline: Some(tokio::time::Instant::now() + Duration::from_secs(2)),
-        ..Invocation::default()
-    };
-    let outcome = handler::handle(&doctor, &json!({ "sweep": true }), invocation)
-        .await
-        .expect("a valid event");
+    let within = Some(Duration::from_secs(2));
+    let outcome = handle_within(aws, config(&[]), &json!({ "sweep": true }), within).await;
     let report = serde_json::to_value(&outcome.report).expect("json");
     assert_eq!(target_ids(&report).len(), 2, "{report:#}");
     assert_eq!(report.get("cursor"), None, "{report:#}");

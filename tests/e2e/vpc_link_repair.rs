@@ -5,10 +5,11 @@
 //! refusal while the load balancer is gone. (New links start PENDING through ext.py gap 18;
 //! REST UpdateIntegration is gap 21.)
 
-use crate::support::{actions, assert_listed, config, findings, handle_with, id, is_read, Moto};
+use crate::support::{
+    actions, assert_listed, config, findings, handle_with, handle_within, id, is_read, Moto,
+};
 use apigw_doctor::aws::Aws;
 use apigw_doctor::config::Config;
-use apigw_doctor::handler::{self, Doctor, Invocation};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -215,19 +216,10 @@ async fn a_link_still_pending_at_the_deadline_is_resumed_by_the_next_run_without
     let (old, api) = (id(&ids, "vpc_link_id"), id(&ids, "api_id"));
     post(&moto, json!({ "new_links": "PENDING" }));
     let aws = moto.aws().await;
-    let doctor = Doctor {
-        config: apply(),
-        aws: Some(aws.clone()),
-    };
     // The deadline bounds the reads as well as the wait: on a loaded machine, a few seconds
     // can pass before the repair is judged, and reads cut short refuse it (incomplete).
-    let invocation = Invocation {
-        deadline: Some(tokio::time::Instant::now() + Duration::from_secs(20)),
-        ..Invocation::default()
-    };
-    let outcome = handler::handle(&doctor, &event(&ids), invocation)
-        .await
-        .expect("valid event");
+    let within = Some(Duration::from_secs(20));
+    let outcome = handle_within(aws.clone(), apply(), &event(&ids), within).await;
     let report = serde_json::to_value(&outcome.report).expect("report");
     let row = &actions(&report, "recreate_vpc_link")[0];
     assert_eq!(row["status"], "pending", "{report:#}");
