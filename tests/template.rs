@@ -754,6 +754,22 @@ fn notifications_and_the_member_role_are_granted_only_where_configured() {
     }
 }
 
+/// Every ARN the templates build names the stack's partition: one written `arn:aws:` fails in
+/// China and GovCloud, Step Functions' service integrations included
+/// (<https://docs.amazonaws.cn/en_us/step-functions/latest/dg/lambda-iam.html>). The parameters'
+/// patterns accept any partition (`arn:aws[a-zA-Z-]*:`).
+#[test]
+fn no_arn_is_bound_to_the_aws_partition() {
+    for file in ["template.yaml", "member-role.yaml"] {
+        let text = std::fs::read_to_string(root().join(file)).expect("a template");
+        let bound: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#') && l.contains("arn:aws:"))
+            .collect();
+        assert_eq!(bound, Vec::<&str>::new(), "{file}");
+    }
+}
+
 fn template() -> String {
     std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml")
 }
@@ -862,7 +878,7 @@ fn the_sweep_state_machine_is_a_well_formed_loop() {
     let entry = entry(&template, "SweepStateMachine");
     assert!(entry.contains("SweepFunctionArn: !GetAtt SweepFunction.Arn"));
     assert!(entry.contains(
-        "Resource: arn:aws:states:::lambda:invoke\n            Parameters:\n              FunctionName: ${SweepFunctionArn}\n              Payload.$: $"
+        "Resource: arn:${Partition}:states:::lambda:invoke\n            Parameters:\n              FunctionName: ${SweepFunctionArn}\n              Payload.$: $"
     ));
 }
 

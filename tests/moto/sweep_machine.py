@@ -147,7 +147,8 @@ def main() -> int:
     except lam.exceptions.ResourceConflictException:  # a second run on the same server
         function_arn = lam.update_function_configuration(FunctionName=FUNCTION_NAME, **config)["FunctionArn"]
     queue_url = sqs.create_queue(QueueName=f"apigw-doctor-failed-{suffix}")["QueueUrl"]
-    substitutions = {"SweepFunctionArn": function_arn, "FailedInvocationQueueUrl": queue_url}
+    substitutions = {"Partition": function_arn.split(":")[1], "SweepFunctionArn": function_arn,
+                     "FailedInvocationQueueUrl": queue_url}
     machine_arn = sfn.create_state_machine(
         name=f"apigw-doctor-sweep-{suffix}", definition=sweep_definition(args.template, substitutions),
         roleArn=role_arn,
